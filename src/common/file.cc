@@ -1,0 +1,158 @@
+#include "common/file.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace berth {
+
+Result<UniqueFd> open_file(const std::string& path, int flags, mode_t mode) {
+    return openat_file(AT_FDCWD, path, flags, mode);
+}
+
+Result<UniqueFd> openat_file(int dirfd, const std::string& path, int flags, mode_t mode) {
+    int fd;
+    do {
+        fd = ::openat(dirfd, path.c_str(), flags | O_CLOEXEC, mode);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return Error::sys("open", path);
+    return UniqueFd(fd);
+}
+
+Result<std::string> read_fd(int fd) {
+    std::string out;
+    char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return Error::sys("read");
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+}
+
+Result<std::string> read_file(const std::string& path) {
+    auto fd = BERTH_TRY(open_file(path, O_RDONLY));
+    auto data = read_fd(fd.get());
+    if (!data) return Error::sys("read", path, data.error().sys_errno());
+    return data;
+}
+
+Result<> write_all(int fd, std::string_view data, std::string_view what) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return Error::sys("write", what);
+        }
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+    return ok();
+}
+
+Result<> write_file(const std::string& path, std::string_view data) {
+    auto fd = BERTH_TRY(open_file(path, O_WRONLY));
+    return write_all(fd.get(), data, path);
+}
+
+Result<> write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+    std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    auto fd = BERTH_TRY(open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode));
+    auto r = write_all(fd.get(), data, tmp);
+    if (r && ::fsync(fd.get()) != 0) r = Error::sys("fsync", tmp);
+    fd.reset();
+    if (r && ::rename(tmp.c_str(), path.c_str()) != 0) r = Error::sys("rename", path);
+    if (!r) ::unlink(tmp.c_str());
+    return r;
+}
+
+Result<> mkdir_all(const std::string& path, mode_t mode) {
+    if (path.empty()) return ok();
+    std::string cur;
+    for (const auto& part : split(path, '/')) {
+        cur += '/';
+        cur += part;
+        if (::mkdir(cur.c_str(), mode) != 0 && errno != EEXIST) return Error::sys("mkdir", cur);
+    }
+    if (path[0] != '/') return Error::invalid("mkdir_all needs an absolute path: " + path);
+    return ok();
+}
+
+static Result<> remove_all_at(int parent, const char* name, dev_t dev, const std::string& shown) {
+    struct stat st;
+    if (::fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) return ok();
+        return Error::sys("stat", shown);
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (::unlinkat(parent, name, 0) != 0 && errno != ENOENT) return Error::sys("unlink", shown);
+        return ok();
+    }
+    if (st.st_dev != dev) return Error::conflict("refusing to remove across a mount point: " + shown);
+    int fd = ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return Error::sys("open", shown);
+    DIR* dir = ::fdopendir(fd);
+    if (!dir) {
+        ::close(fd);
+        return Error::sys("opendir", shown);
+    }
+    Result<> r;
+    while (struct dirent* e = ::readdir(dir)) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        r = remove_all_at(::dirfd(dir), e->d_name, dev, shown + "/" + e->d_name);
+        if (!r) break;
+    }
+    ::closedir(dir);
+    if (!r) return r;
+    if (::unlinkat(parent, name, AT_REMOVEDIR) != 0 && errno != ENOENT) return Error::sys("rmdir", shown);
+    return ok();
+}
+
+Result<> remove_all(const std::string& path) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) return ok();
+        return Error::sys("stat", path);
+    }
+    return remove_all_at(AT_FDCWD, path.c_str(), st.st_dev, path);
+}
+
+bool path_exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+std::string path_join(std::string_view a, std::string_view b) {
+    std::string out(a);
+    while (!b.empty() && b.front() == '/') b.remove_prefix(1);
+    if (out.empty() || out.back() != '/') out += '/';
+    out += b;
+    return out;
+}
+
+std::vector<std::string> split(std::string_view s, char sep, bool skip_empty) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start <= s.size()) {
+        size_t end = s.find(sep, start);
+        if (end == std::string_view::npos) end = s.size();
+        if (end > start || !skip_empty) out.emplace_back(s.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
+}
+
+std::string trim(std::string_view s) {
+    const char* ws = " \t\r\n";
+    size_t b = s.find_first_not_of(ws);
+    if (b == std::string_view::npos) return {};
+    size_t e = s.find_last_not_of(ws);
+    return std::string(s.substr(b, e - b + 1));
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+}  // namespace berth

@@ -1,0 +1,39 @@
+// Small file-system helpers that return Result and carry the path in their errors.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "common/fd.h"
+
+namespace berth {
+
+// open(2) with O_CLOEXEC added; retries EINTR.
+Result<UniqueFd> open_file(const std::string& path, int flags, mode_t mode = 0);
+Result<UniqueFd> openat_file(int dirfd, const std::string& path, int flags, mode_t mode = 0);
+
+Result<std::string> read_file(const std::string& path);
+Result<std::string> read_fd(int fd);
+// Writes the whole buffer, retrying short writes and EINTR.
+Result<> write_all(int fd, std::string_view data, std::string_view what = "fd");
+// Writes to an existing file (no create, no truncate): /proc and cgroup files.
+Result<> write_file(const std::string& path, std::string_view data);
+// Creates or replaces `path` atomically: temp file in the same dir, fsync, rename.
+Result<> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+
+// mkdir -p; existing directories are fine.
+Result<> mkdir_all(const std::string& path, mode_t mode = 0755);
+// rm -rf that does not cross mount points (a mounted fs under `path` is an error).
+Result<> remove_all(const std::string& path);
+bool path_exists(const std::string& path);
+
+std::string path_join(std::string_view a, std::string_view b);
+std::vector<std::string> split(std::string_view s, char sep, bool skip_empty = true);
+std::string trim(std::string_view s);
+bool starts_with(std::string_view s, std::string_view prefix);
+
+}  // namespace berth

@@ -1,0 +1,34 @@
+#include "common/json.h"
+
+#include "common/file.h"
+
+namespace berth {
+
+Result<Json> parse_json(std::string_view text, std::string_view what) {
+    Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+        // Re-parse with a handler-less SAX pass is costly; nlohmann gives no position without
+        // exceptions, so catch here (the only place) to report where the text is broken.
+        try {
+            Json ignored = Json::parse(text);
+            (void)ignored;
+        } catch (const Json::exception& e) {
+            return Error::invalid(std::string(what) + ": " + e.what());
+        }
+        return Error::invalid(std::string(what) + ": invalid JSON");
+    }
+    return j;
+}
+
+Result<Json> read_json_file(const std::string& path) {
+    auto text = BERTH_TRY(read_file(path));
+    return parse_json(text, path);
+}
+
+std::string dump_json(const Json& j, int indent) {
+    return j.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
+const char* json_type_name(const Json& j) { return j.type_name(); }
+
+}  // namespace berth

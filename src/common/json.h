@@ -1,0 +1,23 @@
+// nlohmann::json behind non-throwing helpers: parse and typed field access whose errors
+// name the field ("process.args[2]: expected string, got number").
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+
+namespace berth {
+
+using Json = nlohmann::json;
+
+Result<Json> parse_json(std::string_view text, std::string_view what = "json");
+Result<Json> read_json_file(const std::string& path);
+// Dumps without throwing on invalid UTF-8 (replaced).
+std::string dump_json(const Json& j, int indent = -1);
+
+const char* json_type_name(const Json& j);
+
+}  // namespace berth

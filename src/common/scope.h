@@ -1,0 +1,24 @@
+// ScopeExit: runs a callable when the scope ends, unless dismissed (for one-off cleanup).
+#pragma once
+
+#include <utility>
+
+namespace berth {
+
+template <typename F>
+class [[nodiscard]] ScopeExit {
+public:
+    explicit ScopeExit(F f) : f_(std::move(f)) {}
+    ScopeExit(const ScopeExit&) = delete;
+    ScopeExit& operator=(const ScopeExit&) = delete;
+    ~ScopeExit() {
+        if (armed_) f_();
+    }
+    void dismiss() { armed_ = false; }
+
+private:
+    F f_;
+    bool armed_ = true;
+};
+
+}  // namespace berth

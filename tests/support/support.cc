@@ -1,0 +1,132 @@
+#include "support/support.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
+
+#include "common/file.h"
+#include "runtime/spec/spec.h"
+
+namespace berth::test {
+
+TempDir::TempDir(const std::string& prefix) {
+    std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
+    if (!mkdtemp(tmpl.data())) abort();
+    path_ = tmpl;
+}
+
+TempDir::~TempDir() { (void)remove_all(path_); }
+
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input,
+                          int timeout_seconds) {
+    CommandResult res;
+    int in[2], out[2], err[2];
+    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) return res;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        setpgid(0, 0);
+        std::vector<char*> args;
+        for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        execvp(args[0], args.data());
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    (void)write_all(in[1], input);
+    close(in[1]);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+    struct pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+    int open_fds = 2;
+    bool timed_out = false;
+    while (open_fds > 0) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        if (left <= 0) {
+            timed_out = true;
+            break;
+        }
+        int n = poll(fds, 2, static_cast<int>(left));
+        if (n < 0 && errno == EINTR) continue;
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            char buf[4096];
+            ssize_t r = read(fds[i].fd, buf, sizeof buf);
+            if (r <= 0) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+                --open_fds;
+            } else {
+                (i == 0 ? res.out : res.err).append(buf, r);
+            }
+        }
+    }
+    if (timed_out) {
+        kill(-pid, SIGKILL);
+        res.err += "\n[run_command: timed out after " + std::to_string(timeout_seconds) + "s]";
+    }
+    for (auto& f : fds)
+        if (f.fd >= 0) close(f.fd);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (WIFEXITED(status)) res.exit_code = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status)) res.signal = WTERMSIG(status);
+    return res;
+}
+
+CommandResult run_shell(const std::string& cmd, int timeout_seconds) {
+    return run_command({"/bin/sh", "-c", cmd}, {}, timeout_seconds);
+}
+
+std::string source_dir() {
+    const char* s = getenv("BERTH_SOURCE_DIR");
+    return s ? s : BERTH_SOURCE_DIR_DEFAULT;
+}
+
+std::string build_dir() {
+    const char* s = getenv("BERTH_BUILD_DIR");
+    return s ? s : BERTH_BUILD_DIR_DEFAULT;
+}
+
+std::string binary(const std::string& name) { return build_dir() + "/src/bin/" + name + "/" + name; }
+
+const std::string& Bundle::shared_rootfs() {
+    static std::once_flag once;
+    static std::string rootfs;
+    static TempDir* dir;
+    std::call_once(once, [] {
+        dir = new TempDir("berth-busybox");  // lives for the process; removed at exit
+        std::atexit([] { delete dir; });
+        auto r = run_command({source_dir() + "/tests/fixtures/make-busybox-bundle", dir->path()});
+        if (r.exit_code != 0) {
+            fprintf(stderr, "make-busybox-bundle failed: %s\n", r.err.c_str());
+            abort();
+        }
+        rootfs = dir->path() + "/rootfs";
+    });
+    return rootfs;
+}
+
+Bundle::Bundle() : dir_("berth-bundle") {
+    config_ = runtime::spec::default_spec_json();
+    config_["root"]["path"] = shared_rootfs();
+    config_["process"]["terminal"] = false;
+}
+
+const std::string& Bundle::rootfs() const { return shared_rootfs(); }
+
+void Bundle::set_args(const std::vector<std::string>& args) { config_["process"]["args"] = args; }
+
+void Bundle::write_config() const {
+    if (!write_file_atomic(dir_.path() + "/config.json", dump_json(config_, 2))) abort();
+}
+
+}  // namespace berth::test
