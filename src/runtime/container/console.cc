@@ -84,6 +84,8 @@ Result<UniqueFd> recv_fd(int sock) {
     return UniqueFd(fd);
 }
 
+Result<UniqueFd> receive_console(int sock) { return recv_fd(sock); }
+
 Result<> become_tty(int slave) {
     if (setsid() < 0) return Error::sys("setsid");
     if (ioctl(slave, TIOCSCTTY, 0) < 0) return Error::sys("ioctl TIOCSCTTY");

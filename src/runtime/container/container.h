@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/fd.h"
 #include "common/json.h"
 
 namespace berth::runtime {
@@ -32,6 +33,7 @@ struct CreateOptions {
     std::string id;
     std::string bundle = ".";
     std::string console_socket;  // unix socket path that receives the pty master
+    int console_socket_fd = -1;  // or an already connected socket (in-process callers)
     std::string pid_file;
     int preserve_fds = 0;  // extra fds (3..3+N-1) passed to the container
     bool no_pivot = false;
@@ -85,6 +87,9 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& opts);
 Result<Json> stats(const GlobalOptions& g, const std::string& id);
 // The runtime-spec "features" document.
 Json features();
+
+// Receives the pty master sent over a console socket (the other end of console_socket_fd).
+Result<UniqueFd> receive_console(int sock);
 
 // "KILL", "SIGKILL", "9" -> 9.
 Result<int> parse_signal(const std::string& s);

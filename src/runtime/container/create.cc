@@ -144,7 +144,8 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     c.spec = BERTH_TRY(spec::load_spec(bundle_abs));
     const spec::Spec& s = c.spec;
     BERTH_TRY(check_spec(s));
-    if (s.process->terminal && o.console_socket.empty() && !proxy_tty)
+    bool has_console = !o.console_socket.empty() || o.console_socket_fd >= 0;
+    if (s.process->terminal && !has_console && !proxy_tty)
         return Error::invalid("process.terminal is true: --console-socket is required");
     seccomp::Filter filter;
     if (s.linux->seccomp) filter = BERTH_TRY_CTX(seccomp::Filter::compile(*s.linux->seccomp), "linux.seccomp");
@@ -172,6 +173,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     UniqueFd console;
     if (s.process->terminal && !o.console_socket.empty())
         console = BERTH_TRY_CTX(connect_unix(o.console_socket), "--console-socket");
+    int console_fd = console ? console.get() : (s.process->terminal ? o.console_socket_fd : -1);
     int sp[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0) return Error::sys("socketpair");
     UniqueFd parent_end(sp[0]), child_end(sp[1]);
@@ -183,8 +185,8 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     args.filter = &filter;
     args.sync_fd = child_end.get();
     args.fifo_fd = fifo.get();
-    args.console_fd = console.get();
-    args.pty_to_parent = proxy_tty && s.process->terminal && o.console_socket.empty();
+    args.console_fd = console_fd;
+    args.pty_to_parent = proxy_tty && s.process->terminal && !has_console;
     args.preserve_fds = o.preserve_fds;
     args.state.id = o.id;
     args.state.status = Status::Creating;

@@ -1,0 +1,40 @@
+// berth-shim: the per-container supervisor (see src/shim/shim.h).
+//   berth-shim --id ID --bundle DIR --state-dir DIR --runtime-root DIR [...]   (setup)
+//   berth-shim monitor INIT OUT ERR IN LISTENER <options>                     (after re-exec)
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "runtime/container/container.h"
+#include "shim/monitor.h"
+#include "shim/setup.h"
+
+using namespace berth;
+
+int main(int argc, char** argv) {
+    if (argc > 6 && strcmp(argv[1], "monitor") == 0) {
+        shim::MonitorFds fds{atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6])};
+        auto opts = shim::Options::from_args(std::vector<std::string>(argv + 7, argv + argc));
+        if (!opts) return 2;
+        shim::monitor(*opts, fds, atoi(argv[2]));
+    }
+    if (auto r = runtime::protect_binary(argc, argv); !r) {
+        std::string line = "error 7 0 " + r.error().str() + "\n";
+        (void)!write(3, line.data(), line.size());
+        return 1;
+    }
+    auto opts = shim::Options::from_args(std::vector<std::string>(argv + 1, argv + argc));
+    if (!opts) {
+        std::string line = "error 0 0 " + opts.error().str() + "\n";
+        (void)!write(3, line.data(), line.size());
+        return 2;
+    }
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return 1;
+    self[n] = '\0';
+    return shim::setup_main(*opts, self);
+}

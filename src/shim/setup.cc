@@ -1,0 +1,136 @@
+// The shim's first phase: create the container in-process with the runtime library, with
+// our pipes (or a pty) as its stdio, report to berthd, then re-exec into the monitor.
+#include "shim/setup.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "common/file.h"
+#include "runtime/container/container.h"
+
+namespace berth::shim {
+
+namespace {
+
+constexpr int kReadyFd = 3;
+
+Result<UniqueFd> listen_unix(const std::string& path) {
+    struct sockaddr_un addr {};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) return Error::invalid("socket path too long: " + path);
+    memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Error::sys("socket");
+    UniqueFd sock(fd);
+    unlink(path.c_str());
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return Error::sys("bind", path);
+    chmod(path.c_str(), 0600);
+    if (listen(fd, 16) != 0) return Error::sys("listen", path);
+    return sock;
+}
+
+struct Pipe {
+    UniqueFd rd, wr;
+};
+
+Result<Pipe> make_pipe() {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) return Error::sys("pipe");
+    return Pipe{UniqueFd(p[0]), UniqueFd(p[1])};
+}
+
+// Moves fd to `target` without close-on-exec (for the monitor after exec).
+int keep_as(int fd, int target) {
+    if (fd < 0) return -1;
+    if (dup3(fd, target, 0) < 0) return -1;
+    return target;
+}
+
+void report(const std::string& line) {
+    (void)write_all(kReadyFd, line + "\n", "ready pipe");
+    close(kReadyFd);
+}
+
+Result<MonitorFds> create_container(const Options& o, pid_t* init_pid) {
+    runtime::GlobalOptions g{o.runtime_root};
+    runtime::CreateOptions co;
+    co.id = o.id;
+    co.bundle = o.bundle;
+    MonitorFds fds;
+    UniqueFd listener = BERTH_TRY(listen_unix(path_join(o.state_dir, kAttachSocket)));
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (o.tty) {
+        int sp[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) return Error::sys("socketpair");
+        UniqueFd ours(sp[0]), theirs(sp[1]);
+        co.console_socket_fd = theirs.get();
+        dup2(devnull, 0), dup2(devnull, 1), dup2(devnull, 2);
+        BERTH_TRY(runtime::create(g, co));
+        auto master = BERTH_TRY(runtime::receive_console(ours.get()));
+        int m = keep_as(master.get(), 10);
+        fds.out = m;
+        fds.in = o.open_stdin ? m : -1;
+    } else {
+        auto out = BERTH_TRY(make_pipe());
+        auto err = BERTH_TRY(make_pipe());
+        Pipe in;
+        if (o.open_stdin) in = BERTH_TRY(make_pipe());
+        // The init inherits fds 0-2 from us.
+        dup2(o.open_stdin ? in.rd.get() : devnull, 0);
+        dup2(out.wr.get(), 1);
+        dup2(err.wr.get(), 2);
+        BERTH_TRY(runtime::create(g, co));
+        dup2(devnull, 0), dup2(devnull, 1), dup2(devnull, 2);
+        fds.out = keep_as(out.rd.get(), 10);
+        fds.err = keep_as(err.rd.get(), 11);
+        fds.in = o.open_stdin ? keep_as(in.wr.get(), 12) : -1;
+    }
+    close(devnull);
+    fds.listener = keep_as(listener.get(), 13);
+    auto st = BERTH_TRY(runtime::state(g, o.id));
+    *init_pid = st.pid;
+    return fds;
+}
+
+}  // namespace
+
+int setup_main(const Options& o, const char* self) {
+    // Orphans of the container are reparented to us, and we reap them.
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &mask, nullptr);  // kept across exec: no exit is missed
+    pid_t init = 0;
+    auto fds = create_container(o, &init);
+    if (!fds) {
+        const Error& e = fds.error();
+        std::string text;
+        for (auto it = e.context().rbegin(); it != e.context().rend(); ++it) text += *it + ": ";
+        text += e.message();
+        report("error " + std::to_string(static_cast<int>(e.kind())) + " " + std::to_string(e.sys_errno()) + " " + text);
+        return 1;
+    }
+    (void)write_file_atomic(path_join(o.state_dir, "shim.pid"), std::to_string(getpid()));
+    report("ok " + std::to_string(init));
+    // Re-exec: the monitor maps only what it touches, so an idle shim stays small.
+    std::vector<std::string> args = {"berth-shim", "monitor", std::to_string(init), std::to_string(fds->out),
+                                     std::to_string(fds->err), std::to_string(fds->in),
+                                     std::to_string(fds->listener)};
+    auto rest = o.to_args();
+    args.insert(args.end(), rest.begin(), rest.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(self, argv.data());
+    return 1;
+}
+
+}  // namespace berth::shim
