@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -104,6 +105,8 @@ const std::string& Bundle::shared_rootfs() {
     static TempDir* dir;
     std::call_once(once, [] {
         dir = new TempDir("berth-busybox");  // lives for the process; removed at exit
+        // Reachable by containers whose root is mapped to another host uid (user namespaces).
+        chmod(dir->path().c_str(), 0755);
         std::atexit([] { delete dir; });
         auto r = run_command({source_dir() + "/tests/fixtures/make-busybox-bundle", dir->path()});
         if (r.exit_code != 0) {

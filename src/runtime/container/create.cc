@@ -39,6 +39,24 @@ struct InitArgs {
     ContainerState state;    // for hooks run by the child
 };
 
+// The device rules the cgroup gets: the spec's own, then (as runc does) the devices every
+// container needs (/dev/null, zero, full, random, urandom, tty, console, ptmx, pts, tun),
+// mknod of any device (access is still checked on open), and every linux.devices entry.
+spec::Resources effective_resources(const spec::Spec& s) {
+    spec::Resources r = s.linux->resources ? *s.linux->resources : spec::Resources{};
+    auto allow = [&](const char* type, std::optional<int64_t> major, std::optional<int64_t> minor,
+                     const char* access) { r.devices.push_back({true, type, major, minor, access}); };
+    allow("c", std::nullopt, std::nullopt, "m");
+    allow("b", std::nullopt, std::nullopt, "m");
+    for (auto [major, minor] : {std::pair{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}, {10, 200}})
+        allow("c", major, minor, "rwm");
+    allow("c", 136, std::nullopt, "rwm");
+    for (auto& d : s.linux->devices)
+        if (d.type == 'c' || d.type == 'b' || d.type == 'u')
+            allow(d.type == 'b' ? "b" : "c", d.major, d.minor, "rwm");
+    return r;
+}
+
 Result<> write_sysctls(const std::map<std::string, std::string>& sysctl) {
     for (auto& [key, value] : sysctl) {
         std::string path = "/proc/sys/" + key;
@@ -148,7 +166,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     if (s.process->terminal && !has_console && !proxy_tty)
         return Error::invalid("process.terminal is true: --console-socket is required");
     seccomp::Filter filter;
-    if (s.linux->seccomp) filter = BERTH_TRY_CTX(seccomp::Filter::compile(*s.linux->seccomp), "linux.seccomp");
+    if (s.linux->seccomp) filter = BERTH_TRY(seccomp::Filter::compile(*s.linux->seccomp));
     NsPlan plan = BERTH_TRY(plan_namespaces(&*s.linux));
 
     BERTH_TRY(mkdir_all(g.root, 0711));
@@ -164,10 +182,8 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
         if (::mkfifo(fp.c_str(), 0600) != 0) return Error::sys("mkfifo", fp);
         fifo = BERTH_TRY(open_file(fp, O_PATH));
     }
-    const spec::Resources empty_resources;
-    c.cgroup = BERTH_TRY_CTX(cgroups::Cgroup::create(s.linux->cgroups_path, o.id,
-                                                     s.linux->resources ? &*s.linux->resources : &empty_resources),
-                             "create cgroup");
+    const spec::Resources resources = effective_resources(s);
+    c.cgroup = BERTH_TRY_CTX(cgroups::Cgroup::create(s.linux->cgroups_path, o.id, &resources), "create cgroup");
     ScopeExit destroy_cgroup([&] { (void)c.cgroup->destroy(); });
 
     UniqueFd console;

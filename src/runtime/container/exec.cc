@@ -99,7 +99,7 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
         return Error::invalid("exec -t -d needs --console-socket");
     seccomp::Filter filter;
     if (s.linux && s.linux->seccomp)
-        filter = BERTH_TRY_CTX(seccomp::Filter::compile(*s.linux->seccomp), "linux.seccomp");
+        filter = BERTH_TRY(seccomp::Filter::compile(*s.linux->seccomp));
 
     // Join every namespace the container has, by its init's /proc entries.
     std::vector<std::pair<spec::NamespaceType, std::string>> join;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/json.h"
 #include "runtime/spec/spec.h"
 
 namespace berth::runtime::seccomp {
@@ -26,9 +27,10 @@ public:
     // conditions and errnoRet. Unknown syscall names are skipped, as runc does; an
     // unknown action, operator, architecture or flag is an error naming it.
     static Result<Filter> compile(const spec::Seccomp& profile);
-    // Loads it into the calling thread (seccomp(2) via libseccomp).
+    // Loads it into the calling thread with seccomp(2): compile() already generated the
+    // BPF with libseccomp, so this allocates nothing. Needs no_new_privs or CAP_SYS_ADMIN.
     Result<> load() const;
-    bool empty() const;
+    bool empty() const;  // default-constructed: nothing to load
 
 private:
     struct Impl;
@@ -40,5 +42,13 @@ std::vector<std::string> known_actions();
 std::vector<std::string> known_operators();
 std::vector<std::string> known_architectures();
 std::vector<std::string> known_flags();
+
+// Docker's default profile (moby profiles/seccomp) as an OCI linux.seccomp object for the
+// native architecture: errno EPERM by default, an allow list, socket/personality/clone
+// argument rules, and the calls guarded by a capability (mount, unshare, setns... for
+// CAP_SYS_ADMIN; kcmp, process_madvise... for CAP_SYS_PTRACE), included only when
+// `effective_caps` lists it. Docker checks the container's capability list (its bounding
+// set, which equals the effective set for the containers it creates).
+Json docker_default_profile(const std::vector<std::string>& effective_caps);
 
 }  // namespace berth::runtime::seccomp

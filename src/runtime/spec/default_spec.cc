@@ -15,7 +15,7 @@ Json default_spec_json(bool rootless) {
           {"env", {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"}},
           {"cwd", "/"},
           {"capabilities",
-           {{"bounding", caps}, {"effective", caps}, {"permitted", caps}, {"ambient", caps}}},
+           {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}},
           {"rlimits", {{{"type", "RLIMIT_NOFILE"}, {"hard", 1024}, {"soft", 1024}}}},
           {"noNewPrivileges", true}}},
         {"root", {{"path", "rootfs"}, {"readonly", true}}},
