@@ -119,7 +119,7 @@ Result<> init_setup(const InitArgs& a) {
 }
 
 [[noreturn]] void init_main(const InitArgs& a) {
-    // The container dies with `run` (when it is its parent), never outlives a failed setup.
+    // A failed setup ends here: the error goes to the parent over the sync socket.
     auto r = init_setup(a);
     if (!r) child_fail(a.sync_fd, std::move(r.error()).with_context("container init"));
     ProcessContext ctx{&*a.spec->process, a.filter, a.plan->new_userns, a.preserve_fds};
@@ -212,7 +212,6 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     c.pid = BERTH_TRY(clone_child(plan.clone_flags));
     if (c.pid == 0) {
         parent_end.reset();
-        if (mode == Mode::Run) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         init_main(args);
     }
     child_end.reset();

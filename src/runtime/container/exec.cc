@@ -128,7 +128,6 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     if (pid < 0) return Error::sys("fork");
     if (pid == 0) {
         parent_end.reset();
-        if (!o.detach) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         exec_child_main(args);
     }
     child_end.reset();

@@ -69,10 +69,18 @@ Result<> setns_path(const std::string& path, int nstype) {
 }
 
 Result<> join_namespaces(const std::vector<std::pair<NamespaceType, std::string>>& join) {
+    // Open every namespace first: once in the container's mount namespace, host /proc
+    // paths (/proc/<pid>/ns/...) no longer resolve.
+    std::vector<UniqueFd> fds;
     for (auto& [type, path] : join) {
-        auto r = setns_path(path, spec::namespace_clone_flag(type));
-        if (!r) return std::move(r.error()).with_context(std::string("join ") + spec::namespace_name(type) + " namespace");
+        auto fd = open_file(path, O_RDONLY);
+        if (!fd) return std::move(fd.error()).with_context(std::string("join ") + spec::namespace_name(type) + " namespace");
+        fds.push_back(std::move(*fd));
     }
+    for (size_t i = 0; i < join.size(); ++i)
+        if (::setns(fds[i].get(), spec::namespace_clone_flag(join[i].first)) != 0)
+            return Error::sys("setns", join[i].second)
+                .with_context(std::string("join ") + spec::namespace_name(join[i].first) + " namespace");
     return ok();
 }
 

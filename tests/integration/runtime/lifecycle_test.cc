@@ -28,7 +28,7 @@ protected:
         b.set_args({"sleep", "300"});
         b.write_config();
         std::string id = session_->new_id();
-        auto c = session_->cmd({"create", "--bundle", b.dir(), id});
+        auto c = session_->detached({"create", "--bundle", b.dir(), id});
         EXPECT_EQ(c.exit_code, 0) << c.err;
         auto s = session_->cmd({"start", id});
         EXPECT_EQ(s.exit_code, 0) << s.err;
@@ -48,7 +48,7 @@ TEST_F(Lifecycle, CreateStartStateKillDelete) {
     b.write_config();
     std::string id = session_->new_id();
     std::string pidfile = b.dir() + "/pid";
-    auto c = session_->cmd({"create", "--bundle", b.dir(), "--pid-file", pidfile, id});
+    auto c = session_->detached({"create", "--bundle", b.dir(), "--pid-file", pidfile, id});
     ASSERT_EQ(c.exit_code, 0) << c.err;
     auto st = state(id);
     EXPECT_EQ(st["status"], "created");
@@ -122,7 +122,7 @@ TEST_F(Lifecycle, PauseFreezesAndResumeThaws) {
     b.set_args({"sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /dev/shm/count; sleep 0.05; done"});
     b.write_config();
     std::string id = session_->new_id();
-    ASSERT_EQ(session_->cmd({"run", "-d", "--bundle", b.dir(), id}).exit_code, 0);
+    ASSERT_EQ(session_->detached({"run", "-d", "--bundle", b.dir(), id}).exit_code, 0);
     usleep(300000);
     ASSERT_EQ(session_->cmd({"pause", id}).exit_code, 0);
     EXPECT_EQ(state(id)["status"], "paused");
@@ -235,7 +235,7 @@ protected:
     void expect_rejected(Bundle& b, const std::string& needle) {
         b.write_config();
         std::string id = session_->new_id();
-        auto r = session_->cmd({"create", "--bundle", b.dir(), id});
+        auto r = session_->detached({"create", "--bundle", b.dir(), id});
         EXPECT_NE(r.exit_code, 0);
         EXPECT_NE(r.err.find(needle), std::string::npos) << "stderr: " << r.err;
         EXPECT_FALSE(path_exists(session_->root() + "/" + id)) << "state left behind";
@@ -287,7 +287,7 @@ TEST_F(BadInput, UnknownCapability) {
 TEST_F(BadInput, DuplicateId) {
     Bundle b;
     std::string id = start_sleeper(b);
-    auto r = session_->cmd({"create", "--bundle", b.dir(), id});
+    auto r = session_->detached({"create", "--bundle", b.dir(), id});
     EXPECT_NE(r.exit_code, 0);
     EXPECT_NE(r.err.find("already exists"), std::string::npos) << r.err;
     EXPECT_EQ(state(id)["status"], "running");  // the first one is untouched

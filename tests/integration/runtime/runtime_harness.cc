@@ -47,6 +47,23 @@ CommandResult RuntimeSession::cmd(const std::vector<std::string>& args, const st
     return run_command(argv, input, timeout);
 }
 
+CommandResult RuntimeSession::detached(const std::vector<std::string>& args) {
+    std::string line;
+    auto quote = [](const std::string& a) {
+        std::string q = "'";
+        for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        return q + "'";
+    };
+    for (auto& a : rt_.prefix) line += quote(a) + " ";
+    line += "--root " + quote(root_.path()) + " ";
+    for (auto& a : args) line += quote(a) + " ";
+    std::string out = root_.path() + "/.out", err = root_.path() + "/.err";
+    auto r = run_shell(line + "</dev/null >" + out + " 2>" + err);
+    r.out = read_file(out).value_or("");
+    r.err = read_file(err).value_or("");
+    return r;
+}
+
 CommandResult RuntimeSession::run(Bundle& bundle, const std::vector<std::string>& args, int timeout) {
     bundle.set_args(args);
     bundle.write_config();

@@ -27,6 +27,9 @@ public:
 
     // `run` of a one-shot container on `bundle` with the given args; returns its result.
     CommandResult run(Bundle& bundle, const std::vector<std::string>& args, int timeout = 60);
+    // A command that leaves a container behind (create, run -d): the container inherits
+    // its stdio, so it gets files instead of pipes (a pipe would never reach EOF).
+    CommandResult detached(const std::vector<std::string>& args);
     // Any runtime command with --root set.
     CommandResult cmd(const std::vector<std::string>& args, const std::string& input = {}, int timeout = 60);
     std::string new_id();
