@@ -12,6 +12,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +36,7 @@ struct Stats {
     // memory
     uint64_t memory_usage = 0, memory_limit = 0, memory_max_usage = 0, memory_cache = 0;
     uint64_t memory_failcnt = 0, memory_oom_kills = 0, swap_usage = 0;
+    std::map<std::string, uint64_t> memory_raw;  // memory.stat as read
     // cpu (nanoseconds)
     uint64_t cpu_usage_total = 0, cpu_usage_user = 0, cpu_usage_kernel = 0;
     std::vector<uint64_t> cpu_usage_percpu;

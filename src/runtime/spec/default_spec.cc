@@ -71,6 +71,9 @@ Json default_spec_json(bool rootless) {
                      {"options", {"rbind", "nosuid", "noexec", "nodev", "ro"}}};
             }
         }
+        // gid 5 (tty) is usually not mapped in a rootless user namespace: devpts would refuse it.
+        for (auto& m : spec["mounts"])
+            if (m["destination"] == "/dev/pts") m["options"] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"};
         auto& mounts = spec["mounts"];
         for (auto it = mounts.begin(); it != mounts.end(); ++it)
             if ((*it)["destination"] == "/sys/fs/cgroup") {

@@ -1,0 +1,40 @@
+// Private: an elastic pool of threads for handlers. Threads start on demand and exit after
+// `linger` without work, so an idle daemon keeps none (we promise a small idle RSS).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+
+namespace berth::api::detail {
+
+class WorkerPool {
+public:
+    explicit WorkerPool(std::chrono::milliseconds linger) : linger_(linger) {}
+    ~WorkerPool();  // waits for every thread
+    WorkerPool(const WorkerPool&) = delete;
+    WorkerPool& operator=(const WorkerPool&) = delete;
+
+    // `task` must not throw (the server wraps handlers in a catch-all).
+    void submit(std::function<void()> task);
+    // Waits until no task runs or waits; false on timeout. Later submits still work.
+    bool drain(std::chrono::milliseconds timeout);
+    std::size_t threads() const;
+
+private:
+    void run();
+
+    std::chrono::milliseconds linger_;
+    mutable std::mutex mu_;
+    std::condition_variable work_cv_;
+    std::condition_variable done_cv_;
+    std::deque<std::function<void()>> queue_;
+    std::size_t threads_ = 0;
+    std::size_t idle_ = 0;
+    bool exiting_ = false;
+};
+
+}  // namespace berth::api::detail
