@@ -128,8 +128,12 @@ void Monitor::on_client(Client& c) {
     ssize_t n = read(c.fd, buf_, sizeof buf_);
     if (n <= 0) {
         if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+        // The client closed its sending side: stdin ends (with stdin_once), but the client
+        // keeps receiving output until the container exits.
         bool was_stdin = c.in;
-        drop(c);
+        c.in = false;
+        if (c.header_done && (c.out || c.err)) del(c.fd);
+        else drop(c);
         if (was_stdin && o_.stdin_once) close_stdin();
         return;
     }

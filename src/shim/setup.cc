@@ -46,11 +46,11 @@ Result<Pipe> make_pipe() {
     return Pipe{UniqueFd(p[0]), UniqueFd(p[1])};
 }
 
-// Moves fd to `target` without close-on-exec (for the monitor after exec).
-int keep_as(int fd, int target) {
+// A copy of fd that survives exec (for the monitor). F_DUPFD picks a free number >= 100,
+// so it never replaces an fd still in use; the copy has no close-on-exec flag.
+int keep(int fd) {
     if (fd < 0) return -1;
-    if (dup3(fd, target, 0) < 0) return -1;
-    return target;
+    return fcntl(fd, F_DUPFD, 100);
 }
 
 void report(const std::string& line) {
@@ -74,7 +74,7 @@ Result<MonitorFds> create_container(const Options& o, pid_t* init_pid) {
         dup2(devnull, 0), dup2(devnull, 1), dup2(devnull, 2);
         BERTH_TRY(runtime::create(g, co));
         auto master = BERTH_TRY(runtime::receive_console(ours.get()));
-        int m = keep_as(master.get(), 10);
+        int m = keep(master.get());
         fds.out = m;
         fds.in = o.open_stdin ? m : -1;
     } else {
@@ -88,12 +88,12 @@ Result<MonitorFds> create_container(const Options& o, pid_t* init_pid) {
         dup2(err.wr.get(), 2);
         BERTH_TRY(runtime::create(g, co));
         dup2(devnull, 0), dup2(devnull, 1), dup2(devnull, 2);
-        fds.out = keep_as(out.rd.get(), 10);
-        fds.err = keep_as(err.rd.get(), 11);
-        fds.in = o.open_stdin ? keep_as(in.wr.get(), 12) : -1;
+        fds.out = keep(out.rd.get());
+        fds.err = keep(err.rd.get());
+        fds.in = o.open_stdin ? keep(in.wr.get()) : -1;
     }
     close(devnull);
-    fds.listener = keep_as(listener.get(), 13);
+    fds.listener = keep(listener.get());
     auto st = BERTH_TRY(runtime::state(g, o.id));
     *init_pid = st.pid;
     return fds;
@@ -102,6 +102,7 @@ Result<MonitorFds> create_container(const Options& o, pid_t* init_pid) {
 }  // namespace
 
 int setup_main(const Options& o, const char* self) {
+    fcntl(kReadyFd, F_SETFD, FD_CLOEXEC);  // the container's process never keeps it
     // Orphans of the container are reparented to us, and we reap them.
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     sigset_t mask;

@@ -49,15 +49,23 @@ Result<Spawned> spawn_shim(const std::string& shim_path, const Options& opts) {
     posix_spawnattr_destroy(&attr);
     if (err != 0) return Error::sys("spawn", shim_path, err);
     wr.reset();
-    auto msg = read_fd(rd.get());
-    if (!msg || msg->empty()) {
+    // One line: the container's init keeps a copy of the pipe until it execs, so EOF
+    // would not come before `start`.
+    std::string line;
+    char c;
+    for (;;) {
+        ssize_t n = ::read(rd.get(), &c, 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0 || c == '\n') break;
+        line += c;
+    }
+    if (line.empty()) {
         // The shim died before reporting: reap it if it was ours and exited.
         int status = 0;
         ::waitpid(pid, &status, 0);
         return Error::internal("berth-shim exited before the container was created (status " +
                                std::to_string(status) + ")");
     }
-    std::string line = trim(*msg);
     if (starts_with(line, "ok ")) {
         Spawned s;
         s.shim_pid = pid;

@@ -169,12 +169,17 @@ TEST_P(Probes, SignalPassesThrough) {
     EXPECT_EQ(r.exit_code, 137) << r.err;
 }
 
-TEST_P(Probes, SysctlAndDomainname) {
+TEST_P(Probes, Sysctl) {
+    Bundle b;
+    linux(b)["sysctl"] = {{"net.ipv4.ip_forward", "1"}, {"kernel.msgmax", "4096"}};
+    EXPECT_EQ(probe(b, {"sh", "-c", "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/msgmax"}), "1\n4096");
+}
+
+TEST_P(Probes, Domainname) {
+    if (GetParam().name == "runc") GTEST_SKIP() << "runc 1.1 ignores \"domainname\" (added in runc 1.2)";
     Bundle b;
     b.config()["domainname"] = "example.test";
-    linux(b)["sysctl"] = {{"net.ipv4.ip_forward", "1"}};
-    EXPECT_EQ(probe(b, {"sh", "-c", "cat /proc/sys/net/ipv4/ip_forward; cat /proc/sys/kernel/domainname"}),
-              "1\nexample.test");
+    EXPECT_EQ(probe(b, {"cat", "/proc/sys/kernel/domainname"}), "example.test");
 }
 
 TEST_P(Probes, UserAndCwdAndEnv) {

@@ -15,6 +15,8 @@ struct Runtime {
     bool available = false;
 };
 
+inline void PrintTo(const Runtime& rt, std::ostream* os) { *os << rt.name; }
+
 // berth-runtime from the build, and runc / crun when installed. crun 1.8 refuses this
 // hybrid cgroup layout, so it runs in a private mount namespace without the cgroup2 mount.
 std::vector<Runtime> all_runtimes();
