@@ -61,11 +61,11 @@ Result<> write_file(const std::string& path, std::string_view data) {
     return write_all(fd.get(), data, path);
 }
 
-Result<> write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+Result<> write_file_atomic(const std::string& path, std::string_view data, mode_t mode, Durability durability) {
     std::string tmp = path + ".tmp." + std::to_string(::getpid());
     auto fd = BERTH_TRY(open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode));
     auto r = write_all(fd.get(), data, tmp);
-    if (r && ::fsync(fd.get()) != 0) r = Error::sys("fsync", tmp);
+    if (r && durability == Durability::Durable && ::fsync(fd.get()) != 0) r = Error::sys("fsync", tmp);
     fd.reset();
     if (r && ::rename(tmp.c_str(), path.c_str()) != 0) r = Error::sys("rename", path);
     if (!r) ::unlink(tmp.c_str());

@@ -23,7 +23,10 @@ Result<> write_all(int fd, std::string_view data, std::string_view what = "fd");
 // Writes to an existing file (no create, no truncate): /proc and cgroup files.
 Result<> write_file(const std::string& path, std::string_view data);
 // Creates or replaces `path` atomically: temp file in the same dir, fsync, rename.
-Result<> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+// Durability::Atomic skips the fsync (for state under /run, which a reboot clears anyway).
+enum class Durability { Durable, Atomic };
+Result<> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644,
+                           Durability durability = Durability::Durable);
 
 // mkdir -p; existing directories are fine.
 Result<> mkdir_all(const std::string& path, mode_t mode = 0755);

@@ -83,8 +83,10 @@ Result<> remove(const GlobalOptions& g, const std::string& id, bool force) {
         if (!wait_gone(l.saved, 5000)) return Error::internal("container \"" + id + "\": init did not die after SIGKILL");
     }
     if (l.cgroup) {
-        // Processes that escaped the init's death (other pid namespace setups) go too.
-        (void)l.cgroup->kill_all(SIGKILL);
+        // Processes that outlived the init (a shared pid namespace) go too; the freezer
+        // round trip of kill_all is skipped when the cgroup is already empty.
+        auto left = l.cgroup->pids();
+        if (!left || !left->empty()) (void)l.cgroup->kill_all(SIGKILL);
         BERTH_TRY_CTX(l.cgroup->destroy(), "delete container " + id);
     }
     auto spec = spec::parse_spec(l.saved.config, l.saved.bundle);

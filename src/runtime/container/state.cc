@@ -66,7 +66,8 @@ Result<> save_state(const GlobalOptions& g, const SavedState& s) {
     Json j = {{"id", s.id},           {"pid", s.pid},         {"pid_start", s.pid_start},
               {"bundle", s.bundle},   {"created", s.created}, {"cgroup", s.cgroup},
               {"config", s.config},   {"userns", s.userns}};
-    return write_file_atomic(path_join(container_dir(g, s.id), "state.json"), dump_json(j), 0600);
+    return write_file_atomic(path_join(container_dir(g, s.id), "state.json"), dump_json(j), 0600,
+                             Durability::Atomic);
 }
 
 Result<SavedState> load_state(const GlobalOptions& g, const std::string& id) {
