@@ -87,6 +87,29 @@ CommandResult run_shell(const std::string& cmd, int timeout_seconds) {
     return run_command({"/bin/sh", "-c", cmd}, {}, timeout_seconds);
 }
 
+std::string run_in_child(const std::function<std::string()>& fn) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) return "pipe failed";
+    pid_t pid = fork();
+    if (pid < 0) return "fork failed";
+    if (pid == 0) {
+        close(p[0]);
+        std::string out = fn();
+        bool sent = static_cast<bool>(write_all(p[1], out));
+        _exit(sent ? 0 : 1);
+    }
+    close(p[1]);
+    std::string out;
+    char buf[512];
+    ssize_t n;
+    while ((n = read(p[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    close(p[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) out += " [child failed]";
+    return out;
+}
+
 std::string source_dir() {
     const char* s = getenv("BERTH_SOURCE_DIR");
     return s ? s : BERTH_SOURCE_DIR_DEFAULT;

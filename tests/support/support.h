@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,10 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
                           int timeout_seconds = 60);
 // Runs a shell command line.
 CommandResult run_shell(const std::string& cmd, int timeout_seconds = 60);
+
+// Runs fn in a forked child; returns what fn returned (sent back over a pipe), with
+// " [child failed]" appended when the child did not exit cleanly.
+std::string run_in_child(const std::function<std::string()>& fn);
 
 std::string source_dir();  // BERTH_SOURCE_DIR, or the path compiled in
 std::string build_dir();   // BERTH_BUILD_DIR

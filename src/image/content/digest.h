@@ -49,6 +49,7 @@ public:
     Sha256& operator=(Sha256&&) noexcept;
 
     void update(std::string_view data);
+    void update(const void* data, size_t len) { update(std::string_view(static_cast<const char*>(data), len)); }
     Digest finish();
 
 private:

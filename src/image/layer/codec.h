@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "image/layer/layer.h"
-#include "image/layer/sha256.h"
+#include "image/content/digest.h"
 
 struct inflate_state;
 struct ZSTD_DCtx_s;
@@ -33,8 +33,8 @@ public:
     uint64_t uncompressed_size() const { return uncompressed_size_; }
     // {digest of the stream as read, diff_id}; call once, at the end.
     std::pair<std::string, std::string> digests() {
-        std::string d = compressed_hash_.digest();
-        return {d, compression_ == Compression::None ? d : plain_hash_.digest()};
+        std::string d = compressed_hash_.finish().str();
+        return {d, compression_ == Compression::None ? d : plain_hash_.finish().str()};
     }
 
 private:
@@ -54,7 +54,7 @@ private:
     ZSTD_DCtx_s* zstd_ = nullptr;
     size_t zstd_last_ = 0;  // last ZSTD_decompressStream result: 0 = frame complete
     uint64_t compressed_size_ = 0, uncompressed_size_ = 0;
-    Sha256 compressed_hash_, plain_hash_;
+    content::Sha256 compressed_hash_, plain_hash_;
 };
 
 // LayerWriter: the write side: hashes the tar, compresses it (ISA-L deflate, libzstd) and
@@ -74,8 +74,8 @@ public:
     uint64_t uncompressed_size() const { return uncompressed_; }
     // {digest of the bytes written, diff_id}; call once, after finish().
     std::pair<std::string, std::string> digests() {
-        std::string d = out_hash_.digest();
-        return {d, compression_ == Compression::None ? d : plain_hash_.digest()};
+        std::string d = out_hash_.finish().str();
+        return {d, compression_ == Compression::None ? d : plain_hash_.finish().str()};
     }
 
 private:
@@ -89,7 +89,7 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     uint64_t written_ = 0, uncompressed_ = 0;
-    Sha256 out_hash_, plain_hash_;
+    content::Sha256 out_hash_, plain_hash_;
 };
 
 }  // namespace berth::image::layer

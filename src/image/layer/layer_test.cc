@@ -9,7 +9,7 @@
 
 #include "common/file.h"
 #include "image/layer/layer.h"
-#include "image/layer/sha256.h"
+#include "image/content/digest.h"
 #include "image/layer/test_tar.h"
 #include "support/support.h"
 
@@ -19,9 +19,9 @@ namespace {
 using test::TarEntry;
 
 std::string sha256(const std::string& s) {
-    Sha256 h;
+    content::Sha256 h;
     h.update(s.data(), s.size());
-    return h.digest();
+    return h.finish().str();
 }
 
 std::vector<TarEntry> sorted(std::vector<TarEntry> v) {

@@ -20,29 +20,8 @@
 namespace berth::runtime::caps {
 namespace {
 
-// Runs fn in a forked child; returns what it wrote (its verdict), or a note on how it died.
-std::string run_in_child(const std::function<std::string()>& fn) {
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) != 0) return "pipe failed";
-    pid_t pid = ::fork();
-    if (pid < 0) return "fork failed";
-    if (pid == 0) {
-        ::close(p[0]);
-        std::string out = fn();
-        ssize_t n = ::write(p[1], out.data(), out.size());
-        ::_exit(n == static_cast<ssize_t>(out.size()) ? 0 : 1);
-    }
-    ::close(p[1]);
-    std::string out;
-    char buf[512];
-    ssize_t n;
-    while ((n = ::read(p[0], buf, sizeof buf)) > 0) out.append(buf, n);
-    ::close(p[0]);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) out += " [child failed]";
-    return out;
-}
+using berth::test::run_in_child;
+
 
 // CapInh/CapPrm/CapEff/CapBnd/CapAmb of the calling process.
 std::map<std::string, uint64_t> proc_caps() {
