@@ -301,7 +301,9 @@ TEST_F(BadInput, RlimitAboveHardLimitIsAClearError) {
     std::string id = session_->new_id();
     auto r = session_->cmd({"run", "--bundle", b.dir(), id});
     // With CAP_SYS_RESOURCE this may succeed up to nr_open; without it, a clear error.
-    if (r.exit_code != 0) EXPECT_NE(r.err.find("RLIMIT_NOFILE"), std::string::npos) << r.err;
+    if (r.exit_code != 0) {
+        EXPECT_NE(r.err.find("RLIMIT_NOFILE"), std::string::npos) << r.err;
+    }
     EXPECT_NE(r.signal, SIGSEGV);
     EXPECT_FALSE(path_exists(session_->root() + "/" + id));
 }
@@ -321,8 +323,11 @@ TEST_F(BadInput, MountThroughEscapingSymlinkStaysInRoot) {
     b.write_config();
     auto r = session_->cmd({"run", "--bundle", b.dir(), session_->new_id()});
     // Either resolved inside the rootfs (runc's behaviour) or refused with the path named.
-    if (r.exit_code == 0) EXPECT_EQ(trim(r.out), "ok");
-    else EXPECT_NE(r.err.find("escape-abs"), std::string::npos) << r.err;
+    if (r.exit_code == 0) {
+        EXPECT_EQ(trim(r.out), "ok");
+    } else {
+        EXPECT_NE(r.err.find("escape-abs"), std::string::npos) << r.err;
+    }
     EXPECT_FALSE(path_exists(host_target.path() + "/x")) << "the mount escaped to the host";
 
     Bundle rel;
