@@ -1,11 +1,17 @@
 // berth-runtime's lifecycle and commands (create, start, state, exec, pause, kill,
 // delete, ps, features) and its answers to bad input.
 #include <signal.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "common/file.h"
+#include "runtime/container/container.h"
 #include "integration/runtime/runtime_harness.h"
 
 namespace berth::test {
@@ -339,6 +345,66 @@ TEST_F(BadInput, MountThroughEscapingSymlinkStaysInRoot) {
     auto r2 = session_->cmd({"run", "--bundle", rel.dir(), session_->new_id()});
     EXPECT_FALSE(path_exists(host_target.path() + "/y")) << "the mount escaped to the host";
     EXPECT_FALSE(mounts_mention(host_target.path()));
+}
+
+TEST_F(Lifecycle, TerminalOverConsoleSocket) {
+    // A listening socket stands in for the caller that receives the pty master.
+    TempDir dir("berth-console");
+    std::string path = dir.path() + "/console.sock";
+    int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un addr {};
+    addr.sun_family = AF_UNIX;
+    strcpy(addr.sun_path, path.c_str());
+    ASSERT_EQ(bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(listen(lfd, 1), 0);
+    Bundle b;
+    b.config()["process"]["terminal"] = true;
+    b.config()["process"]["consoleSize"] = {{"height", 33}, {"width", 77}};
+    b.set_args({"sh", "-c", "tty; stty size; read x; echo got-$x"});
+    b.write_config();
+    std::string id = session_->new_id();
+    auto r = session_->detached({"run", "-d", "--console-socket", path, "--bundle", b.dir(), id});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    int conn = accept(lfd, nullptr, nullptr);
+    ASSERT_GE(conn, 0);
+    auto master = runtime::receive_console(conn);
+    ASSERT_TRUE(master) << master.error().str();
+    ASSERT_EQ(write(master->get(), "hello\n", 6), 6);
+    std::string out;
+    char buf[256];
+    for (int i = 0; i < 50 && out.find("got-hello") == std::string::npos; ++i) {
+        struct pollfd pfd {master->get(), POLLIN, 0};
+        if (poll(&pfd, 1, 100) <= 0) continue;
+        ssize_t n = read(master->get(), buf, sizeof buf);
+        if (n <= 0) break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    close(conn);
+    close(lfd);
+    EXPECT_NE(out.find("/dev/pts/0"), std::string::npos) << out;
+    EXPECT_NE(out.find("33 77"), std::string::npos) << out;
+    EXPECT_NE(out.find("got-hello"), std::string::npos) << out;
+}
+
+TEST_F(Lifecycle, JoinsNamespacesByPath) {
+    Bundle first;
+    first.config()["hostname"] = "shared-uts";
+    std::string a = start_sleeper(first);
+    std::string pid = std::to_string(state(a)["pid"].get<int>());
+    Bundle second;
+    for (auto& ns : second.config()["linux"]["namespaces"]) {
+        std::string type = ns["type"];
+        if (type == "network") ns["path"] = "/proc/" + pid + "/ns/net";
+        if (type == "uts") ns["path"] = "/proc/" + pid + "/ns/uts";
+        if (type == "ipc") ns["path"] = "/proc/" + pid + "/ns/ipc";
+    }
+    second.config().erase("hostname");  // the joined uts namespace keeps its own
+    auto r = session_->run(second, {"sh", "-c", "hostname; readlink /proc/self/ns/net; readlink /proc/self/ns/ipc"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    char net[128] = {}, ipc[128] = {};
+    ASSERT_GT(readlink(("/proc/" + pid + "/ns/net").c_str(), net, sizeof net - 1), 0);
+    ASSERT_GT(readlink(("/proc/" + pid + "/ns/ipc").c_str(), ipc, sizeof ipc - 1), 0);
+    EXPECT_EQ(trim(r.out), std::string("shared-uts\n") + net + "\n" + ipc);
 }
 
 TEST_F(Lifecycle, HostBinaryIsOnAReadOnlyMount) {
