@@ -1,0 +1,157 @@
+// berthd: the Berth daemon. Reads /etc/berth/daemon.json (flags override it), listens on
+// its unix socket (and TCP with TLS when asked), and serves the Docker Engine API.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "api/handlers/handlers.h"
+#include "api/server/http_server.h"
+#include "common/file.h"
+#include "common/log.h"
+#include "daemon/config/config.h"
+#include "daemon/events/events.h"
+
+using namespace berth;
+
+namespace {
+
+constexpr const char* kDefaultConfig = "/etc/berth/daemon.json";
+constexpr const char* kDefaultHost = "unix:///run/berth/berth.sock";
+
+struct Flags {
+    std::string config_file = kDefaultConfig;
+    std::optional<std::string> data_root, exec_root, pidfile, log_level, group;
+    std::optional<std::string> tlscacert, tlscert, tlskey;
+    std::vector<std::string> hosts;
+    bool debug = false, tlsverify = false, tls = false, insecure_tcp = false;
+};
+
+Result<daemon::Config> load_config(const Flags& f, bool config_given) {
+    daemon::Config c;
+    BERTH_TRY(daemon::load_file(c, f.config_file, config_given));
+    if (f.data_root) c.data_root = *f.data_root;
+    if (f.exec_root) c.exec_root = *f.exec_root;
+    if (f.pidfile) c.pidfile = *f.pidfile;
+    if (f.log_level) c.log_level = *f.log_level;
+    if (f.group) c.group = *f.group;
+    if (f.tlscacert) c.tlscacert = *f.tlscacert;
+    if (f.tlscert) c.tlscert = *f.tlscert;
+    if (f.tlskey) c.tlskey = *f.tlskey;
+    if (!f.hosts.empty()) c.hosts = f.hosts;
+    c.debug |= f.debug;
+    c.tlsverify |= f.tlsverify;
+    c.tls |= f.tls;
+    c.insecure_tcp |= f.insecure_tcp;
+    if (c.hosts.empty()) c.hosts = {kDefaultHost};
+    BERTH_TRY(daemon::validate(c));
+    return c;
+}
+
+Result<> write_pidfile(const std::string& path) {
+    if (auto old = read_file(path)) {
+        pid_t pid = atoi(old->c_str());
+        if (pid > 0 && pid != getpid() && kill(pid, 0) == 0)
+            return Error::conflict("pid file " + path + " names a running process (" + std::to_string(pid) +
+                                   "): is berthd already running?");
+    }
+    BERTH_TRY(mkdir_all(path.substr(0, path.rfind('/')), 0755));
+    return write_file_atomic(path, std::to_string(getpid()) + "\n");
+}
+
+Result<> add_listeners(api::HttpServer& server, const daemon::Config& c) {
+    for (auto& h : c.hosts) {
+        auto addr = BERTH_TRY(daemon::parse_host(h));
+        if (addr.kind == daemon::HostAddr::Kind::Unix) {
+            BERTH_TRY(mkdir_all(addr.path.substr(0, addr.path.rfind('/')), 0755));
+            BERTH_TRY_CTX(server.listen_unix({addr.path, 0660, c.group}), "listen on " + h);
+            continue;
+        }
+        api::TcpListenerConfig t;
+        t.address = addr.host;
+        t.port = addr.port;
+        t.tls = {c.tlsverify ? c.tlscacert : "", c.tlscert, c.tlskey};
+        t.insecure = c.insecure_tcp && c.tlscert.empty();
+        if (t.insecure)
+            log::warn("!!! " + h + ": plain TCP WITHOUT TLS: anyone who can reach this port controls the host "
+                      "as root !!!");
+        BERTH_TRY_CTX(server.listen_tcp(t), "listen on " + h);
+    }
+    return ok();
+}
+
+int serve(const daemon::Config& c) {
+    log::Level level;
+    if (log::parse_level(c.debug ? "debug" : c.log_level, &level)) log::set_level(level);
+    for (auto& w : c.warnings) log::warn(w);
+    for (auto* dir : {&c.data_root, &c.exec_root})
+        if (auto r = mkdir_all(*dir, 0711); !r) return log::error(r.error().str()), 1;
+    if (auto r = write_pidfile(c.pidfile); !r) return log::error(r.error().str()), 1;
+
+    // Signals are taken synchronously below; block them before any thread starts.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    daemon::EventBus events;
+    api::Router router;
+    if (auto r = api::add_system_routes(router, {&c, &events}); !r) return log::error(r.error().str()), 1;
+    api::HttpServer server(api::ServerConfig{}, std::move(router));
+    auto started = add_listeners(server, c);
+    if (started) started = server.start();
+    if (!started) {
+        log::error(started.error().str());
+        ::unlink(c.pidfile.c_str());
+        return 1;
+    }
+    log::info("berthd listening on " + c.hosts.front());
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    log::info(std::string("berthd: ") + sigabbrev_np(sig) + ", shutting down");
+    events.close();
+    server.stop();
+    for (auto& h : c.hosts)
+        if (auto addr = daemon::parse_host(h); addr && addr->kind == daemon::HostAddr::Kind::Unix)
+            ::unlink(addr->path.c_str());
+    ::unlink(c.pidfile.c_str());
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"berthd: the Berth container engine daemon (Docker Engine API)", "berthd"};
+    app.set_version_flag("-v,--version", "Berth version 0.1.0, API 1.47");
+    Flags f;
+    auto* cfg_opt = app.add_option("--config-file", f.config_file, "daemon configuration file")->capture_default_str();
+    app.add_option("--data-root", f.data_root, "root of persistent state (default /var/lib/berth)");
+    app.add_option("--exec-root", f.exec_root, "root of runtime state (default /run/berth)");
+    app.add_option("-H,--host", f.hosts, "listen address: unix:///path or tcp://host:port (repeatable)");
+    app.add_option("-l,--log-level", f.log_level, "debug, info, warn, error, fatal");
+    app.add_option("-p,--pidfile", f.pidfile, "pid file (default /run/berth/berthd.pid)");
+    app.add_option("-G,--group", f.group, "group owning the unix socket (when it exists)");
+    app.add_flag("-D,--debug", f.debug, "debug logging");
+    app.add_flag("--tls", f.tls, "use TLS on TCP listeners");
+    app.add_flag("--tlsverify", f.tlsverify, "TLS and verify client certificates");
+    app.add_option("--tlscacert", f.tlscacert, "CA that signs client certificates");
+    app.add_option("--tlscert", f.tlscert, "server certificate");
+    app.add_option("--tlskey", f.tlskey, "server key");
+    app.add_flag("--insecure-tcp", f.insecure_tcp, "allow plain TCP without TLS (dangerous)");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    auto c = load_config(f, cfg_opt->count() > 0);
+    if (!c) {
+        std::cerr << "berthd: " << c.error().str() << "\n";
+        return 1;
+    }
+    return serve(*c);
+}
