@@ -268,11 +268,6 @@ void install_forwarding(pid_t pid) {
         sigaction(sig, &sa, nullptr);
 }
 
-Status status_of(const GlobalOptions& g, const SavedState& s) {
-    auto cg = cgroups::Cgroup::open(s.cgroup);
-    return derive_status(g, s, cg ? cg->get() : nullptr);
-}
-
 }  // namespace
 
 Result<> create(const GlobalOptions& g, const CreateOptions& opts) {
@@ -282,8 +277,9 @@ Result<> create(const GlobalOptions& g, const CreateOptions& opts) {
 }
 
 Result<> start(const GlobalOptions& g, const std::string& id) {
-    auto s = BERTH_TRY(load_state(g, id));
-    Status st = status_of(g, s);
+    auto l = BERTH_TRY(load_container(g, id));
+    const SavedState& s = l.saved;
+    Status st = l.status;
     if (st != Status::Created)
         return Error::conflict("cannot start container \"" + id + "\": it is " + status_name(st) + ", not created");
     std::string fp = fifo_path(g, id);

@@ -87,11 +87,12 @@ struct ExecChild {
 }  // namespace
 
 Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
-    auto saved = BERTH_TRY(load_state(g, o.id));
-    auto cg = BERTH_TRY_CTX(cgroups::Cgroup::open(saved.cgroup), "open container cgroup");
-    Status st = derive_status(g, saved, cg.get());
+    auto l = BERTH_TRY(load_container(g, o.id));
+    const SavedState& saved = l.saved;
+    Status st = l.status;
     if (st != Status::Running)
         return Error::conflict("cannot exec in container \"" + o.id + "\": it is " + status_name(st));
+    if (!l.cgroup) return Error::internal("container \"" + o.id + "\": its cgroup cannot be opened");
     auto s = BERTH_TRY(spec::parse_spec(saved.config, saved.bundle));
     spec::Process proc = BERTH_TRY(exec_process_spec(o, s));
     bool foreground_tty = proc.terminal && o.console_socket.empty() && !o.detach;
@@ -135,7 +136,7 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
         ::kill(pid, SIGKILL);
         ::waitpid(pid, nullptr, 0);
     });
-    BERTH_TRY_CTX(cg->add_process(pid), "join container cgroup");
+    BERTH_TRY_CTX(l.cgroup->add_process(pid), "join container cgroup");
     BERTH_TRY(sync_send(parent_end.get(), SyncMsg::CgroupJoined));
     UniqueFd master;
     if (foreground_tty) master = BERTH_TRY(recv_fd(parent_end.get()));

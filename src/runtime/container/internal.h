@@ -36,6 +36,13 @@ Result<> validate_id(const std::string& id);
 Result<> save_state(const GlobalOptions& g, const SavedState& s);
 Result<SavedState> load_state(const GlobalOptions& g, const std::string& id);
 Status derive_status(const GlobalOptions& g, const SavedState& s, cgroups::Cgroup* cg);
+// A container's saved state, its cgroup (null when it cannot be reopened) and its status.
+struct LoadedContainer {
+    SavedState saved;
+    std::unique_ptr<cgroups::Cgroup> cgroup;
+    Status status = Status::Stopped;
+};
+Result<LoadedContainer> load_container(const GlobalOptions& g, const std::string& id);
 std::optional<unsigned long long> process_start_time(pid_t pid);
 std::string now_rfc3339();
 ContainerState to_container_state(const GlobalOptions& g, const SavedState& s, Status st);

@@ -13,22 +13,6 @@ namespace berth::runtime {
 
 namespace {
 
-struct Loaded {
-    SavedState saved;
-    std::unique_ptr<cgroups::Cgroup> cgroup;  // null when the saved cgroup cannot be opened
-    Status status = Status::Stopped;
-};
-
-Result<Loaded> load(const GlobalOptions& g, const std::string& id) {
-    Loaded l;
-    l.saved = BERTH_TRY(load_state(g, id));
-    auto cg = cgroups::Cgroup::open(l.saved.cgroup);
-    if (cg) l.cgroup = std::move(*cg);
-    else log::debug("container " + id + ": " + cg.error().str());
-    l.status = derive_status(g, l.saved, l.cgroup.get());
-    return l;
-}
-
 // Waits until the init is gone (it is not our child: poll its /proc entry).
 bool wait_gone(const SavedState& s, int timeout_ms) {
     for (int waited = 0; waited < timeout_ms; waited += 2) {
@@ -42,7 +26,7 @@ bool wait_gone(const SavedState& s, int timeout_ms) {
 }  // namespace
 
 Result<ContainerState> state(const GlobalOptions& g, const std::string& id) {
-    auto l = BERTH_TRY(load(g, id));
+    auto l = BERTH_TRY(load_container(g, id));
     return to_container_state(g, l.saved, l.status);
 }
 
@@ -64,7 +48,7 @@ Result<std::vector<ContainerState>> list(const GlobalOptions& g) {
 }
 
 Result<> kill(const GlobalOptions& g, const std::string& id, int sig, bool all) {
-    auto l = BERTH_TRY(load(g, id));
+    auto l = BERTH_TRY(load_container(g, id));
     if (l.status == Status::Stopped) return Error::conflict("container \"" + id + "\" is not running");
     if (all && l.cgroup) return l.cgroup->kill_all(sig);
     if (::kill(l.saved.pid, sig) != 0) return Error::sys("kill " + std::to_string(l.saved.pid));
@@ -72,7 +56,7 @@ Result<> kill(const GlobalOptions& g, const std::string& id, int sig, bool all) 
 }
 
 Result<> remove(const GlobalOptions& g, const std::string& id, bool force) {
-    auto l = BERTH_TRY(load(g, id));
+    auto l = BERTH_TRY(load_container(g, id));
     if ((l.status == Status::Running || l.status == Status::Paused) && !force)
         return Error::conflict("cannot delete container \"" + id + "\" that is not stopped: " +
                                status_name(l.status));
@@ -98,7 +82,7 @@ Result<> remove(const GlobalOptions& g, const std::string& id, bool force) {
 }
 
 Result<> pause(const GlobalOptions& g, const std::string& id) {
-    auto l = BERTH_TRY(load(g, id));
+    auto l = BERTH_TRY(load_container(g, id));
     if (l.status != Status::Running)
         return Error::conflict("cannot pause container \"" + id + "\": it is " + status_name(l.status));
     if (!l.cgroup) return Error::unsupported("container \"" + id + "\" has no freezer cgroup");
@@ -106,20 +90,20 @@ Result<> pause(const GlobalOptions& g, const std::string& id) {
 }
 
 Result<> resume(const GlobalOptions& g, const std::string& id) {
-    auto l = BERTH_TRY(load(g, id));
+    auto l = BERTH_TRY(load_container(g, id));
     if (l.status != Status::Paused)
         return Error::conflict("cannot resume container \"" + id + "\": it is " + status_name(l.status));
     return l.cgroup->thaw();
 }
 
 Result<std::vector<pid_t>> processes(const GlobalOptions& g, const std::string& id) {
-    auto l = BERTH_TRY(load(g, id));
+    auto l = BERTH_TRY(load_container(g, id));
     if (!l.cgroup) return std::vector<pid_t>{};
     return l.cgroup->pids();
 }
 
 Result<Json> stats(const GlobalOptions& g, const std::string& id) {
-    auto l = BERTH_TRY(load(g, id));
+    auto l = BERTH_TRY(load_container(g, id));
     if (l.status == Status::Stopped) return Error::conflict("container \"" + id + "\" is not running");
     if (!l.cgroup) return Error::unsupported("container \"" + id + "\" has no cgroup");
     auto st = BERTH_TRY(l.cgroup->stats());

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "common/file.h"
+#include "common/log.h"
 #include "runtime/container/internal.h"
 
 namespace berth::runtime {
@@ -105,6 +106,16 @@ Status derive_status(const GlobalOptions& g, const SavedState& s, cgroups::Cgrou
         if (fz && *fz != cgroups::FreezerState::Thawed) return Status::Paused;
     }
     return Status::Running;
+}
+
+Result<LoadedContainer> load_container(const GlobalOptions& g, const std::string& id) {
+    LoadedContainer l;
+    l.saved = BERTH_TRY(load_state(g, id));
+    auto cg = cgroups::Cgroup::open(l.saved.cgroup);
+    if (cg) l.cgroup = std::move(*cg);
+    else log::debug("container " + id + ": " + cg.error().str());
+    l.status = derive_status(g, l.saved, l.cgroup.get());
+    return l;
 }
 
 ContainerState to_container_state(const GlobalOptions&, const SavedState& s, Status st) {
