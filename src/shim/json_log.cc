@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "common/file.h"
+#include "common/time.h"
 
 namespace berth::shim {
 
@@ -15,17 +16,6 @@ namespace {
 // Docker splits long lines: a partial line is flushed once it reaches 16 KiB.
 constexpr size_t kMaxLine = 16 * 1024;
 }  // namespace
-
-std::string rfc3339_nano_now() {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    char buf[80];
-    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
-    return buf;
-}
 
 void append_json_string(std::string& out, std::string_view s) {
     static const char hex[] = "0123456789abcdef";
@@ -97,7 +87,7 @@ void JsonLogWriter::emit(int stream, std::string_view line) {
     std::string rec = "{\"log\":";
     append_json_string(rec, line);
     rec += stream == 1 ? ",\"stream\":\"stdout\",\"time\":\"" : ",\"stream\":\"stderr\",\"time\":\"";
-    rec += rfc3339_nano_now();
+    rec += now_rfc3339_nano();
     rec += "\"}\n";
     if (max_size_ > 0 && size_ + static_cast<int64_t>(rec.size()) > max_size_ && size_ > 0) rotate();
     if (write_all(fd_.get(), rec, path_)) size_ += static_cast<int64_t>(rec.size());

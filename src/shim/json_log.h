@@ -36,6 +36,5 @@ private:
 
 // JSON string escaping as Go's encoding/json does (<, >, & escaped too).
 void append_json_string(std::string& out, std::string_view s);
-std::string rfc3339_nano_now();
 
 }  // namespace berth::shim

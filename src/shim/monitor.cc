@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/file.h"
+#include "common/time.h"
 #include "runtime/container/container.h"
 #include "shim/json_log.h"
 
@@ -204,7 +205,7 @@ void Monitor::finish() {
     log_.flush();
     ExitStatus es;
     es.exit_code = WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
-    es.finished_at = rfc3339_nano_now();
+    es.finished_at = now_rfc3339_nano();
     runtime::GlobalOptions g{o_.runtime_root};
     if (auto st = runtime::stats(g, o_.id)) {
         auto& mem = (*st)["data"]["memory"];

@@ -8,15 +8,32 @@
 #include "daemon/config/config.h"
 #include "daemon/events/events.h"
 
+namespace berth::daemon::images {
+class ImageService;
+}
+namespace berth::daemon::containers {
+class ContainerManager;
+}
+
 namespace berth::api {
 
 struct SystemServices {
     const daemon::Config* config = nullptr;
     daemon::EventBus* events = nullptr;
+    daemon::images::ImageService* images = nullptr;          // optional: /info, /system/df
+    daemon::containers::ContainerManager* containers = nullptr;  // optional: /info, /system/df
     std::string version = "0.1.0";
 };
 
-// GET/HEAD /_ping, GET /version, GET /events.
+// GET/HEAD /_ping, GET /version, GET /info, GET /events, GET /system/df.
 Result<> add_system_routes(Router& router, const SystemServices& services);
+
+// /images/...: json, {name}/json, {name}/history, {name}/tag, DELETE {name}, prune,
+// load, get, {name}/get, create?fromSrc (import).
+Result<> add_image_routes(Router& router, daemon::images::ImageService* images, daemon::EventBus* events);
+
+// /containers/... and /exec/...
+Result<> add_container_routes(Router& router, daemon::containers::ContainerManager* containers,
+                              daemon::EventBus* events);
 
 }  // namespace berth::api

@@ -14,6 +14,8 @@
 #include "common/log.h"
 #include "daemon/config/config.h"
 #include "daemon/events/events.h"
+#include "daemon/containers/containers.h"
+#include "daemon/images/image_service.h"  // images
 
 using namespace berth;
 
@@ -49,6 +51,24 @@ Result<daemon::Config> load_config(const Flags& f, bool config_given) {
     if (c.hosts.empty()) c.hosts = {kDefaultHost};
     BERTH_TRY(daemon::validate(c));
     return c;
+}
+
+// berth-shim and berth-runtime: $BERTH_SHIM/$BERTH_RUNTIME, else next to berthd (installed
+// side by side), else the build tree's layout (src/bin/<name>/<name>), else PATH.
+std::string helper_binary(const std::string& name, const char* env) {
+    if (const char* v = getenv(env); v && *v) return v;
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = 0;
+        std::string dir(self);
+        dir.erase(dir.rfind('/'));
+        for (auto candidate : {dir + "/" + name, dir + "/../" + name + "/" + name})
+            if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+    for (auto& d : split(getenv("PATH") ? getenv("PATH") : "/usr/local/bin:/usr/bin", ':'))
+        if (access((d + "/" + name).c_str(), X_OK) == 0) return d + "/" + name;
+    return name;
 }
 
 Result<> write_pidfile(const std::string& path) {
@@ -100,8 +120,29 @@ int serve(const daemon::Config& c) {
     signal(SIGPIPE, SIG_IGN);
 
     daemon::EventBus events;
+    auto images = daemon::images::ImageService::open(c.data_root, &events);  // images
+    if (!images) return log::error(images.error().str()), 1;                   // images
+    daemon::containers::ManagerOptions mo;
+    mo.data_root = c.data_root;
+    mo.exec_root = c.exec_root;
+    mo.shim_path = helper_binary("berth-shim", "BERTH_SHIM");
+    mo.runtime_path = helper_binary("berth-runtime", "BERTH_RUNTIME");
+    mo.live_restore = c.live_restore;
+    if (auto it = c.log_opts.find("max-size"); it != c.log_opts.end())
+        if (auto v = daemon::parse_byte_size(it->second)) mo.log_max_size = *v;
+    if (auto it = c.log_opts.find("max-file"); it != c.log_opts.end()) mo.log_max_file = std::max(1, atoi(it->second.c_str()));
+    auto containers = daemon::containers::ContainerManager::open(mo, images->get(), &events);
+    if (!containers) return log::error(containers.error().str()), 1;
+    (*images)->set_image_users([m = containers->get()](const daemon::images::Digest& id) { return m->image_users(id); });
     api::Router router;
-    if (auto r = api::add_system_routes(router, {&c, &events}); !r) return log::error(r.error().str()), 1;
+    api::SystemServices services{&c, &events};
+    services.images = images->get();  // images
+    services.containers = containers->get();
+    if (auto r = api::add_system_routes(router, services); !r) return log::error(r.error().str()), 1;
+    if (auto r = api::add_image_routes(router, images->get(), &events); !r)  // images
+        return log::error(r.error().str()), 1;
+    if (auto r = api::add_container_routes(router, containers->get(), &events); !r)
+        return log::error(r.error().str()), 1;
     api::HttpServer server(api::ServerConfig{}, std::move(router));
     auto started = add_listeners(server, c);
     if (started) started = server.start();
@@ -115,6 +156,7 @@ int serve(const daemon::Config& c) {
     sigwait(&stop_signals, &sig);
     log::info(std::string("berthd: ") + sigabbrev_np(sig) + ", shutting down");
     events.close();
+    (*containers)->shutdown();  // without live-restore, stops the containers
     server.stop();
     for (auto& h : c.hosts)
         if (auto addr = daemon::parse_host(h); addr && addr->kind == daemon::HostAddr::Kind::Unix)

@@ -236,4 +236,33 @@ Result<> validate(const Config& c) {
     return ok();
 }
 
+Result<int64_t> parse_byte_size(std::string_view s) {
+    auto bad = [&] { return Error::invalid("invalid size: '" + std::string(s) + "'"); };
+    size_t i = 0;
+    double v = 0, frac = 0.1;
+    bool digits = false, dot = false;
+    for (; i < s.size() && (isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.'); ++i) {
+        if (s[i] == '.') {
+            if (dot) return bad();
+            dot = true;
+        } else if (dot) {
+            v += (s[i] - '0') * frac, frac /= 10, digits = true;
+        } else {
+            v = v * 10 + (s[i] - '0'), digits = true;
+        }
+    }
+    if (!digits) return bad();
+    std::string unit;
+    for (; i < s.size(); ++i) unit += static_cast<char>(tolower(static_cast<unsigned char>(s[i])));
+    if (unit.size() > 1 && unit.substr(unit.size() - 2) == "ib") unit.resize(unit.size() - 2);
+    else if (!unit.empty() && unit.back() == 'b') unit.pop_back();
+    double mult = 1;
+    if (unit == "k") mult = 1024.0;
+    else if (unit == "m") mult = 1024.0 * 1024;
+    else if (unit == "g") mult = 1024.0 * 1024 * 1024;
+    else if (unit == "t") mult = 1024.0 * 1024 * 1024 * 1024;
+    else if (!unit.empty()) return bad();
+    return static_cast<int64_t>(v * mult);
+}
+
 }  // namespace berth::daemon

@@ -91,4 +91,8 @@ struct HostAddr {
 };
 Result<HostAddr> parse_host(const std::string& spec);
 
+// Docker's size strings ("512k", "10m", "1g", "100" bytes, binary units, case-insensitive,
+// optional "b"/"ib" suffix), as log-opts max-size and --memory take them.
+Result<int64_t> parse_byte_size(std::string_view s);
+
 }  // namespace berth::daemon

@@ -14,6 +14,7 @@
 #include <climits>
 
 #include "common/file.h"
+#include "common/time.h"
 #include "common/log.h"
 #include "common/scope.h"
 #include "runtime/caps/caps.h"
@@ -241,7 +242,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     c.saved.pid = c.pid;
     c.saved.pid_start = process_start_time(c.pid).value_or(0);
     c.saved.bundle = bundle_abs;
-    c.saved.created = now_rfc3339();
+    c.saved.created = now_rfc3339_nano();
     c.saved.cgroup = c.cgroup->to_json();
     c.saved.config = s.raw;
     c.saved.userns = plan.new_userns;

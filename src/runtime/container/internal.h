@@ -44,7 +44,6 @@ struct LoadedContainer {
 };
 Result<LoadedContainer> load_container(const GlobalOptions& g, const std::string& id);
 std::optional<unsigned long long> process_start_time(pid_t pid);
-std::string now_rfc3339();
 ContainerState to_container_state(const GlobalOptions& g, const SavedState& s, Status st);
 
 // ---- sync.cc: parent <-> child messages over a socketpair -----------------------------

@@ -51,18 +51,6 @@ std::optional<unsigned long long> process_start_time(pid_t pid) {
     return std::stoull(fields[19]);
 }
 
-std::string now_rfc3339() {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    char buf[64];
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    char out[96];
-    snprintf(out, sizeof out, "%s.%09ldZ", buf, ts.tv_nsec);
-    return out;
-}
-
 Result<> save_state(const GlobalOptions& g, const SavedState& s) {
     Json j = {{"id", s.id},           {"pid", s.pid},         {"pid_start", s.pid_start},
               {"bundle", s.bundle},   {"created", s.created}, {"cgroup", s.cgroup},

@@ -1,0 +1,130 @@
+// The container manager: every container operation of the Engine API, on top of the image
+// service (rootfs snapshots), berth-shim (one per running container) and the runtime
+// library (start, kill, pause, exec, stats).
+//
+// A container's life here:
+//   create   record + rootfs snapshot + /etc/{hostname,hosts,resolv.conf}   -> "created"
+//   start    mount rootfs, write the OCI bundle, spawn_shim (the shim creates the runtime
+//            container, init waits on exec.fifo), connect pending attach clients, then
+//            runtime::start opens the fifo                                  -> "running"
+//   exit     the shim writes exit.json and exits; a pidfd on the shim wakes the monitor
+//            thread, which records the exit, unmounts, emits "die", and applies AutoRemove
+//            or the restart policy                                          -> "exited"
+//   remove   (force: kill first) snapshot, files and record removed        -> "destroy"
+// Records are JSON files written atomically (record.h); on open() the manager reloads them,
+// finds shims still running (live-restore) and records the exits it missed.
+//
+// Thread-safe; calls that wait (stop, wait, attach) block only their caller.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/fd.h"
+#include "common/json.h"
+#include "daemon/events/events.h"
+#include "daemon/images/image_service.h"
+
+namespace berth::daemon::containers {
+
+using Filters = std::map<std::string, std::vector<std::string>>;
+using WriteFn = std::function<Result<>(std::string_view data)>;
+
+struct ManagerOptions {
+    std::string data_root;     // containers/<id>/ records, logs, hosts files
+    std::string exec_root;     // containers/<id>/ bundles and shim sockets; runtime/ state
+    std::string shim_path;     // the berth-shim binary
+    std::string runtime_path;  // the berth-runtime binary (exec)
+    std::string cgroup_parent = "/berth";
+    bool live_restore = false;  // keep containers running when the daemon stops
+    int64_t log_max_size = -1;  // json-file log-opts max-size (bytes), -1 unlimited
+    int log_max_file = 1;
+};
+
+// Docker's wait conditions.
+enum class WaitCondition { NotRunning, NextExit, Removed };
+
+struct LogOptions {
+    bool stdout_ = true, stderr_ = true, follow = false, timestamps = false;
+    int64_t since_nanos = 0, until_nanos = 0;  // 0: unbounded
+    int64_t tail = -1;                         // -1: all
+};
+
+// A connection to a container's stdio (through its shim): output comes framed with stdcopy
+// headers unless the container has a tty; what is written goes to its stdin.
+struct Attachment {
+    UniqueFd fd;
+    bool tty = false;
+};
+
+struct ExecStart {
+    UniqueFd stdin_fd, stdout_fd, stderr_fd;  // pipes (no tty) ...
+    UniqueFd pty;                             // ... or the pty master (tty)
+    bool tty = false;
+    std::function<void()> on_done;            // call once output has been drained
+};
+
+class ContainerManager {
+public:
+    static Result<std::unique_ptr<ContainerManager>> open(const ManagerOptions& options,
+                                                          images::ImageService* images, EventBus* events);
+    virtual ~ContainerManager() = default;
+    // Daemon shutdown: stops the monitor; without live-restore, stops running containers.
+    virtual void shutdown() = 0;
+
+    // POST /containers/create: {"Id": ..., "Warnings": [...]}.
+    virtual Result<Json> create(const std::string& name, const Json& body) = 0;
+    // NotModified-style: returns false when the container was already running.
+    virtual Result<bool> start(const std::string& ref) = 0;
+    virtual Result<bool> stop(const std::string& ref, std::optional<int> timeout, const std::string& signal) = 0;
+    virtual Result<> kill(const std::string& ref, const std::string& signal) = 0;
+    virtual Result<> restart(const std::string& ref, std::optional<int> timeout, const std::string& signal) = 0;
+    virtual Result<> pause(const std::string& ref) = 0;
+    virtual Result<> unpause(const std::string& ref) = 0;
+    // Blocks until the condition holds; `cancelled` is polled (client gone). {"StatusCode": n}
+    virtual Result<Json> wait(const std::string& ref, WaitCondition cond, const std::function<bool()>& cancelled) = 0;
+    virtual Result<> remove(const std::string& ref, bool force, bool volumes) = 0;
+    virtual Result<> rename(const std::string& ref, const std::string& new_name) = 0;
+    virtual Result<Json> inspect(const std::string& ref, bool size) = 0;
+    virtual Result<Json> list(bool all, int limit, bool size, const Filters& filters) = 0;
+    virtual Result<Json> top(const std::string& ref, const std::string& ps_args) = 0;
+    virtual Result<Json> changes(const std::string& ref) = 0;
+    virtual Result<> export_rootfs(const std::string& ref, const WriteFn& out) = 0;
+    virtual Result<Json> prune(const Filters& filters) = 0;
+    virtual Result<Json> stats(const std::string& ref) = 0;
+
+    // Writes log records (stdcopy-framed unless the container has a tty) until done, or
+    // with follow until the container stops or `cancelled` says the client went away.
+    virtual Result<> logs(const std::string& ref, const LogOptions& o, const WriteFn& out,
+                          const std::function<bool()>& cancelled) = 0;
+    // Before start, waits for the shim (start connects pending attachments before the
+    // process runs, so no output is lost). `registered` runs once the attachment is
+    // counted, before any waiting (the API answers 101 there: docker run starts the
+    // container only after the upgrade); its error aborts the attach.
+    virtual Result<Attachment> attach(const std::string& ref, bool in, bool out, bool err,
+                                      const std::function<Result<>()>& registered) = 0;
+    virtual Result<> resize(const std::string& ref, int height, int width) = 0;
+    virtual Result<bool> is_tty(const std::string& ref) = 0;
+
+    // Exec instances.
+    virtual Result<std::string> exec_create(const std::string& ref, const Json& body) = 0;
+    virtual Result<ExecStart> exec_start(const std::string& exec_id, bool detach) = 0;
+    virtual Result<Json> exec_inspect(const std::string& exec_id) = 0;
+    virtual Result<> exec_resize(const std::string& exec_id, int height, int width) = 0;
+
+    // For the image service (rmi conflicts) and /info, /system/df.
+    virtual std::vector<images::ImageUser> image_users(const images::Digest& image_id) = 0;
+    struct Counts {
+        int total = 0, running = 0, paused = 0, stopped = 0;
+    };
+    virtual Counts counts() = 0;
+    virtual Result<Json> disk_usage() = 0;
+};
+
+}  // namespace berth::daemon::containers

@@ -1,0 +1,423 @@
+// The JSON views of containers: inspect, list (with Docker's filters), top, changes,
+// stats, disk usage, prune, and export of the root filesystem.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fnmatch.h>
+#include <thread>
+
+#include "common/file.h"
+#include "common/scope.h"
+#include "common/time.h"
+#include "daemon/containers/manager_impl.h"
+#include "image/layer/layer.h"
+#include "runtime/container/container.h"
+
+namespace berth::daemon::containers {
+
+namespace {
+
+Json network_settings(const Container& c) {
+    std::string mode = c.host_config.value("NetworkMode", "bridge");
+    Json networks = Json::object();
+    if (mode != "none" || true)
+        networks[mode] = {{"IPAMConfig", nullptr}, {"Links", nullptr},   {"Aliases", nullptr},
+                          {"MacAddress", ""},      {"NetworkID", ""},    {"EndpointID", ""},
+                          {"Gateway", ""},         {"IPAddress", ""},    {"IPPrefixLen", 0},
+                          {"IPv6Gateway", ""},     {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0},
+                          {"DriverOpts", nullptr}, {"DNSNames", nullptr}};
+    return {{"Bridge", ""},          {"SandboxID", ""},           {"SandboxKey", ""},
+            {"Ports", Json::object()}, {"HairpinMode", false},    {"LinkLocalIPv6Address", ""},
+            {"LinkLocalIPv6PrefixLen", 0}, {"SecondaryIPAddresses", nullptr}, {"SecondaryIPv6Addresses", nullptr},
+            {"EndpointID", ""},      {"Gateway", ""},             {"GlobalIPv6Address", ""},
+            {"GlobalIPv6PrefixLen", 0}, {"IPAddress", ""},        {"IPPrefixLen", 0},
+            {"IPv6Gateway", ""},     {"MacAddress", ""},          {"Networks", networks}};
+}
+
+Json mounts_of(const Container& c) {
+    Json out = Json::array();
+    for (auto& b : string_list(c.host_config, "Binds")) {
+        auto p = split(b, ':', false);
+        if (p.size() < 2) continue;
+        bool ro = p.size() > 2 && p[2].find("ro") != std::string::npos;
+        out.push_back({{"Type", "bind"}, {"Source", p[0]}, {"Destination", p[1]}, {"Mode", p.size() > 2 ? p[2] : ""},
+                       {"RW", !ro}, {"Propagation", "rprivate"}});
+    }
+    return out;
+}
+
+int64_t unix_seconds(const std::string& t) {
+    auto n = parse_rfc3339(t);
+    return n && *n != INT64_MIN ? *n / 1000000000 : 0;
+}
+
+bool glob_match(const std::string& pattern, const std::string& s) {
+    return fnmatch(pattern.c_str(), s.c_str(), 0) == 0;
+}
+
+// label filters: "key" or "key=value"
+bool labels_match(const Json& labels, const std::vector<std::string>& wanted) {
+    for (auto& w : wanted) {
+        auto eq = w.find('=');
+        std::string k = w.substr(0, eq);
+        if (!labels.is_object() || !labels.contains(k)) return false;
+        if (eq != std::string::npos && labels[k] != w.substr(eq + 1)) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+Result<Json> ManagerImpl::inspect(const std::string& ref, bool size) {
+    auto e = BERTH_TRY(find(ref));
+    Container c;
+    std::vector<std::string> exec_ids;
+    {
+        std::lock_guard lk(mu_);
+        c = e->c;
+        exec_ids.assign(e->exec_ids.begin(), e->exec_ids.end());
+    }
+    auto& s = c.state;
+    Json state = {{"Status", status_name(s.status)},
+                  {"Running", s.running()},
+                  {"Paused", s.status == Status::Paused},
+                  {"Restarting", s.status == Status::Restarting},
+                  {"OOMKilled", s.oom_killed},
+                  {"Dead", s.status == Status::Dead},
+                  {"Pid", s.pid},
+                  {"ExitCode", s.exit_code},
+                  {"Error", s.error},
+                  {"StartedAt", s.started_at},
+                  {"FinishedAt", s.finished_at}};
+    Json graph = {{"Name", "overlay2"}, {"Data", nullptr}};
+    if (auto m = images_->rootfs_mounts(c.id)) {
+        std::string lowers;
+        for (auto& l : m->lowers) lowers += (lowers.empty() ? "" : ":") + l;
+        graph["Data"] = {{"LowerDir", lowers}, {"UpperDir", m->upper}, {"WorkDir", m->work},
+                         {"MergedDir", rootfs_dir(c.id)}};
+    }
+    Json out = {{"Id", c.id},
+                {"Created", c.created},
+                {"Path", c.path},
+                {"Args", c.args},
+                {"State", state},
+                {"Image", c.image_id},
+                {"ResolvConfPath", c.resolv_conf_path},
+                {"HostnamePath", c.hostname_path},
+                {"HostsPath", c.hosts_path},
+                {"LogPath", c.log_path},
+                {"Name", "/" + c.name},
+                {"RestartCount", c.restart_count},
+                {"Driver", "overlay2"},
+                {"Platform", "linux"},
+                {"MountLabel", ""},
+                {"ProcessLabel", ""},
+                {"AppArmorProfile", ""},
+                {"ExecIDs", exec_ids.empty() ? Json(nullptr) : Json(exec_ids)},
+                {"HostConfig", c.host_config},
+                {"GraphDriver", graph},
+                {"Mounts", mounts_of(c)},
+                {"Config", c.config},
+                {"NetworkSettings", network_settings(c)}};
+    if (size) {
+        out["SizeRw"] = images_->rootfs_usage(c.id).value_or(0);
+        int64_t image_size = 0;
+        if (auto d = images::Digest::parse(c.image_id))
+            if (auto j = images_->inspect(c.image_id); j && j->contains("Size")) image_size = (*j)["Size"].get<int64_t>();
+        out["SizeRootFs"] = out["SizeRw"].get<int64_t>() + image_size;
+    }
+    return out;
+}
+
+Result<Json> ManagerImpl::list(bool all, int limit, bool size, const Filters& filters) {
+    static const char* kKeys[] = {"ancestor", "before", "expose", "exited", "health", "id", "isolation",
+                                  "is-task", "label", "name", "network", "publish", "since", "status", "volume"};
+    for (auto& [k, v] : filters)
+        if (std::none_of(std::begin(kKeys), std::end(kKeys), [&](const char* x) { return k == x; }))
+            return Error::invalid("invalid filter '" + k + "'");
+    auto get = [&](const char* k) {
+        auto it = filters.find(k);
+        return it == filters.end() ? std::vector<std::string>{} : it->second;
+    };
+    for (auto& st : get("status"))
+        if (!parse_status(st)) return Error::invalid("invalid filter 'status=" + st + "'");
+    std::vector<int> exited;
+    for (auto& x : get("exited")) {
+        char* end;
+        long v = strtol(x.c_str(), &end, 10);
+        if (x.empty() || *end) return Error::invalid("invalid filter 'exited=" + x + "'");
+        exited.push_back(static_cast<int>(v));
+    }
+    // Resolve ancestors to image IDs (an unknown image matches nothing).
+    std::vector<std::string> ancestors;
+    for (auto& a : get("ancestor"))
+        if (auto img = images_->runnable(a)) ancestors.push_back(img->id.str());
+        else ancestors.push_back("\x01none");
+    std::vector<Container> cs;
+    for (auto& e : snapshot()) {
+        std::lock_guard lk(mu_);
+        if (!e->removed) cs.push_back(e->c);
+    }
+    // Newest first, as docker ps.
+    std::sort(cs.begin(), cs.end(), [](auto& a, auto& b) { return a.created > b.created; });
+    auto created_of = [&](const std::string& ref) -> std::string {
+        for (auto& c : cs)
+            if (c.id == ref || c.name == ref || (ref.size() >= 3 && c.id.rfind(ref, 0) == 0)) return c.created;
+        return "";
+    };
+    std::string before, since;
+    for (auto& b : get("before"))
+        if ((before = created_of(b)).empty()) return Error::not_found("No such container: " + b);
+    for (auto& s : get("since"))
+        if ((since = created_of(s)).empty()) return Error::not_found("No such container: " + s);
+    bool has_status_filter = !get("status").empty() || !exited.empty();
+
+    Json out = Json::array();
+    for (auto& c : cs) {
+        if (!all && !has_status_filter && limit <= 0 && before.empty() && since.empty() && !c.state.running()) continue;
+        if (!before.empty() && c.created >= before) continue;
+        if (!since.empty() && c.created <= since) continue;
+        auto any = [&](const char* key, auto pred) {
+            auto v = get(key);
+            return v.empty() || std::any_of(v.begin(), v.end(), pred);
+        };
+        if (!any("id", [&](auto& x) { return c.id.rfind(x, 0) == 0; })) continue;
+        if (!any("name", [&](auto& x) {
+                std::string n = x[0] == '/' ? x.substr(1) : x;
+                return c.name.find(n) != std::string::npos || glob_match(n, c.name);
+            }))
+            continue;
+        if (!any("status", [&](auto& x) { return x == status_name(c.state.status); })) continue;
+        if (!exited.empty() && (c.state.status != Status::Exited ||
+                                std::find(exited.begin(), exited.end(), c.state.exit_code) == exited.end()))
+            continue;
+        if (!labels_match(c.config.value("Labels", Json::object()), get("label"))) continue;
+        if (!ancestors.empty() && std::find(ancestors.begin(), ancestors.end(), c.image_id) == ancestors.end() &&
+            !any("ancestor", [&](auto& x) { return x == c.image; }))
+            continue;
+        Json j = {{"Id", c.id},
+                  {"Names", {"/" + c.name}},
+                  {"Image", c.image},
+                  {"ImageID", c.image_id},
+                  {"Command", command_line(c)},
+                  {"Created", unix_seconds(c.created)},
+                  {"Ports", Json::array()},
+                  {"Labels", c.config.value("Labels", Json::object())},
+                  {"State", status_name(c.state.status)},
+                  {"Status", status_text(c)},
+                  {"HostConfig", {{"NetworkMode", c.host_config.value("NetworkMode", "bridge")}}},
+                  {"NetworkSettings", {{"Networks", network_settings(c)["Networks"]}}},
+                  {"Mounts", mounts_of(c)}};
+        if (size) {
+            j["SizeRw"] = images_->rootfs_usage(c.id).value_or(0);
+            j["SizeRootFs"] = j["SizeRw"];
+        }
+        out.push_back(std::move(j));
+        if (limit > 0 && static_cast<int>(out.size()) >= limit) break;
+    }
+    return out;
+}
+
+Result<Json> ManagerImpl::top(const std::string& ref, const std::string& ps_args) {
+    auto e = BERTH_TRY(find(ref));
+    if (!e->c.state.running()) return Error::conflict("Container " + e->c.id + " is not running");
+    auto pids = BERTH_TRY(runtime::processes({runtime_root()}, e->c.id));
+    // As Docker: run the host's ps with the caller's options and keep the container's rows.
+    std::string args = ps_args.empty() ? "-ef" : ps_args;
+    for (char ch : args)
+        if (!(isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == ' ' || ch == ',' || ch == '='))
+            return Error::invalid("invalid ps arguments: " + args);
+    FILE* p = popen(("ps " + args + " 2>&1").c_str(), "r");
+    if (!p) return Error::sys("popen", "ps");
+    std::string text;
+    char buf[4096];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) text.append(buf, n);
+    int rc = pclose(p);
+    if (rc != 0) return Error::internal("ps " + args + " failed: " + text);
+    auto lines = split(text, '\n');
+    if (lines.empty()) return Error::internal("ps printed nothing");
+    auto titles = split(lines[0], ' ');
+    int pid_col = -1;
+    for (size_t i = 0; i < titles.size(); ++i)
+        if (titles[i] == "PID") pid_col = static_cast<int>(i);
+    if (pid_col < 0) return Error::invalid("Couldn't find PID field in ps output");
+    Json procs = Json::array();
+    for (size_t l = 1; l < lines.size(); ++l) {
+        auto f = split(lines[l], ' ');
+        if (static_cast<int>(f.size()) <= pid_col) continue;
+        pid_t pid = atoi(f[pid_col].c_str());
+        if (std::find(pids.begin(), pids.end(), pid) == pids.end()) continue;
+        // The last column (the command) keeps its spaces.
+        Json row = Json::array();
+        size_t pos = 0;
+        std::string line = lines[l];
+        for (size_t i = 0; i < titles.size(); ++i) {
+            while (pos < line.size() && line[pos] == ' ') ++pos;
+            if (i + 1 == titles.size()) {
+                row.push_back(line.substr(pos));
+                break;
+            }
+            size_t end = line.find(' ', pos);
+            row.push_back(line.substr(pos, end - pos));
+            pos = end == std::string::npos ? line.size() : end;
+        }
+        procs.push_back(row);
+    }
+    return Json{{"Titles", titles}, {"Processes", procs}};
+}
+
+Result<Json> ManagerImpl::changes(const std::string& ref) {
+    auto e = BERTH_TRY(find(ref));
+    auto m = BERTH_TRY(images_->rootfs_mounts(e->c.id));
+    Json out = Json::array();
+    auto in_lower = [&](const std::string& rel) {
+        struct stat st;
+        for (auto& l : m.lowers)
+            if (::lstat((l + rel).c_str(), &st) == 0) return true;
+        return false;
+    };
+    std::vector<std::string> stack = {""};
+    std::vector<std::pair<std::string, int>> found;
+    while (!stack.empty()) {
+        std::string rel = stack.back();
+        stack.pop_back();
+        DIR* d = opendir((m.upper + rel).c_str());
+        if (!d) continue;
+        while (auto* de = readdir(d)) {
+            std::string n = de->d_name;
+            if (n == "." || n == "..") continue;
+            std::string p = rel + "/" + n;
+            struct stat st;
+            if (::lstat((m.upper + p).c_str(), &st) != 0) continue;
+            if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+                found.push_back({p, 2});  // overlay whiteout: deleted
+                continue;
+            }
+            found.push_back({p, in_lower(p) ? 0 : 1});
+            if (S_ISDIR(st.st_mode)) stack.push_back(p);
+        }
+        closedir(d);
+    }
+    std::sort(found.begin(), found.end());
+    for (auto& [p, kind] : found) out.push_back({{"Path", p}, {"Kind", kind}});
+    return out;
+}
+
+Result<> ManagerImpl::export_rootfs(const std::string& ref, const WriteFn& out) {
+    auto e = BERTH_TRY(find(ref));
+    std::lock_guard op(e->op);
+    std::string dir = rootfs_dir(e->c.id);
+    bool mounted_here = false;
+    if (!e->c.state.running()) {
+        BERTH_TRY(mkdir_all(dir, 0755));
+        BERTH_TRY(images_->mount_rootfs(e->c.id, dir));
+        mounted_here = true;
+    }
+    ScopeExit unmount([&] {
+        if (mounted_here) (void)images_->unmount_rootfs(e->c.id, dir);
+    });
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) return Error::sys("pipe");
+    UniqueFd rd(p[0]), wr(p[1]);
+    Result<image::layer::DiffResult> tarred = Error::internal("not run");
+    std::thread writer([&] {
+        tarred = image::layer::tar_directory(dir, wr.get());
+        wr.reset();
+    });
+    Result<> sent = ok();
+    char buf[65536];
+    for (ssize_t n; (n = ::read(rd.get(), buf, sizeof buf)) != 0;) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        if (sent) sent = out(std::string_view(buf, static_cast<size_t>(n)));
+        if (!sent) break;  // client gone: close our end so the tar writer stops
+    }
+    rd.reset();
+    writer.join();
+    BERTH_TRY(sent);
+    if (!tarred) return tarred.error().with_context("export " + e->c.id);
+    publish(e->c, "export");
+    return ok();
+}
+
+Result<Json> ManagerImpl::prune(const Filters& filters) {
+    for (auto& [k, v] : filters)
+        if (k != "until" && k != "label" && k != "label!") return Error::invalid("invalid filter '" + k + "'");
+    int64_t until = INT64_MAX;
+    if (auto it = filters.find("until"); it != filters.end())
+        for (auto& u : it->second) {
+            char* end;
+            double v = strtod(u.c_str(), &end);
+            if (*end) {
+                auto t = parse_rfc3339(u);
+                if (!t) return Error::invalid("invalid filter 'until=" + u + "'");
+                until = *t / 1000000000;
+            } else {
+                until = static_cast<int64_t>(v);
+            }
+        }
+    Json deleted = Json::array();
+    int64_t reclaimed = 0;
+    for (auto& e : snapshot()) {
+        Container c;
+        {
+            std::lock_guard lk(mu_);
+            c = e->c;
+        }
+        if (c.state.running() || c.state.status == Status::Restarting) continue;
+        if (unix_seconds(c.created) >= until) continue;
+        Json labels = c.config.value("Labels", Json::object());
+        if (auto it = filters.find("label"); it != filters.end() && !labels_match(labels, it->second)) continue;
+        if (auto it = filters.find("label!"); it != filters.end() && labels_match(labels, it->second)) continue;
+        int64_t size = images_->rootfs_usage(c.id).value_or(0);
+        if (remove(c.id, false, false)) {
+            deleted.push_back(c.id);
+            reclaimed += size;
+        }
+    }
+    return Json{{"ContainersDeleted", deleted.empty() ? Json(nullptr) : deleted}, {"SpaceReclaimed", reclaimed}};
+}
+
+Result<Json> ManagerImpl::stats(const std::string& ref) {
+    auto e = BERTH_TRY(find(ref));
+    Json out = {{"id", e->c.id}, {"name", "/" + e->c.name}, {"read", now_rfc3339_nano()}};
+    if (!e->c.state.running()) return out;
+    auto s = BERTH_TRY(runtime::stats({runtime_root()}, e->c.id));
+    Json data = s.value("data", s);
+    Json mem = data.value("memory", Json::object());
+    Json usage = mem.value("usage", Json::object());
+    Json cpu = data.value("cpu", Json::object());
+    Json cpu_usage = cpu.value("usage", Json::object());
+    out["memory_stats"] = {{"usage", usage.value("usage", int64_t(0))}, {"limit", usage.value("limit", int64_t(0))},
+                           {"max_usage", usage.value("max", int64_t(0))}, {"stats", mem.value("raw", Json::object())}};
+    out["cpu_stats"] = {{"cpu_usage", {{"total_usage", cpu_usage.value("total", int64_t(0))},
+                                       {"usage_in_kernelmode", cpu_usage.value("kernel", int64_t(0))},
+                                       {"usage_in_usermode", cpu_usage.value("user", int64_t(0))}}},
+                        {"online_cpus", std::thread::hardware_concurrency()}};
+    out["pids_stats"] = {{"current", data.value("pids", Json::object()).value("current", int64_t(0))}};
+    return out;
+}
+
+Result<Json> ManagerImpl::disk_usage() {
+    Json out = Json::array();
+    for (auto& e : snapshot()) {
+        Container c;
+        {
+            std::lock_guard lk(mu_);
+            c = e->c;
+        }
+        auto l = list(true, 0, false, {{"id", {c.id}}});
+        if (!l || l->empty()) continue;
+        Json j = (*l)[0];
+        j["SizeRw"] = images_->rootfs_usage(c.id).value_or(0);
+        j["SizeRootFs"] = j["SizeRw"];
+        out.push_back(j);
+    }
+    return out;
+}
+
+}  // namespace berth::daemon::containers

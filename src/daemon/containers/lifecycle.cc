@@ -1,0 +1,435 @@
+// Start, stop, kill, pause, wait, and what happens when a container exits (the monitor
+// thread watching every shim through a pidfd).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common/file.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "daemon/containers/manager_impl.h"
+#include "daemon/config/config.h"
+#include "daemon/containers/oci_spec.h"
+#include "runtime/container/container.h"
+#include "runtime/rootfs/rootfs.h"
+#include "shim/shim.h"
+
+namespace berth::daemon::containers {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+int pidfd_open(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
+
+Error not_running(const Container& c) {
+    return Error::conflict("Container " + c.id + " is not running");
+}
+
+// Docker reports a missing or non-executable command at start with the runtime's wording,
+// which the docker CLI maps to exit codes 127 and 126; check before the shim is spawned.
+}  // namespace
+
+Result<> check_executable(const std::string& rootfs, const std::string& program, const std::vector<std::string>& env,
+                          const std::string& cwd) {
+    std::vector<std::string> dirs;
+    if (program.find('/') != std::string::npos) {
+        dirs.push_back("");
+    } else {
+        std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        for (auto& kv : env)
+            if (kv.rfind("PATH=", 0) == 0) path = kv.substr(5);
+        for (auto& d : split(path, ':')) dirs.push_back(d + "/");
+    }
+    UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) return Error::sys("open", rootfs);
+    struct Prog {
+        const std::string& path;
+    } c{program};
+    for (auto& d : dirs) {
+        std::string p = d + c.path;
+        if (p[0] != '/') p = (cwd.empty() ? "/" : cwd + "/") + p;
+        auto fd = runtime::rootfs::open_in_root(root.get(), p, O_PATH | O_CLOEXEC);
+        if (!fd) continue;
+        struct stat st;
+        if (fstat(fd->get(), &st) != 0) continue;
+        if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111)) {
+            if (!d.empty() || c.path.find('/') != std::string::npos)
+                return Error(ErrorKind::PermissionDenied,
+                             "failed to create task for container: exec: \"" + c.path + "\": permission denied");
+            continue;
+        }
+        return ok();
+    }
+    if (c.path.find('/') != std::string::npos)
+        return Error::invalid("failed to create task for container: exec: \"" + c.path +
+                              "\": stat " + c.path + ": no such file or directory");
+    return Error::invalid("failed to create task for container: exec: \"" + c.path +
+                          "\": executable file not found in $PATH");
+}
+
+namespace {
+
+int signal_of(const Container& c, const std::string& requested) {
+    std::string s = requested.empty() ? c.config.value("StopSignal", "") : requested;
+    if (s.empty()) return SIGTERM;
+    auto sig = runtime::parse_signal(s);
+    return sig ? *sig : SIGTERM;
+}
+
+}  // namespace
+
+Result<bool> ManagerImpl::start(const std::string& ref) {
+    auto e = BERTH_TRY(find(ref));
+    std::lock_guard op(e->op);
+    if (e->c.state.status == Status::Running) return false;
+    if (e->c.state.status == Status::Paused)
+        return Error::conflict("cannot start a paused container, try unpause instead");
+    if (e->c.state.status == Status::Removing || e->removed)
+        return Error::conflict("container is marked for removal and cannot be started");
+    if (e->c.state.status == Status::Dead) return Error::conflict("cannot start a dead container");
+    BERTH_TRY(start_locked(*e));
+    return true;
+}
+
+Result<> ManagerImpl::start_locked(Entry& e) {
+    Container& c = e.c;
+    const std::string id = c.id;
+    BERTH_TRY(mkdir_all(bundle_dir(id), 0700));
+    BERTH_TRY(mkdir_all(rootfs_dir(id), 0755));
+    (void)remove_all(shim_dir(id));
+    BERTH_TRY(mkdir_all(shim_dir(id), 0700));
+    (void)images_->unmount_rootfs(id, rootfs_dir(id));  // left by a crash between mount and exit
+    BERTH_TRY(images_->mount_rootfs(id, rootfs_dir(id)));
+
+    auto fail = [&](Error err, int code) -> Result<> {
+        (void)images_->unmount_rootfs(id, rootfs_dir(id));
+        std::lock_guard lk(mu_);
+        c.state.error = err.message();
+        c.state.exit_code = code;
+        (void)save(c);
+        return err;
+    };
+    if (auto r = check_executable(rootfs_dir(id), c.path, string_list(c.config, "Env"),
+                                  c.config.value("WorkingDir", ""));
+        !r)
+        return fail(r.error(), r.error().kind() == ErrorKind::PermissionDenied ? 126 : 127);
+    SpecInputs in{&c, rootfs_dir(id), opts_.cgroup_parent, cgroup_v2_, ""};
+    auto spec = build_oci_spec(in);
+    if (!spec) return fail(spec.error(), 128);
+    if (auto r = write_file_atomic(bundle_dir(id) + "/config.json", dump_json(*spec), 0600, Durability::Atomic); !r)
+        return fail(r.error(), 128);
+
+    shim::Options so;
+    so.id = id;
+    so.bundle = bundle_dir(id);
+    so.state_dir = shim_dir(id);
+    so.runtime_root = runtime_root();
+    so.log_path = c.log_path;
+    auto& log_cfg = c.host_config["LogConfig"]["Config"];
+    so.log_max_size = opts_.log_max_size;
+    so.log_max_file = opts_.log_max_file;
+    if (log_cfg.is_object()) {
+        if (auto s = log_cfg.value("max-size", ""); !s.empty()) {
+            auto n = parse_byte_size(s);
+            if (!n) return fail(Error::invalid("invalid max-size \"" + s + "\""), 128);
+            so.log_max_size = *n;
+        }
+        if (auto s = log_cfg.value("max-file", ""); !s.empty()) so.log_max_file = std::max(1, atoi(s.c_str()));
+    }
+    so.tty = c.config.value("Tty", false);
+    so.open_stdin = c.config.value("OpenStdin", false);
+    so.stdin_once = c.config.value("StdinOnce", false);
+    auto spawned = shim::spawn_shim(opts_.shim_path, so);
+    if (!spawned) return fail(spawned.error().with_context("failed to create task for container"), 128);
+
+    {
+        std::lock_guard lk(mu_);
+        c.state.shim_pid = spawned->shim_pid;
+        c.state.pid = spawned->init_pid;
+        e.shim_ready = true;
+    }
+    cv_.notify_all();
+    // Attach clients that asked before start connect now, while the init still waits.
+    {
+        std::unique_lock lk(mu_);
+        cv_.wait_for(lk, 5s, [&] { return e.pending_attach == 0; });
+        e.shim_ready = false;
+    }
+    auto started = runtime::start({runtime_root()}, id);
+    {
+        std::lock_guard lk(mu_);
+        c.state.status = Status::Running;
+        c.state.started_at = now_rfc3339_nano();
+        c.state.finished_at = kZeroTime;
+        c.state.exit_code = 0;
+        c.state.error.clear();
+        c.state.oom_killed = false;
+        c.manually_stopped = false;
+        (void)save(c);
+    }
+    // The shim's pidfd: its exit ends the container, whether start worked or not.
+    std::shared_ptr<Entry> self;
+    {
+        std::lock_guard lk(mu_);
+        if (auto it = entries_.find(id); it != entries_.end()) self = it->second;
+    }
+    if (self) watch_shim(self);
+    cv_.notify_all();
+    if (!started) {
+        (void)runtime::kill({runtime_root()}, id, SIGKILL, true);
+        return started.error().with_context("failed to start container " + id);
+    }
+    publish(c, "start");
+    return ok();
+}
+
+void ManagerImpl::watch_shim(const std::shared_ptr<Entry>& e) {
+    int fd = pidfd_open(e->c.state.shim_pid);
+    if (fd < 0) {
+        std::thread([this, e] { handle_exit(e); }).detach();
+        return;
+    }
+    {
+        std::lock_guard lk(mu_);
+        e->shim_pidfd = UniqueFd(fd);
+    }
+    // The epoll entry carries the fd; the monitor finds the entry by it.
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = static_cast<uint64_t>(fd) + 1;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+}
+
+void ManagerImpl::monitor_loop() {
+    epoll_event evs[16];
+    for (;;) {
+        int n = epoll_wait(epoll_fd_, evs, 16, -1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return;
+        for (int i = 0; i < n; ++i) {
+            if (evs[i].data.u64 == 0) return;  // shutdown
+            int fd = static_cast<int>(evs[i].data.u64 - 1);
+            epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+            std::shared_ptr<Entry> owner;
+            {
+                std::lock_guard lk(mu_);
+                for (auto& [id, e] : entries_)
+                    if (e->shim_pidfd.get() == fd) owner = e;
+            }
+            if (owner) handle_exit(owner);
+        }
+    }
+}
+
+void ManagerImpl::handle_exit(const std::shared_ptr<Entry>& e) {
+    Container& c = e->c;
+    pid_t shim_pid;
+    {
+        std::lock_guard lk(mu_);
+        shim_pid = c.state.shim_pid;
+        e->shim_pidfd.reset();
+    }
+    if (shim_pid > 0) waitpid(shim_pid, nullptr, WNOHANG);  // our child unless we restarted since
+    auto es = shim::read_exit_status(shim_dir(c.id));
+    if (!es) {
+        (void)runtime::kill({runtime_root()}, c.id, SIGKILL, true);
+        (void)runtime::remove({runtime_root()}, c.id, true);
+    }
+    (void)images_->unmount_rootfs(c.id, rootfs_dir(c.id));
+
+    std::string policy;
+    int64_t max_retries = 0;
+    bool auto_remove;
+    {
+        std::lock_guard lk(mu_);
+        c.state.status = Status::Exited;
+        c.state.pid = 0;
+        c.state.shim_pid = 0;
+        c.state.exit_code = es ? es->exit_code : 255;
+        c.state.finished_at = es ? es->finished_at : now_rfc3339_nano();
+        c.state.oom_killed = es && es->oom_killed;
+        if (!es) c.state.error = "the container's shim exited without recording a status";
+        e->exits++;
+        policy = c.host_config["RestartPolicy"].value("Name", "no");
+        max_retries = c.host_config["RestartPolicy"].value("MaximumRetryCount", int64_t(0));
+        auto_remove = c.host_config.value("AutoRemove", false);
+        (void)save(c);
+    }
+    cv_.notify_all();
+    if (c.state.oom_killed) publish(c, "oom");
+    publish(c, "die", {{"exitCode", std::to_string(c.state.exit_code)}});
+
+    bool restart = !stopping_ && !c.manually_stopped &&
+                   (policy == "always" || policy == "unless-stopped" ||
+                    (policy == "on-failure" && c.state.exit_code != 0 &&
+                     (max_retries == 0 || c.restart_count < max_retries)));
+    if (restart) {
+        {
+            std::lock_guard lk(mu_);
+            c.state.status = Status::Restarting;
+            c.restart_count++;
+            (void)save(c);
+        }
+        // Docker's backoff: 100 ms doubling per restart, capped at a minute.
+        int shift = std::min(c.restart_count, 10);
+        auto delay = std::min<std::chrono::milliseconds>(100ms * (1 << shift) / 2, 60s);
+        std::thread([this, e, delay] {
+            std::this_thread::sleep_for(delay);
+            std::lock_guard op(e->op);
+            if (e->removed || e->c.state.status != Status::Restarting || stopping_) return;
+            if (auto r = start_locked(*e); !r) {
+                std::lock_guard lk(mu_);
+                e->c.state.status = Status::Exited;
+                e->c.state.error = r.error().str();
+                (void)save(e->c);
+            }
+        }).detach();
+    } else if (auto_remove && !stopping_) {
+        std::thread([this, e] {
+            std::lock_guard op(e->op);
+            if (auto r = remove_locked(e, true); !r) log::warn("auto-remove " + e->c.short_id() + ": " + r.error().str());
+        }).detach();
+    }
+}
+
+Result<bool> ManagerImpl::stop(const std::string& ref, std::optional<int> timeout, const std::string& signal) {
+    auto e = BERTH_TRY(find(ref));
+    std::lock_guard op(e->op);
+    if (!e->c.state.running()) {
+        if (e->c.state.status == Status::Restarting) {
+            std::lock_guard lk(mu_);
+            e->c.state.status = Status::Exited;
+            e->c.manually_stopped = true;
+            (void)save(e->c);
+            return true;
+        }
+        return false;
+    }
+    BERTH_TRY(stop_locked(*e, timeout ? *timeout : -2, signal));
+    return true;
+}
+
+// timeout: seconds; -1 waits forever; -2 means the container's StopTimeout (default 10).
+Result<> ManagerImpl::stop_locked(Entry& e, int timeout, const std::string& signal) {
+    Container& c = e.c;
+    if (timeout == -2) timeout = c.config.value("StopTimeout", Json()).is_number() ? c.config["StopTimeout"].get<int>() : 10;
+    int sig = signal_of(c, signal);
+    uint64_t exits;
+    {
+        std::lock_guard lk(mu_);
+        if (!c.state.running()) return ok();
+        c.manually_stopped = true;
+        (void)save(c);
+        exits = e.exits;
+    }
+    auto exited = [&](std::chrono::steady_clock::duration d) {
+        std::unique_lock lk(mu_);
+        return cv_.wait_for(lk, d, [&] { return e.exits != exits || !c.state.running(); });
+    };
+    if (sig != SIGKILL) {
+        (void)runtime::kill({runtime_root()}, c.id, sig, false);
+        publish(c, "kill", {{"signal", std::to_string(sig)}});
+        if (c.state.status == Status::Paused) (void)runtime::resume({runtime_root()}, c.id);
+        if (timeout < 0 ? exited(std::chrono::hours(24 * 365)) : exited(std::chrono::seconds(timeout))) {
+            publish(c, "stop");
+            return ok();
+        }
+    }
+    (void)runtime::kill({runtime_root()}, c.id, SIGKILL, true);
+    publish(c, "kill", {{"signal", "9"}});
+    if (c.state.status == Status::Paused) (void)runtime::resume({runtime_root()}, c.id);
+    if (!exited(30s)) return Error::internal("container " + c.id + " did not exit after SIGKILL");
+    publish(c, "stop");
+    return ok();
+}
+
+Result<> ManagerImpl::kill(const std::string& ref, const std::string& signal) {
+    auto e = BERTH_TRY(find(ref));
+    int sig = SIGKILL;
+    if (!signal.empty()) {
+        auto s = runtime::parse_signal(signal);
+        if (!s) return Error::invalid("Invalid signal: " + signal);
+        sig = *s;
+    }
+    std::lock_guard op(e->op);
+    if (!e->c.state.running())
+        return Error::conflict("Cannot kill container: " + ref + ": " + not_running(e->c).message());
+    if (sig == SIGKILL || sig == SIGTERM || sig == SIGINT) {
+        std::lock_guard lk(mu_);
+        e->c.manually_stopped = sig == SIGKILL || e->c.manually_stopped;
+    }
+    BERTH_TRY_CTX(runtime::kill({runtime_root()}, e->c.id, sig, sig == SIGKILL), "Cannot kill container: " + ref);
+    publish(e->c, "kill", {{"signal", std::to_string(sig)}});
+    return ok();
+}
+
+Result<> ManagerImpl::restart(const std::string& ref, std::optional<int> timeout, const std::string& signal) {
+    auto e = BERTH_TRY(find(ref));
+    std::lock_guard op(e->op);
+    if (e->c.state.running()) BERTH_TRY(stop_locked(*e, timeout ? *timeout : -2, signal));
+    BERTH_TRY(start_locked(*e));
+    publish(e->c, "restart");
+    return ok();
+}
+
+Result<> ManagerImpl::pause(const std::string& ref) {
+    auto e = BERTH_TRY(find(ref));
+    std::lock_guard op(e->op);
+    if (e->c.state.status == Status::Paused) return Error::conflict("Container " + e->c.id + " is already paused");
+    if (e->c.state.status != Status::Running) return not_running(e->c);
+    BERTH_TRY(runtime::pause({runtime_root()}, e->c.id));
+    {
+        std::lock_guard lk(mu_);
+        e->c.state.status = Status::Paused;
+        (void)save(e->c);
+    }
+    publish(e->c, "pause");
+    return ok();
+}
+
+Result<> ManagerImpl::unpause(const std::string& ref) {
+    auto e = BERTH_TRY(find(ref));
+    std::lock_guard op(e->op);
+    if (e->c.state.status != Status::Paused) return Error::conflict("Container " + e->c.id + " is not paused");
+    BERTH_TRY(runtime::resume({runtime_root()}, e->c.id));
+    {
+        std::lock_guard lk(mu_);
+        e->c.state.status = Status::Running;
+        (void)save(e->c);
+    }
+    publish(e->c, "unpause");
+    return ok();
+}
+
+Result<Json> ManagerImpl::wait(const std::string& ref, WaitCondition cond, const std::function<bool()>& cancelled) {
+    auto e = BERTH_TRY(find(ref));
+    std::unique_lock lk(mu_);
+    uint64_t exits = e->exits;
+    auto done = [&] {
+        switch (cond) {
+            case WaitCondition::NotRunning:
+                return !e->c.state.running() && e->c.state.status != Status::Restarting;
+            case WaitCondition::NextExit: return e->exits != exits || e->removed;
+            case WaitCondition::Removed: return e->removed;
+        }
+        return true;
+    };
+    while (!done()) {
+        if (stopping_) return Error(ErrorKind::Unavailable, "the daemon is shutting down");
+        cv_.wait_for(lk, 500ms);
+        if (cancelled && cancelled()) return Error::invalid("client went away");
+    }
+    Json out = {{"StatusCode", e->c.state.exit_code}};
+    if (!e->c.state.error.empty()) out["Error"] = {{"Message", e->c.state.error}};
+    return out;
+}
+
+}  // namespace berth::daemon::containers
