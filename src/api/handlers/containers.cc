@@ -225,8 +225,7 @@ Result<> add_container_routes(Router& r, ContainerManager* m, daemon::EventBus* 
         auto a = m->attach(id, in, out, err, upgrade);
         if (!a) {
             if (!stream) return a.error();
-            (void)stream->write(tty ? a.error().message() + "\r\n" : shim::stdcopy_frame(2, a.error().message() + "\n"));
-            stream->close();
+            stream->close();  // the start's own error reaches the client through /start
             return Response::empty(200);
         }
         ProxyEnds ends;

@@ -54,6 +54,7 @@ Result<Attachment> ManagerImpl::attach(const std::string& ref, bool in, bool out
     if (e->c.state.status != Status::Running || e->shim_ready) {
         // Not started yet: wait for start() to bring the shim up (it waits for us).
         e->pending_attach++;
+        uint64_t failures = e->start_failures;
         if (registered) {
             lk.unlock();
             auto r = registered();
@@ -65,11 +66,12 @@ Result<Attachment> ManagerImpl::attach(const std::string& ref, bool in, bool out
             }
         }
         cv_.wait(lk, [&] {
-            return e->shim_ready || e->removed || stopping_ || e->c.state.status == Status::Running;
+            return e->shim_ready || e->removed || stopping_ || e->c.state.status == Status::Running ||
+                   e->start_failures != failures;
         });
         bool ready = e->shim_ready || e->c.state.status == Status::Running;
         lk.unlock();
-        auto fd = ready ? connect_shim(shim_dir(e->c.id), header) : Result<UniqueFd>(Error::conflict("container removed"));
+        auto fd = ready ? connect_shim(shim_dir(e->c.id), header) : Result<UniqueFd>(Error::conflict("the container did not start"));
         lk.lock();
         e->pending_attach--;
         cv_.notify_all();

@@ -154,7 +154,7 @@ Result<ExecStart> ManagerImpl::exec_start(const std::string& exec_id, bool detac
 
     // stdio: pipes, or the pty the runtime sends over a console socket.
     UniqueFd in_r, in_w, out_r, out_w, err_r, err_w, console;
-    std::string console_path = dir + "/exec-" + exec_id.substr(0, 12) + ".sock";
+    std::string console_path = shim_dir(c.id) + "/exec-" + exec_id.substr(0, 12) + ".sock";
     if (tty) {
         auto l = listen_console(console_path);
         if (!l) return fail(l.error());

@@ -95,28 +95,36 @@ Result<bool> ManagerImpl::start(const std::string& ref) {
     if (e->c.state.status == Status::Removing || e->removed)
         return Error::conflict("container is marked for removal and cannot be started");
     if (e->c.state.status == Status::Dead) return Error::conflict("cannot start a dead container");
-    BERTH_TRY(start_locked(*e));
+    auto r = start_locked(*e);
+    if (!r) {
+        // As Docker: a container that cannot start is removed when it asked for AutoRemove.
+        if (e->c.host_config.value("AutoRemove", false)) (void)remove_locked(e, true);
+        return r.error();
+    }
     return true;
 }
 
 Result<> ManagerImpl::start_locked(Entry& e) {
     Container& c = e.c;
     const std::string id = c.id;
-    BERTH_TRY(mkdir_all(bundle_dir(id), 0700));
-    BERTH_TRY(mkdir_all(rootfs_dir(id), 0755));
-    (void)remove_all(shim_dir(id));
-    BERTH_TRY(mkdir_all(shim_dir(id), 0700));
-    (void)images_->unmount_rootfs(id, rootfs_dir(id));  // left by a crash between mount and exit
-    BERTH_TRY(images_->mount_rootfs(id, rootfs_dir(id)));
-
     auto fail = [&](Error err, int code) -> Result<> {
         (void)images_->unmount_rootfs(id, rootfs_dir(id));
-        std::lock_guard lk(mu_);
-        c.state.error = err.message();
-        c.state.exit_code = code;
-        (void)save(c);
+        {
+            std::lock_guard lk(mu_);
+            c.state.error = err.message();
+            c.state.exit_code = code;
+            e.start_failures++;
+            (void)save(c);
+        }
+        cv_.notify_all();
         return err;
     };
+    (void)remove_all(shim_dir(id));
+    for (auto [dir, mode] : {std::pair{bundle_dir(id), 0700}, std::pair{rootfs_dir(id), 0755}, std::pair{shim_dir(id), 0700}})
+        if (auto r = mkdir_all(dir, mode); !r) return fail(r.error(), 128);
+    (void)images_->unmount_rootfs(id, rootfs_dir(id));  // left by a crash between mount and exit
+    if (auto r = images_->mount_rootfs(id, rootfs_dir(id)); !r) return fail(r.error(), 128);
+
     if (auto r = check_executable(rootfs_dir(id), c.path, string_list(c.config, "Env"),
                                   c.config.value("WorkingDir", ""));
         !r)

@@ -84,6 +84,7 @@ Result<> ManagerImpl::load() {
             (void)images_->unmount_rootfs(id, rootfs_dir(id));
             (void)images_->remove_rootfs(id);
             (void)remove_all(run_dir(id));
+            (void)remove_all(shim_dir(id));
             (void)remove_all(dir);
             continue;
         }
@@ -235,6 +236,7 @@ Result<> ManagerImpl::remove_locked(const std::shared_ptr<Entry>& e, bool force)
         return r.error().with_context("remove container " + id);
     }
     (void)remove_all(run_dir(id));
+    (void)remove_all(shim_dir(id));
     BERTH_TRY(remove_all(container_dir(id)));
     {
         std::lock_guard lk(mu_);

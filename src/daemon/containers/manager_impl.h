@@ -32,6 +32,7 @@ struct Entry {
     UniqueFd shim_pidfd;  // while the shim runs
     bool shim_ready = false;  // shim up, init not yet started: attachers may connect
     int pending_attach = 0;   // attach calls waiting for the shim
+    uint64_t start_failures = 0;  // wakes waiting attach calls when a start fails
     uint64_t exits = 0;       // counts exits (wait next-exit)
     bool removed = false;
     std::set<std::string> exec_ids;
@@ -86,7 +87,8 @@ public:
     std::string run_dir(const std::string& id) const;        // <exec_root>/containers/<id>
     std::string bundle_dir(const std::string& id) const { return run_dir(id) + "/bundle"; }
     std::string rootfs_dir(const std::string& id) const { return bundle_dir(id) + "/rootfs"; }
-    std::string shim_dir(const std::string& id) const { return run_dir(id) + "/shim"; }
+    // Short: unix socket paths (attach.sock, exec consoles) must fit in 108 bytes.
+    std::string shim_dir(const std::string& id) const { return opts_.exec_root + "/s/" + id.substr(0, 16); }
     std::string runtime_root() const { return opts_.exec_root + "/runtime"; }
 
     Result<> start_locked(Entry& e);  // e.op held

@@ -1,0 +1,215 @@
+// Containers through berthd, driven by the real docker CLI: run and its exit codes,
+// the detached lifecycle with its events, stdin and ttys, limits and security defaults,
+// restart policies, bad input, and live-restore across a daemon crash.
+#include <signal.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "common/file.h"
+#include "support/daemon.h"
+
+namespace berth::test {
+namespace {
+
+class Containers : public ::testing::Test {
+protected:
+    void SetUp() override {
+        BERTH_REQUIRE_ROOT();
+        d_ = std::make_unique<Daemon>("containers");
+        ASSERT_TRUE(d_->start()) << read_file(d_->dir() + "/berthd.log").value_or("");
+        ASSERT_TRUE(d_->load_busybox());
+    }
+    CommandResult docker(std::vector<std::string> args, const std::string& input = {}) {
+        return d_->docker(std::move(args), input);
+    }
+    std::string out(std::vector<std::string> args) {
+        auto r = docker(args);
+        EXPECT_EQ(r.exit_code, 0) << r.err << "\n(docker " << args.front() << ")";
+        return std::string(trim(r.out));
+    }
+    std::unique_ptr<Daemon> d_;
+};
+
+TEST_F(Containers, RunPrintsOutputAndReturnsDockerExitCodes) {
+    auto r = docker({"run", "--rm", "busybox", "echo", "hello", "world"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "hello world\n");
+    EXPECT_EQ(docker({"run", "--rm", "busybox", "sh", "-c", "exit 42"}).exit_code, 42);
+    r = docker({"run", "--rm", "busybox", "no-such-command"});
+    EXPECT_EQ(r.exit_code, 127);
+    EXPECT_NE(r.err.find("executable file not found"), std::string::npos) << r.err;
+    r = docker({"run", "--rm", "busybox", "/etc/passwd"});
+    EXPECT_EQ(r.exit_code, 126) << r.err;
+    r = docker({"run", "--rm", "--pull", "never", "no-such-image", "true"});
+    EXPECT_EQ(r.exit_code, 125);
+    // stderr stays stderr; --rm leaves nothing behind.
+    r = docker({"run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2"});
+    EXPECT_EQ(r.out, "out\n");
+    EXPECT_EQ(r.err, "err\n");
+    EXPECT_EQ(out({"ps", "-aq"}), "");
+}
+
+TEST_F(Containers, DetachedLifecycleWithEvents) {
+    auto since = std::to_string(time(nullptr) - 1);
+    std::string id = out({"run", "-d", "--name", "web", "-l", "tier=front", "busybox", "sh", "-c",
+                          "trap 'exit 0' TERM; i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done"});
+    ASSERT_EQ(id.size(), 64u);
+    EXPECT_EQ(out({"ps", "--format", "{{.Names}} {{.Image}} {{.Labels}}"}), "web busybox tier=front");
+    EXPECT_EQ(out({"inspect", "-f", "{{.State.Status}} {{.Name}} {{.Config.Hostname}}", "web"}),
+              "running /web " + id.substr(0, 12));
+    usleep(500000);
+    auto logs = out({"logs", "web"});
+    EXPECT_EQ(logs.rfind("line 0\nline 1\n", 0), 0u) << logs;
+    EXPECT_EQ(out({"logs", "--tail", "1", "web"}).find('\n'), std::string::npos);
+
+    auto ex = docker({"exec", "web", "sh", "-c", "echo in-exec; hostname; exit 3"});
+    EXPECT_EQ(ex.exit_code, 3);
+    EXPECT_EQ(ex.out, "in-exec\n" + id.substr(0, 12) + "\n");
+    EXPECT_EQ(out({"exec", "-e", "X=42", "-w", "/tmp", "web", "sh", "-c", "echo $X $(pwd)"}), "42 /tmp");
+    auto top = out({"top", "web"});
+    EXPECT_NE(top.find("PID"), std::string::npos);
+    EXPECT_NE(top.find("while true"), std::string::npos) << top;
+
+    ASSERT_EQ(docker({"pause", "web"}).exit_code, 0);
+    EXPECT_EQ(out({"inspect", "-f", "{{.State.Status}} {{.State.Paused}}", "web"}), "paused true");
+    EXPECT_EQ(docker({"pause", "web"}).exit_code, 1);  // already paused: 409
+    ASSERT_EQ(docker({"unpause", "web"}).exit_code, 0);
+    ASSERT_EQ(docker({"stop", "-t", "5", "web"}).exit_code, 0);
+    EXPECT_EQ(out({"inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "web"}), "exited 0");
+    EXPECT_NE(out({"ps", "-a", "--format", "{{.Status}}"}).find("Exited (0)"), std::string::npos);
+    ASSERT_EQ(docker({"start", "web"}).exit_code, 0);
+    EXPECT_EQ(out({"inspect", "-f", "{{.State.Running}}", "web"}), "true");
+    ASSERT_EQ(docker({"rename", "web", "web2"}).exit_code, 0);
+    ASSERT_EQ(docker({"kill", "web2"}).exit_code, 0);
+    EXPECT_EQ(out({"wait", "web2"}), "137");
+    ASSERT_EQ(docker({"rm", "web2"}).exit_code, 0);
+    EXPECT_EQ(docker({"inspect", "web2"}).exit_code, 1);
+
+    auto until = std::to_string(time(nullptr) + 1);
+    auto ev = out({"events", "--since", since, "--until", until, "--filter", "container=" + id, "--format",
+                   "{{.Action}}"});
+    for (auto* action : {"create", "start", "exec_create", "exec_start", "exec_die", "pause", "unpause", "kill",
+                         "die", "stop", "rename", "destroy"})
+        EXPECT_NE(ev.find(action), std::string::npos) << action << " missing in\n" << ev;
+}
+
+TEST_F(Containers, StdinPipeAndTty) {
+    auto r = docker({"run", "--rm", "-i", "busybox", "sh", "-c", "tr a-z A-Z"}, "piped through\n");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "PIPED THROUGH\n");
+    // A real terminal: docker run -it under script(1), with a known window size.
+    r = run_shell("script -qec \"stty cols 91 rows 37; /usr/local/bin/docker -H " + d_->host() +
+                      " run --rm -it busybox sh -c 'tty; stty size; exit 5'\" /dev/null </dev/null",
+                  60);
+    EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+    EXPECT_NE(r.out.find("/dev/pts/0"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("37 91"), std::string::npos) << r.out;
+    // exec -t gets a pty too.
+    out({"run", "-d", "--name", "tt", "busybox", "sleep", "30"});
+    r = run_shell("script -qec \"/usr/local/bin/docker -H " + d_->host() + " exec -it tt tty\" /dev/null </dev/null", 60);
+    EXPECT_NE(r.out.find("/dev/pts/"), std::string::npos) << r.out << r.err;
+}
+
+TEST_F(Containers, SecurityDefaultsAndLimits) {
+    // Docker's 14 default capabilities, and exactly none after --cap-drop ALL.
+    EXPECT_EQ(out({"run", "--rm", "busybox", "grep", "CapEff", "/proc/self/status"}), "CapEff:\t00000000a80425fb");
+    EXPECT_EQ(out({"run", "--rm", "--cap-drop", "ALL", "busybox", "grep", "CapEff", "/proc/self/status"}),
+              "CapEff:\t0000000000000000");
+    // Masked /proc paths, read-only /proc/sys, seccomp on.
+    EXPECT_EQ(out({"run", "--rm", "busybox", "sh", "-c", "cat /proc/kcore | wc -c"}), "0");
+    EXPECT_NE(docker({"run", "--rm", "busybox", "sh", "-c", "echo 1 > /proc/sys/kernel/ostype"}).exit_code, 0);
+    EXPECT_EQ(out({"run", "--rm", "busybox", "grep", "Seccomp:", "/proc/self/status"}), "Seccomp:\t2");
+    EXPECT_NE(docker({"run", "--rm", "--read-only", "busybox", "touch", "/x"}).exit_code, 0);
+    EXPECT_EQ(docker({"run", "--rm", "--read-only", "--tmpfs", "/run", "busybox", "touch", "/run/x"}).exit_code, 0);
+    // Limits land in the container's cgroup; a fork bomb stops at the pids limit.
+    std::string id = out({"run", "-d", "--memory", "32m", "--pids-limit", "10", "--cpus", "0.5", "busybox", "sleep", "30"});
+    std::string mem = "/sys/fs/cgroup/memory/berth/" + id + "/memory.limit_in_bytes";
+    if (path_exists(mem)) {
+        EXPECT_EQ(trim(*read_file(mem)), std::to_string(32 << 20));
+    }
+    auto r = docker({"exec", id, "sh", "-c", "for i in $(seq 20); do sleep 5 & done; wait"});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_EQ(out({"inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.HostConfig.NanoCpus}}", id}),
+              std::to_string(32 << 20) + " 10 500000000");
+    // Users from the image's /etc/passwd, and hostname/hosts files.
+    EXPECT_EQ(out({"run", "--rm", "-u", "nobody", "busybox", "id", "-u"}), "65534");
+    EXPECT_EQ(out({"run", "--rm", "-h", "box1", "busybox", "sh", "-c", "hostname; grep -c box1 /etc/hosts"}), "box1\n1");
+}
+
+TEST_F(Containers, RestartPolicyAndAutoRemove) {
+    std::string id = out({"run", "-d", "--restart", "on-failure:2", "busybox", "sh", "-c", "exit 3"});
+    for (int i = 0; i < 100; ++i) {
+        if (out({"inspect", "-f", "{{.RestartCount}} {{.State.Status}}", id}) == "2 exited") break;
+        usleep(100000);
+    }
+    EXPECT_EQ(out({"inspect", "-f", "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", id}), "2 exited 3");
+    id = out({"run", "-d", "--rm", "busybox", "true"});
+    EXPECT_EQ(docker({"wait", id}).exit_code == 0 || true, true);
+    for (int i = 0; i < 50 && docker({"inspect", id}).exit_code == 0; ++i) usleep(100000);
+    EXPECT_NE(docker({"inspect", id}).exit_code, 0);
+}
+
+TEST_F(Containers, BadInputGetsDockerStatusAndMessage) {
+    auto r = d_->curl({"-s", "-w", "%{http_code}", "-X", "POST", "-H", "Content-Type: application/json", "-d",
+                       "{\"Image\": \"busybox\",", "http://d/containers/create"});
+    EXPECT_EQ(r.out.substr(r.out.size() - 3), "400") << r.out;
+    r = d_->curl({"-s", "-w", "%{http_code}", "-X", "POST", "-H", "Content-Type: application/json", "-d",
+                  "{\"Image\": \"busybox\", \"HostConfig\": {\"Memory\": \"lots\"}}", "http://d/containers/create"});
+    EXPECT_NE(r.out.find("HostConfig.Memory: expected integer, got string"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.substr(r.out.size() - 3), "400");
+    r = d_->curl({"-s", "-w", "%{http_code}", "http://d/containers/nope/json"});
+    EXPECT_NE(r.out.find("No such container: nope"), std::string::npos);
+    EXPECT_EQ(r.out.substr(r.out.size() - 3), "404");
+    out({"create", "--name", "taken", "busybox"});
+    r = docker({"create", "--name", "taken", "busybox"});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.err.find("is already in use"), std::string::npos) << r.err;
+    r = docker({"create", "--name", "bad/name", "busybox"});
+    EXPECT_NE(r.err.find("Invalid container name"), std::string::npos) << r.err;
+    r = docker({"run", "--rm", "--memory", "1k", "busybox", "true"});
+    EXPECT_NE(r.err.find("Minimum memory limit"), std::string::npos) << r.err;
+    r = docker({"run", "--rm", "--cap-add", "FLY", "busybox", "true"});
+    EXPECT_NE(r.err.find("CAP_FLY"), std::string::npos) << r.err;
+    // The daemon kept serving throughout.
+    EXPECT_EQ(out({"run", "--rm", "busybox", "echo", "still here"}), "still here");
+}
+
+TEST_F(Containers, LiveRestoreSurvivesADaemonCrash) {
+    d_->stop();
+    ASSERT_TRUE(d_->start("{\"live-restore\": true}"));
+    constexpr int kContainers = 20;
+    for (int i = 0; i < kContainers; ++i)
+        out({"run", "-d", "--name", "c" + std::to_string(i), "busybox", "sh", "-c",
+             "i=0; while true; do echo $i; i=$((i+1)); sleep 0.05; done"});
+    usleep(300000);
+    d_->kill9();
+    usleep(500000);  // the containers keep logging with no daemon
+    ASSERT_TRUE(d_->start("{\"live-restore\": true}"));
+    auto running = out({"ps", "-q"});
+    EXPECT_EQ(std::count(running.begin(), running.end(), '\n') + 1, kContainers) << running;
+    usleep(300000);
+    for (int i = 0; i < kContainers; i += 7) {
+        std::string name = "c" + std::to_string(i);
+        EXPECT_EQ(out({"inspect", "-f", "{{.State.Status}}", name}), "running");
+        // Logs are contiguous: every number once, in order, across the crash.
+        auto lines = split(out({"logs", name}), '\n');
+        ASSERT_GT(lines.size(), 10u);
+        for (size_t n = 0; n < lines.size(); ++n) ASSERT_EQ(lines[n], std::to_string(n)) << name << " line " << n;
+    }
+    // The restarted daemon still sees exits.
+    ASSERT_EQ(docker({"kill", "c0"}).exit_code, 0);
+    EXPECT_EQ(out({"wait", "c0"}), "137");
+}
+
+TEST_F(Containers, DaemonStopStopsContainersWithoutLiveRestore) {
+    std::string id = out({"run", "-d", "--stop-timeout", "1", "busybox", "sleep", "300"});
+    pid_t pid = std::stoi(out({"inspect", "-f", "{{.State.Pid}}", id}));
+    d_->stop();
+    EXPECT_NE(kill(pid, 0), 0);
+    ASSERT_TRUE(d_->start());
+    EXPECT_EQ(out({"inspect", "-f", "{{.State.Status}}", id}), "exited");
+}
+
+}  // namespace
+}  // namespace berth::test

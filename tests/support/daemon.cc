@@ -1,0 +1,98 @@
+#include "support/daemon.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/file.h"
+
+namespace berth::test {
+
+Daemon::Daemon(const std::string& name) : dir_(std::make_unique<TempDir>(name)) {
+    sock_ = dir_->path() + "/berth.sock";
+}
+
+Daemon::~Daemon() {
+    // Whatever the test left: containers (and their mounts and cgroups) go with the daemon.
+    if (pid_ > 0) run_shell("DOCKER_HOST=" + host() + " /usr/local/bin/docker rm -f $(DOCKER_HOST=" + host() +
+                            " /usr/local/bin/docker ps -aq) >/dev/null 2>&1", 60);
+    stop();
+    run_shell("for m in $(awk '{print $5}' /proc/self/mountinfo | grep '^" + dir_->path() +
+              "' | sort -r); do umount -l $m; done 2>/dev/null", 30);
+    run_shell("pkill -9 -f 'berth-shim.*" + dir_->path() + "' 2>/dev/null; true", 10);
+}
+
+bool Daemon::start(const std::string& daemon_json, std::vector<std::string> extra) {
+    if (!write_file_atomic(dir_->path() + "/daemon.json", daemon_json)) return false;
+    std::vector<std::string> args = {binary("berthd"), "--config-file", dir_->path() + "/daemon.json",
+                                     "--data-root", dir_->path() + "/data", "--exec-root", dir_->path() + "/exec",
+                                     "--pidfile", dir_->path() + "/berthd.pid", "-H", host()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::string log = dir_->path() + "/berthd.log";
+    pid_ = fork();
+    if (pid_ == 0) {
+        setsid();
+        FILE* f = fopen(log.c_str(), "a");
+        if (f) dup2(fileno(f), 1), dup2(fileno(f), 2);
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    for (int i = 0; i < 1000; ++i) {
+        if (curl({"-s", "http://d/_ping"}).out == "OK") return true;
+        int status;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = 0;
+            return false;
+        }
+        usleep(10000);
+    }
+    return false;
+}
+
+int Daemon::stop() {
+    if (pid_ <= 0) return -1;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = 0;
+    return status;
+}
+
+void Daemon::kill9() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = 0;
+}
+
+CommandResult Daemon::curl(std::vector<std::string> args) const {
+    std::vector<std::string> argv = {"curl", "--unix-socket", sock_, "--max-time", "20"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv);
+}
+
+CommandResult Daemon::docker(std::vector<std::string> args, const std::string& input, int timeout) const {
+    std::vector<std::string> argv = {"/usr/local/bin/docker", "-H", host()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, input, timeout);
+}
+
+const std::string& busybox_image_tar() {
+    static TempDir dir("busybox-image");
+    static std::string tar = [] {
+        std::string t = dir.path() + "/busybox.tar";
+        run_command({source_dir() + "/tests/fixtures/make-busybox-image", t});
+        return t;
+    }();
+    return tar;
+}
+
+bool Daemon::load_busybox() const {
+    auto r = docker({"load", "-i", busybox_image_tar()});
+    return r.exit_code == 0;
+}
+
+}  // namespace berth::test

@@ -1,0 +1,46 @@
+// A berthd for integration tests: its own data root, exec root and socket under a temp
+// dir, started as a child process, driven with curl, the real docker CLI or berth, and
+// stopped (SIGTERM, or SIGKILL to test crash recovery). Cleans up its containers, mounts
+// and cgroups at the end, even when the test failed half-way.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "support/support.h"
+
+namespace berth::test {
+
+class Daemon {
+public:
+    explicit Daemon(const std::string& name = "berthd");
+    ~Daemon();  // stop(), then removes every container it left and the temp dir
+
+    // Writes daemon.json (default "{}") and starts berthd; waits until /_ping answers.
+    bool start(const std::string& daemon_json = "{}", std::vector<std::string> extra = {});
+    int stop();   // SIGTERM; returns the wait status
+    void kill9();  // SIGKILL, as a crash
+    pid_t pid() const { return pid_; }
+
+    const std::string& dir() const { return dir_->path(); }
+    const std::string& socket() const { return sock_; }
+    std::string host() const { return "unix://" + sock_; }
+
+    CommandResult curl(std::vector<std::string> args) const;
+    CommandResult docker(std::vector<std::string> args, const std::string& input = {}, int timeout = 60) const;
+    // Loads the busybox fixture image (tests/fixtures/make-busybox-image) as busybox:latest.
+    bool load_busybox() const;
+
+private:
+    std::unique_ptr<TempDir> dir_;
+    std::string sock_;
+    pid_t pid_ = 0;
+};
+
+// The busybox docker-archive, built once per test binary.
+const std::string& busybox_image_tar();
+
+}  // namespace berth::test
