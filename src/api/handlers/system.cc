@@ -3,8 +3,19 @@
 
 #include <chrono>
 
+#include <sys/statfs.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
 #include "api/handlers/handlers.h"
 #include "api/server/http_server.h"
+#include "common/file.h"
+#include "common/time.h"
+#include "daemon/containers/containers.h"
+#include "daemon/images/image_service.h"
 
 namespace berth::api {
 
@@ -83,6 +94,139 @@ Result<Response> events(Request& req, const SystemServices& s) {
     return Response::empty(200);
 }
 
+std::string os_release_field(const std::string& key) {
+    std::ifstream in("/etc/os-release");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind(key + "=", 0) == 0) {
+            std::string v = line.substr(key.size() + 1);
+            if (v.size() >= 2 && v.front() == '"') v = v.substr(1, v.size() - 2);
+            return v;
+        }
+    return "";
+}
+
+bool file_exists(const char* p) { return access(p, F_OK) == 0; }
+
+// The daemon's ID: a random UUID-like string made once and kept in the data root.
+std::string daemon_id(const std::string& data_root) {
+    std::string path = data_root + "/engine-id";
+    if (auto id = read_file(path)) return std::string(trim(*id));
+    std::string id = read_file("/proc/sys/kernel/random/uuid").value_or("");
+    id = std::string(trim(id));
+    (void)write_file_atomic(path, id + "\n", 0600);
+    return id;
+}
+
+Json info_json(const SystemServices& s) {
+    const auto& c = *s.config;
+    bool v2 = file_exists("/sys/fs/cgroup/cgroup.controllers");
+    daemon::containers::ContainerManager::Counts n;
+    if (s.containers) n = s.containers->counts();
+    int64_t images = s.images ? s.images->count().value_or(0) : 0;
+    struct sysinfo si {};
+    sysinfo(&si);
+    struct utsname u;
+    uname(&u);
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    struct statfs fs {};
+    statfs(c.data_root.c_str(), &fs);
+    std::string backing = fs.f_type == 0xEF53 ? "extfs" : fs.f_type == 0x58465342 ? "xfs" : fs.f_type == 0x01021994 ? "tmpfs" : "unknown";
+    Json insecure = Json::array({"127.0.0.0/8"});
+    for (auto& r : c.insecure_registries) insecure.push_back(r);
+    std::string mem_root = v2 ? "/sys/fs/cgroup/" : "/sys/fs/cgroup/memory/";
+    Json warnings = Json::array();
+    if (!v2 && !file_exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"))
+        warnings.push_back("WARNING: No swap limit support");
+    return {
+        {"ID", daemon_id(c.data_root)},
+        {"Containers", n.total},
+        {"ContainersRunning", n.running},
+        {"ContainersPaused", n.paused},
+        {"ContainersStopped", n.stopped},
+        {"Images", images},
+        {"Driver", "overlay2"},
+        {"DriverStatus", Json::array({Json::array({"Backing Filesystem", backing}), Json::array({"Supports d_type", "true"}),
+                                      Json::array({"Using metacopy", "false"}), Json::array({"Native Overlay Diff", "true"}),
+                                      Json::array({"userxattr", "false"})})},
+        {"Plugins", {{"Volume", {"local"}}, {"Network", {"bridge", "host", "none"}}, {"Authorization", nullptr},
+                     {"Log", {"json-file", "none"}}}},
+        {"MemoryLimit", file_exists((mem_root + (v2 ? "cgroup.controllers" : "memory.limit_in_bytes")).c_str())},
+        {"SwapLimit", v2 || file_exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")},
+        {"CpuCfsPeriod", true},
+        {"CpuCfsQuota", true},
+        {"CPUShares", true},
+        {"CPUSet", true},
+        {"PidsLimit", true},
+        {"IPv4Forwarding", trim(read_file("/proc/sys/net/ipv4/ip_forward").value_or("0")) == "1"},
+        {"BridgeNfIptables", false},
+        {"BridgeNfIp6tables", false},
+        {"Debug", c.debug},
+        {"NFd", 0},
+        {"OomKillDisable", !v2},
+        {"NGoroutines", 0},
+        {"SystemTime", now_rfc3339_nano()},
+        {"LoggingDriver", c.log_driver},
+        {"CgroupDriver", "cgroupfs"},
+        {"CgroupVersion", v2 ? "2" : "1"},
+        {"NEventsListener", 0},
+        {"KernelVersion", u.release},
+        {"OperatingSystem", os_release_field("PRETTY_NAME")},
+        {"OSVersion", os_release_field("VERSION_ID")},
+        {"OSType", "linux"},
+        {"Architecture", u.machine},
+        {"IndexServerAddress", "https://index.docker.io/v1/"},
+        {"RegistryConfig",
+         {{"AllowNondistributableArtifactsCIDRs", nullptr},
+          {"AllowNondistributableArtifactsHostnames", nullptr},
+          {"InsecureRegistryCIDRs", insecure},
+          {"IndexConfigs",
+           {{"docker.io", {{"Name", "docker.io"}, {"Mirrors", c.registry_mirrors}, {"Secure", true}, {"Official", true}}}}},
+          {"Mirrors", c.registry_mirrors}}},
+        {"NCPU", std::thread::hardware_concurrency()},
+        {"MemTotal", static_cast<int64_t>(si.totalram) * si.mem_unit},
+        {"GenericResources", nullptr},
+        {"DockerRootDir", c.data_root},
+        {"HttpProxy", getenv("HTTP_PROXY") ? getenv("HTTP_PROXY") : ""},
+        {"HttpsProxy", getenv("HTTPS_PROXY") ? getenv("HTTPS_PROXY") : ""},
+        {"NoProxy", getenv("NO_PROXY") ? getenv("NO_PROXY") : ""},
+        {"Name", host},
+        {"Labels", c.labels},
+        {"ExperimentalBuild", false},
+        {"ServerVersion", s.version},
+        {"Runtimes", {{"berth", {{"path", "berth-runtime"}}}}},
+        {"DefaultRuntime", "berth"},
+        {"Swarm", {{"NodeID", ""}, {"NodeAddr", ""}, {"LocalNodeState", "inactive"}, {"ControlAvailable", false},
+                   {"Error", ""}, {"RemoteManagers", nullptr}}},
+        {"LiveRestoreEnabled", c.live_restore},
+        {"Isolation", ""},
+        {"InitBinary", ""},
+        {"ContainerdCommit", {{"ID", ""}, {"Expected", ""}}},
+        {"RuncCommit", {{"ID", ""}, {"Expected", ""}}},
+        {"InitCommit", {{"ID", ""}, {"Expected", ""}}},
+        {"SecurityOptions", v2 ? Json({"name=seccomp,profile=builtin", "name=cgroupns"})
+                                : Json({"name=seccomp,profile=builtin"})},
+        {"CDISpecDirs", Json::array()},
+        {"Warnings", warnings},
+    };
+}
+
+Result<Json> system_df(const SystemServices& s) {
+    Json images = Json::array(), containers = Json::array();
+    int64_t layers = 0;
+    if (s.images) {
+        auto du = BERTH_TRY(s.images->disk_usage());
+        if (du.contains("Images")) images = du["Images"];
+        layers = du.value("LayersSize", int64_t(0));
+    }
+    if (s.containers) containers = BERTH_TRY(s.containers->disk_usage());
+    return Json{{"LayersSize", layers},
+                {"Images", images},
+                {"Containers", containers},
+                {"Volumes", Json::array()},
+                {"BuildCache", Json::array()}};
+}
+
 }  // namespace
 
 Result<> add_system_routes(Router& router, const SystemServices& s) {
@@ -98,6 +242,10 @@ Result<> add_system_routes(Router& router, const SystemServices& s) {
         return Response::json(200, version_json(s));
     }));
     BERTH_TRY(router.add("GET", "/events", [s](Request& req) { return events(req, s); }));
+    BERTH_TRY(router.add("GET", "/info", [s](Request&) -> Result<Response> { return Response::json(200, info_json(s)); }));
+    BERTH_TRY(router.add("GET", "/system/df", [s](Request&) -> Result<Response> {
+        return Response::json(200, BERTH_TRY(system_df(s)));
+    }));
     return ok();
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fnmatch.h>
 #include <thread>
 
@@ -302,8 +303,27 @@ Result<Json> ManagerImpl::changes(const std::string& ref) {
         }
         closedir(d);
     }
+    // The mount points the runtime created for /etc/{hostname,hosts,resolv.conf} are not
+    // changes (Docker keeps them in an init layer); nor are directories left with no change.
+    std::erase_if(found, [](auto& f) { return f.first == "/etc/hostname" || f.first == "/etc/hosts" ||
+                                              f.first == "/etc/resolv.conf"; });
     std::sort(found.begin(), found.end());
-    for (auto& [p, kind] : found) out.push_back({{"Path", p}, {"Kind", kind}});
+    for (size_t i = 0; i < found.size(); ++i) {
+        auto& [p, kind] = found[i];
+        bool has_child = i + 1 < found.size() && found[i + 1].first.rfind(p + "/", 0) == 0;
+        struct stat st;
+        if (kind == 0 && !has_child && ::lstat((m.upper + p).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+            bool empty = true;
+            if (DIR* d = opendir((m.upper + p).c_str())) {
+                while (auto* de = readdir(d)) empty &= !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+                                                       (p == "/etc" && (!strcmp(de->d_name, "hostname") ||
+                                                        !strcmp(de->d_name, "hosts") || !strcmp(de->d_name, "resolv.conf")));
+                closedir(d);
+            }
+            if (empty) continue;
+        }
+        out.push_back({{"Path", p}, {"Kind", kind}});
+    }
     return out;
 }
 

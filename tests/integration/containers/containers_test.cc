@@ -150,6 +150,24 @@ TEST_F(Containers, RestartPolicyAndAutoRemove) {
     EXPECT_NE(docker({"inspect", id}).exit_code, 0);
 }
 
+TEST_F(Containers, InfoAndDiskUsageCountContainers) {
+    out({"run", "-d", "--name", "up1", "busybox", "sleep", "30"});
+    out({"create", "--name", "made1", "busybox"});
+    out({"run", "--name", "done1", "busybox", "sh", "-c", "echo data > /file"});
+    EXPECT_EQ(out({"info", "-f", "{{.Containers}} {{.ContainersRunning}} {{.ContainersStopped}} {{.Images}} {{.Driver}} "
+                                 "{{.OSType}} {{.CgroupDriver}}"}),
+              "3 1 2 1 overlay2 linux cgroupfs");
+    auto df = out({"system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Active}}"});
+    EXPECT_NE(df.find("Images 1 1"), std::string::npos) << df;
+    EXPECT_NE(df.find("Containers 3 1"), std::string::npos) << df;
+    EXPECT_EQ(out({"diff", "done1"}), "A /file");
+    auto tar = docker({"export", "done1"});
+    EXPECT_EQ(tar.exit_code, 0);
+    EXPECT_NE(tar.out.find("data\n"), std::string::npos);
+    EXPECT_EQ(out({"container", "prune", "-f"}).find("Deleted Containers"), 0u);
+    EXPECT_EQ(out({"ps", "-a", "--format", "{{.Names}}"}), "up1");
+}
+
 TEST_F(Containers, BadInputGetsDockerStatusAndMessage) {
     auto r = d_->curl({"-s", "-w", "%{http_code}", "-X", "POST", "-H", "Content-Type: application/json", "-d",
                        "{\"Image\": \"busybox\",", "http://d/containers/create"});
