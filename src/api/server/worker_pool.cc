@@ -1,4 +1,6 @@
 // Elastic handler thread pool (see worker_pool.h).
+#include <malloc.h>
+
 #include "api/server/worker_pool.h"
 
 #include <thread>
@@ -52,8 +54,12 @@ void WorkerPool::run() {
         lock.lock();
         done_cv_.notify_all();
     }
-    --threads_;
+    bool last = --threads_ == 0;
     done_cv_.notify_all();
+    lock.unlock();
+    // The last handler thread of a burst gone idle: give the heap's free pages back, so an
+    // idle daemon's RSS returns to its resting size.
+    if (last) malloc_trim(0);
 }
 
 bool WorkerPool::drain(std::chrono::milliseconds timeout) {

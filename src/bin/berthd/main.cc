@@ -1,5 +1,6 @@
 // berthd: the Berth daemon. Reads /etc/berth/daemon.json (flags override it), listens on
 // its unix socket (and TCP with TLS when asked), and serves the Docker Engine API.
+#include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -104,6 +105,9 @@ Result<> add_listeners(api::HttpServer& server, const daemon::Config& c) {
 }
 
 int serve(const daemon::Config& c) {
+    // One malloc arena per two handler threads at most: the daemon is I/O bound, and every
+    // arena keeps its own free pages (idle RSS).
+    mallopt(M_ARENA_MAX, 2);
     log::Level level;
     if (log::parse_level(c.debug ? "debug" : c.log_level, &level)) log::set_level(level);
     for (auto& w : c.warnings) log::warn(w);

@@ -220,6 +220,30 @@ TEST_F(Containers, LiveRestoreSurvivesADaemonCrash) {
     EXPECT_EQ(out({"wait", "c0"}), "137");
 }
 
+TEST_F(Containers, KillDuringCreateLeavesNoHalfContainer) {
+    for (int round = 0; round < 3; ++round) {
+        // Creates in flight, then the daemon dies at some point among them.
+        auto bg = run_shell("for i in $(seq 12); do /usr/local/bin/docker -H " + d_->host() +
+                                " create busybox true >/dev/null 2>&1 & done; sleep 0." + std::to_string(2 + round * 3) +
+                                "; kill -9 " + std::to_string(d_->pid()) + "; wait",
+                            60);
+        d_->kill9();  // reaps it
+        ASSERT_TRUE(d_->start()) << read_file(d_->dir() + "/berthd.log").value_or("");
+        // Every container the restarted daemon lists is whole: it runs and goes away cleanly.
+        for (auto& id : split(out({"ps", "-aq"}), '\n')) {
+            EXPECT_EQ(out({"start", "-a", id}), "") << id;
+            EXPECT_EQ(docker({"rm", id}).exit_code, 0) << id;
+        }
+    }
+    // Nothing of the killed creates is left: no snapshot, container dir, mount or shim.
+    auto left = run_shell("find " + d_->dir() + "/data/overlay/active " + d_->dir() + "/data/containers -mindepth 1", 10);
+    EXPECT_EQ(left.out, "");
+    auto mounts = run_shell("grep -c " + d_->dir() + " /proc/self/mountinfo", 10);
+    EXPECT_EQ(trim(mounts.out), "0");
+    auto shims = run_shell("pgrep -af '[b]erth-shim.*" + d_->dir() + "'", 10);
+    EXPECT_EQ(shims.exit_code, 1) << shims.out << read_file(d_->dir() + "/berthd.log").value_or("");
+}
+
 TEST_F(Containers, DaemonStopStopsContainersWithoutLiveRestore) {
     std::string id = out({"run", "-d", "--stop-timeout", "1", "busybox", "sleep", "300"});
     pid_t pid = std::stoi(out({"inspect", "-f", "{{.State.Pid}}", id}));
