@@ -194,7 +194,8 @@ Result<image::snapshotter::Mount> Service::rootfs_mounts(std::string_view key) {
 // ---- adding images ------------------------------------------------------------------------
 
 Result<std::vector<store::LayerRecord>> Service::unpack(const mf::ImageConfig& cfg,
-                                                        const std::vector<Digest>& blobs) {
+                                                        const std::vector<Digest>& blobs,
+                                                        std::vector<std::string>* committed) {
     const auto& diff_ids = cfg.rootfs.diff_ids;
     if (diff_ids.size() != blobs.size())
         return Error::invalid("image has " + std::to_string(blobs.size()) + " layers but its config lists " +
@@ -223,16 +224,30 @@ Result<std::vector<store::LayerRecord>> Service::unpack(const mf::ImageConfig& c
         rec.size = BERTH_TRY(dir_size(prepared.diff));
         BERTH_TRY_CTX(snap_.commit(prepared), what);
         abort.dismiss();
+        committed->push_back(chain);
         out.push_back(rec);
     }
     return out;
 }
 
 Result<Digest> Service::add(const Parts& parts, std::vector<std::string>* messages) {
+    // Size first: a hostile manifest may name a layer as the config.
+    auto config_info = BERTH_TRY_CTX(content_.info(parts.config), "config " + parts.config.str());
+    if (static_cast<size_t>(config_info.size) > mf::kMaxConfigSize)
+        return Error::invalid("config " + parts.config.str() + ": " + std::to_string(config_info.size) +
+                              " bytes is too large for an image config");
     std::string config_text = BERTH_TRY_CTX(content_.read(parts.config), "config " + parts.config.str());
-    if (config_text.size() > mf::kMaxConfigSize) return Error::invalid("image config is too large");
     auto cfg = BERTH_TRY_CTX(mf::parse_config(config_text), "config " + parts.config.str());
-    auto layers = BERTH_TRY(unpack(cfg, parts.layers));
+    // If the image is not recorded in the end, what was made for it goes again.
+    std::vector<std::string> committed;
+    std::vector<Digest> written;
+    ScopeExit undo([&] {
+        for (auto& chain : committed)
+            if (auto d = Digest::parse(chain); d && !db_.layer(*d).value_or(std::nullopt))
+                (void)snap_.remove_layer(chain);
+        collect_blobs(written);
+    });
+    auto layers = BERTH_TRY(unpack(cfg, parts.layers, &committed));
 
     store::NewImage img;
     img.image.id = parts.config;
@@ -255,6 +270,7 @@ Result<Digest> Service::add(const Parts& parts, std::vector<std::string>* messag
                 {{"mediaType", layer_media_type(fd.get())}, {"digest", l.str()}, {"size", info.size}});
         }
         auto info = BERTH_TRY(content_.write_blob(mf::canonical(m)));
+        written.push_back(info.digest);
         img.image.manifest_digest = info.digest;
         img.image.media_type = std::string(mt::kOciManifest);
     }
@@ -274,6 +290,7 @@ Result<Digest> Service::add(const Parts& parts, std::vector<std::string>* messag
     }
     img.tags = parts.tags;
     BERTH_TRY(db_.add_image(img));
+    undo.dismiss();
     return parts.config;
 }
 
@@ -305,7 +322,6 @@ Result<LoadResult> Service::load(const ReadFn& input) {
     if (!read) return Error(read.error()).with_context("load");
     std::lock_guard lock(write_mu_);
     LoadResult out;
-    std::vector<std::pair<Digest, std::vector<std::string>>> loaded;
     for (auto& a : read->images) {
         Parts p;
         p.config = a.config;

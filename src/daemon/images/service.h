@@ -56,8 +56,10 @@ private:
     // Unpacks the layers (verifying diff IDs), writes a manifest if there is none, and records
     // the image. Caller holds write_mu_. Returns the image ID and the tags it took from others.
     Result<Digest> add(const Parts& parts, std::vector<std::string>* messages);
+    // Unpacks the layers not yet unpacked; `committed` gets the chain IDs it created.
     Result<std::vector<store::LayerRecord>> unpack(const image::manifest::ImageConfig& cfg,
-                                                   const std::vector<Digest>& blobs);
+                                                   const std::vector<Digest>& blobs,
+                                                   std::vector<std::string>* committed);
     // Removes the blobs among `candidates` that no image references.
     void collect_blobs(const std::vector<Digest>& candidates);
     void collect(const store::Garbage& g);

@@ -69,8 +69,8 @@ struct ReadResult {
 
 // Reads a docker-archive or OCI layout tarball (plain, gzip, zstd, xz, bzip2). `touched`
 // receives every blob written or found, also when the read fails part-way.
-Result<ReadResult> read_archive(const ReadFn& input, const content::Store& store, std::vector<Digest>* touched,
-                                const Limits& limits = {});
+Result<ReadResult> read_archive(const ReadFn& input, const content::Store& store,
+                                std::vector<Digest>* touched, const Limits& limits = {});
 
 struct SaveImage {
     std::vector<std::string> repo_tags;  // familiar "busybox:latest" (manifest.json, repositories)

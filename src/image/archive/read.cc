@@ -387,8 +387,8 @@ Result<std::string> normalize_member(std::string_view path) {
     return out;
 }
 
-Result<ReadResult> read_archive(const ReadFn& input, const content::Store& store, std::vector<Digest>* touched,
-                                const Limits& limits) {
+Result<ReadResult> read_archive(const ReadFn& input, const content::Store& store,
+                                std::vector<Digest>* touched, const Limits& limits) {
     Reader r(store, limits, touched);
     return r.run(input);
 }
