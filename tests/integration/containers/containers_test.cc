@@ -244,6 +244,14 @@ TEST_F(Containers, KillDuringCreateLeavesNoHalfContainer) {
     EXPECT_EQ(shims.exit_code, 1) << shims.out << read_file(d_->dir() + "/berthd.log").value_or("");
 }
 
+TEST_F(Containers, DockerPyWorks) {
+    // Debian's python3-docker (docker-py) against the daemon, as a Python user drives it.
+    auto r = run_command({"/usr/bin/python3", source_dir() + "/tests/integration/containers/docker_py_check.py", d_->host()},
+                         {}, 120);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(r.out, "docker-py: ok\n");
+}
+
 TEST_F(Containers, DaemonStopStopsContainersWithoutLiveRestore) {
     std::string id = out({"run", "-d", "--stop-timeout", "1", "busybox", "sleep", "300"});
     pid_t pid = std::stoi(out({"inspect", "-f", "{{.State.Pid}}", id}));
