@@ -285,16 +285,18 @@ Result<> start(const GlobalOptions& g, const std::string& id) {
         return Error::conflict("cannot start container \"" + id + "\": it is " + status_name(st) + ", not created");
     std::string fp = fifo_path(g, id);
     auto fifo = BERTH_TRY(open_file(fp, O_RDONLY | O_NONBLOCK));
-    // The init is blocked opening the fifo for writing; it writes one byte once we are here.
+    // The init opens the fifo for writing (blocking until we read) and writes one byte. It
+    // may not have reached that open yet: EOF then only means "no writer yet" while the init
+    // lives (a loaded host showed this).
     for (;;) {
         char b;
         ssize_t n = ::read(fifo.get(), &b, 1);
         if (n == 1) break;
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        if (n < 0 && errno != EAGAIN && errno != EINTR) {
             ::unlink(fp.c_str());
-            return Error::internal("container \"" + id + "\": init is gone before start");
+            return Error::sys("read", fp);
         }
-        usleep(200);
+        usleep(n == 0 ? 1000 : 200);
         if (!process_start_time(s.pid)) {
             ::unlink(fp.c_str());
             return Error::internal("container \"" + id + "\": init exited before start");
