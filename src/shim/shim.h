@@ -68,6 +68,9 @@ Result<ExitStatus> read_exit_status(const std::string& state_dir);
 constexpr const char* kAttachSocket = "attach.sock";
 constexpr const char* kExitFile = "exit.json";
 
+// `berth-shim init -- CMD...`: PID 1 for `run --init` (signals forwarded, orphans reaped).
+int init_main(int argc, char** argv);
+
 // stdcopy framing (Docker's multiplexed stream): [stream, 0, 0, 0, big-endian len]
 std::string stdcopy_frame(int stream, std::string_view data);
 

@@ -77,11 +77,13 @@ Result<Attachment> ManagerImpl::attach(const std::string& ref, bool in, bool out
         cv_.notify_all();
         if (!fd) return fd.error();
         a.fd = std::move(*fd);
+        publish(e->c, "attach");
         return a;
     }
     lk.unlock();
     if (registered) BERTH_TRY(registered());
     a.fd = BERTH_TRY(connect_shim(shim_dir(e->c.id), header));
+    publish(e->c, "attach");
     return a;
 }
 

@@ -179,8 +179,6 @@ Result<> validate_host_config(Json& hc, std::vector<std::string>* warnings) {
     if (driver != "json-file" && driver != "none")
         return Error::unsupported("logging driver \"" + driver + "\" is not supported (json-file, none)");
     hc["LogConfig"] = {{"Type", driver}, {"Config", lc.value("Config", Json::object())}};
-    if (hc.value("Init", false) == true)
-        warnings->push_back("--init: berth has no init binary yet; the command runs as PID 1");
     if (hc.contains("PortBindings") && !hc["PortBindings"].is_null() && !hc["PortBindings"].empty())
         warnings->push_back("published ports are not supported yet (networking is in progress); ignored");
     return ok();

@@ -129,7 +129,7 @@ Result<> ManagerImpl::start_locked(Entry& e) {
                                   c.config.value("WorkingDir", ""));
         !r)
         return fail(r.error(), r.error().kind() == ErrorKind::PermissionDenied ? 126 : 127);
-    SpecInputs in{&c, rootfs_dir(id), opts_.cgroup_parent, cgroup_v2_, ""};
+    SpecInputs in{&c, rootfs_dir(id), opts_.cgroup_parent, cgroup_v2_, "", opts_.shim_path};
     auto spec = build_oci_spec(in);
     if (!spec) return fail(spec.error(), 128);
     if (auto r = write_file_atomic(bundle_dir(id) + "/config.json", dump_json(*spec), 0600, Durability::Atomic); !r)

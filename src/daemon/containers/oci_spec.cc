@@ -348,6 +348,8 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
 
     std::vector<std::string> args = {c.path};
     args.insert(args.end(), c.args.begin(), c.args.end());
+    bool init = hc.value("Init", false) == true && !in.init_path.empty();
+    if (init) args.insert(args.begin(), {"/sbin/docker-init", "init", "--"});
     std::string cwd = cfg.value("WorkingDir", "");
     if (cwd.empty()) cwd = "/";
 
@@ -385,6 +387,7 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
     for (auto [dest, src] : {std::pair{"/etc/resolv.conf", &c.resolv_conf_path},
                              std::pair{"/etc/hostname", &c.hostname_path}, std::pair{"/etc/hosts", &c.hosts_path}})
         if (!src->empty()) mounts.push_back(mount(dest, "bind", *src, {"rbind", "rprivate"}));
+    if (init) mounts.push_back(mount("/sbin/docker-init", "bind", in.init_path, {"bind", "ro", "rprivate"}));
     BERTH_TRY(add_tmpfs(hc, mounts));
     BERTH_TRY(add_binds(hc, mounts));
 
