@@ -1,0 +1,436 @@
+// version, info, events, system df (and the `system` forms of info/events).
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <ctime>
+
+#include "cli/commands/context.h"
+#include "cli/commands/humanize.h"
+#include "cli/format/template.h"
+
+namespace berth::cli {
+namespace {
+
+// docker/cli's version template, rendered through a tabwriter (minwidth 20, padding 1).
+constexpr const char* kVersionTemplate = R"({{with .Client -}}
+Client:{{if ne .Platform.Name ""}} {{.Platform.Name}}{{end}}
+ Version:	{{.Version}}
+ API version:	{{.APIVersion}}{{if ne .APIVersion .DefaultAPIVersion}} (downgraded from {{.DefaultAPIVersion}}){{end}}
+ Go version:	{{.GoVersion}}
+ Git commit:	{{.GitCommit}}
+ Built:	{{.BuildTime}}
+ OS/Arch:	{{.Os}}/{{.Arch}}
+ Context:	{{.Context}}
+{{- end}}
+
+{{- if .ServerOK}}{{with .Server}}
+
+Server:{{if ne .Platform.Name ""}} {{.Platform.Name}}{{end}}
+ {{- range $component := .Components}}
+ {{$component.Name}}:
+  {{- if eq $component.Name "Engine" }}
+  Version:	{{.Version}}
+  API version:	{{index .Details "ApiVersion"}} (minimum version {{index .Details "MinAPIVersion"}})
+  Go version:	{{index .Details "GoVersion"}}
+  Git commit:	{{index .Details "GitCommit"}}
+  Built:	{{index .Details "BuildTime"}}
+  OS/Arch:	{{index .Details "Os"}}/{{index .Details "Arch"}}
+  Experimental:	{{index .Details "Experimental"}}
+  {{- else }}
+  Version:	{{$component.Version}}
+  {{- range $key, $value := $component.Details}}
+  {{$key}}:	{{$value}}
+  {{- end}}
+  {{- end}}
+ {{- end}}
+ {{- end}}{{- end}})";
+
+std::string arch() {
+    struct utsname u;
+    if (::uname(&u) != 0) return "amd64";
+    std::string m = u.machine;
+    if (m == "x86_64") return "amd64";
+    if (m == "aarch64") return "arm64";
+    return m;
+}
+
+int cmd_version(Context& ctx, const std::string& fmt) {
+    Json data;
+    std::string api = "1.47";
+    Result<std::string> v = ctx.client().api_version();
+    if (v) api = *v;
+    data["Client"] = {{"Platform", {{"Name", ""}}},
+                      {"Version", "0.1.0"},
+                      {"APIVersion", api},
+                      {"DefaultAPIVersion", std::string(client::kMaxApiVersion)},
+                      {"GoVersion", "n/a (C++20)"},
+                      {"GitCommit", "unknown"},
+                      {"BuildTime", __DATE__ " " __TIME__},
+                      {"Os", "linux"},
+                      {"Arch", arch()},
+                      {"Context", "default"}};
+    Result<Json> server = v ? ctx.client().get_json("/version") : Result<Json>(v.error());
+    data["ServerOK"] = server.has_value();
+    data["Server"] = server ? *server : Json();
+    // Templates see docker's Go field names (types.Version.APIVersion is "ApiVersion" in JSON).
+    if (server && server->is_object() && server->contains("ApiVersion"))
+        data["Server"]["APIVersion"] = (*server)["ApiVersion"];
+    if (!fmt.empty()) {
+        std::string f = fmt == "json" ? "{{json .}}" : fmt;
+        auto t = format::Template::parse(f);
+        if (!t) return ctx.fail("template parsing error: " + t.error().str());
+        auto out = t->execute(data);
+        if (!out) return ctx.fail(out.error());
+        ctx.io.out << *out << "\n";
+    } else {
+        auto t = format::Template::parse(kVersionTemplate);
+        if (!t) return ctx.fail(t.error());
+        auto out = t->execute(data);
+        if (!out) return ctx.fail(out.error());
+        ctx.io.out << format::tabwrite(*out + "\n", 20, 1);
+    }
+    if (!server) {
+        ctx.io.out.flush();
+        return ctx.fail(server.error());
+    }
+    return 0;
+}
+
+std::string s(const Json& j, const char* key) {
+    if (!j.is_object() || !j.contains(key)) return "";
+    const Json& v = j[key];
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_null()) return "";
+    return format::go_print_value(v);
+}
+
+int64_t n(const Json& j, const char* key) {
+    if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return 0;
+    return j[key].get<int64_t>();
+}
+
+void print_list(std::ostream& o, const char* title, const Json& list, const char* indent = "  ") {
+    if (!list.is_array() || list.empty()) return;
+    o << " " << title << ":\n";
+    for (const auto& e : list)
+        o << indent << (e.is_string() ? e.get<std::string>() : format::go_print_value(e)) << "\n";
+}
+
+void print_server_info(std::ostream& o, const Json& i) {
+    o << "Server:\n";
+    o << " Containers: " << n(i, "Containers") << "\n";
+    o << "  Running: " << n(i, "ContainersRunning") << "\n";
+    o << "  Paused: " << n(i, "ContainersPaused") << "\n";
+    o << "  Stopped: " << n(i, "ContainersStopped") << "\n";
+    o << " Images: " << n(i, "Images") << "\n";
+    o << " Server Version: " << s(i, "ServerVersion") << "\n";
+    o << " Storage Driver: " << s(i, "Driver") << "\n";
+    if (i.contains("DriverStatus") && i["DriverStatus"].is_array())
+        for (const auto& p : i["DriverStatus"])
+            if (p.is_array() && p.size() == 2)
+                o << "  " << format::go_print_value(p[0]) << ": " << format::go_print_value(p[1]) << "\n";
+    o << " Logging Driver: " << s(i, "LoggingDriver") << "\n";
+    o << " Cgroup Driver: " << s(i, "CgroupDriver") << "\n";
+    o << " Cgroup Version: " << s(i, "CgroupVersion") << "\n";
+    if (i.contains("Plugins") && i["Plugins"].is_object()) {
+        o << " Plugins:\n";
+        for (const char* k : {"Volume", "Network", "Log"}) {
+            const Json& l = i["Plugins"].value(k, Json::array());
+            if (!l.is_array() || l.empty()) continue;
+            o << "  " << k << ":";
+            for (const auto& e : l) o << " " << format::go_print_value(e);
+            o << "\n";
+        }
+    }
+    std::string swarm = i.contains("Swarm") ? s(i["Swarm"], "LocalNodeState") : "";
+    o << " Swarm: " << (swarm.empty() ? "inactive" : swarm) << "\n";
+    if (i.contains("Runtimes") && i["Runtimes"].is_object()) {
+        o << " Runtimes:";
+        for (auto it = i["Runtimes"].begin(); it != i["Runtimes"].end(); ++it) o << " " << it.key();
+        o << "\n";
+    }
+    o << " Default Runtime: " << s(i, "DefaultRuntime") << "\n";
+    o << " Init Binary: " << s(i, "InitBinary") << "\n";
+    const Json none = Json::object();
+    o << " containerd version: " << s(i.value("ContainerdCommit", none), "ID") << "\n";
+    o << " runc version: " << s(i.value("RuncCommit", none), "ID") << "\n";
+    o << " init version: " << s(i.value("InitCommit", none), "ID") << "\n";
+    if (i.contains("SecurityOptions") && i["SecurityOptions"].is_array() && !i["SecurityOptions"].empty()) {
+        o << " Security Options:\n";
+        for (const auto& so : i["SecurityOptions"]) {
+            std::string opt = so.is_string() ? so.get<std::string>() : "";
+            // "name=seccomp,profile=builtin" -> "seccomp\n   Profile: builtin"
+            std::string name, rest;
+            size_t pos = 0;
+            while (pos <= opt.size()) {
+                size_t c = opt.find(',', pos);
+                std::string kv = opt.substr(pos, c == std::string::npos ? std::string::npos : c - pos);
+                auto eq = kv.find('=');
+                if (eq != std::string::npos) {
+                    std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+                    if (k == "name")
+                        name = v;
+                    else if (!k.empty()) {
+                        k[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(k[0])));
+                        rest += "   " + k + ": " + v + "\n";
+                    }
+                }
+                if (c == std::string::npos) break;
+                pos = c + 1;
+            }
+            o << "  " << name << "\n" << rest;
+        }
+    }
+    o << " Kernel Version: " << s(i, "KernelVersion") << "\n";
+    o << " Operating System: " << s(i, "OperatingSystem") << "\n";
+    o << " OSType: " << s(i, "OSType") << "\n";
+    o << " Architecture: " << s(i, "Architecture") << "\n";
+    o << " CPUs: " << n(i, "NCPU") << "\n";
+    o << " Total Memory: " << bytes_size(static_cast<double>(n(i, "MemTotal"))) << "\n";
+    o << " Name: " << s(i, "Name") << "\n";
+    o << " ID: " << s(i, "ID") << "\n";
+    o << " Docker Root Dir: " << s(i, "DockerRootDir") << "\n";
+    o << " Debug Mode: " << (i.value("Debug", false) ? "true" : "false") << "\n";
+    if (i.contains("Labels")) print_list(o, "Labels", i["Labels"]);
+    o << " Experimental: " << (i.value("ExperimentalBuild", false) ? "true" : "false") << "\n";
+    if (i.contains("RegistryConfig") && i["RegistryConfig"].is_object()) {
+        const Json& rc = i["RegistryConfig"];
+        Json insecure = Json::array();
+        if (rc.contains("IndexConfigs") && rc["IndexConfigs"].is_object())
+            for (const auto& [k, v] : rc["IndexConfigs"].items())
+                if (v.is_object() && !v.value("Secure", true)) insecure.push_back(k);
+        if (rc.contains("InsecureRegistryCIDRs") && rc["InsecureRegistryCIDRs"].is_array())
+            for (const auto& c : rc["InsecureRegistryCIDRs"]) insecure.push_back(c);
+        print_list(o, "Insecure Registries", insecure);
+        if (rc.contains("Mirrors")) print_list(o, "Registry Mirrors", rc["Mirrors"]);
+    }
+    o << " Live Restore Enabled: " << (i.value("LiveRestoreEnabled", false) ? "true" : "false") << "\n";
+    o << "\n";
+}
+
+int cmd_info(Context& ctx, const std::string& fmt) {
+    auto info = ctx.client().get_json("/info");
+    if (!fmt.empty()) {
+        if (!info) return ctx.fail(info.error());
+        Json data = *info;
+        data["ClientInfo"] = {{"Version", "0.1.0"}, {"Context", "default"}, {"Debug", ctx.globals.debug}};
+        std::string f = fmt == "json" ? "{{json .}}" : fmt;
+        auto t = format::Template::parse(f);
+        if (!t) return ctx.fail("template parsing error: " + t.error().str());
+        auto out = t->execute(data);
+        if (!out) return ctx.fail(out.error());
+        ctx.io.out << *out << "\n";
+        return 0;
+    }
+    ctx.io.out << "Client:\n Version:    0.1.0\n Context:    default\n Debug Mode: "
+               << (ctx.globals.debug ? "true" : "false") << "\n\n";
+    if (!info) {
+        ctx.io.out << "Server:\n";
+        ctx.io.out.flush();
+        ctx.io.err << "ERROR: " << info.error().str() << "\nerrors pretty printing info\n";
+        return 1;
+    }
+    print_server_info(ctx.io.out, *info);
+    ctx.io.out.flush();
+    if (info->contains("Warnings") && (*info)["Warnings"].is_array())
+        for (const auto& w : (*info)["Warnings"])
+            if (w.is_string()) ctx.io.err << w.get<std::string>() << "\n";
+    return 0;
+}
+
+// RFC3339NanoFixed in local time: "2006-01-02T15:04:05.000000000Z07:00".
+std::string event_time(const Json& ev) {
+    int64_t nanos = n(ev, "timeNano");
+    if (nanos == 0) nanos = n(ev, "time") * 1000000000LL;
+    time_t sec = static_cast<time_t>(nanos / 1000000000LL);
+    struct tm tm;
+    localtime_r(&sec, &tm);
+    char buf[64], frac[16], off[8];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(frac, sizeof frac, ".%09lld", static_cast<long long>(nanos % 1000000000LL));
+    std::string zone;
+    if (tm.tm_gmtoff == 0) {
+        zone = "Z";
+    } else {
+        std::strftime(off, sizeof off, "%z", &tm);  // +0100 -> +01:00
+        zone = std::string(off).insert(3, ":");
+    }
+    return std::string(buf) + frac + zone;
+}
+
+struct EventsOpts {
+    std::string since, until, format;
+    std::vector<std::string> filters;
+};
+
+int cmd_events(Context& ctx, const EventsOpts& o) {
+    client::Query q;
+    if (!o.since.empty()) q.add("since", since_value(o.since));
+    if (!o.until.empty()) q.add("until", since_value(o.until));
+    if (auto r = q.add_filters(o.filters); !r) return ctx.fail(r.error());
+    std::optional<format::Template> tmpl;
+    if (!o.format.empty()) {
+        auto t = format::Template::parse(o.format == "json" ? "{{json .}}" : o.format);
+        if (!t) return ctx.fail("template parsing error: " + t.error().str());
+        tmpl = std::move(*t);
+    }
+    auto stream = ctx.client().stream("GET", "/events", q);
+    if (!stream) return ctx.fail(stream.error());
+    for (;;) {
+        auto line = stream->read_line();
+        if (!line) return ctx.fail(line.error());
+        if (!*line) break;
+        auto ev = parse_json(**line, "event");
+        if (!ev) return ctx.fail(ev.error());
+        std::string out;
+        if (tmpl) {
+            auto r = tmpl->execute(*ev);
+            if (!r) return ctx.fail(r.error());
+            out = *r + "\n";
+        } else {
+            out = event_time(*ev) + " " + s(*ev, "Type") + " " + s(*ev, "Action") + " ";
+            const Json& actor = ev->value("Actor", Json::object());
+            out += s(actor, "ID");
+            if (actor.contains("Attributes") && actor["Attributes"].is_object() &&
+                !actor["Attributes"].empty()) {
+                std::string attrs;
+                for (const auto& [k, v] : actor["Attributes"].items())
+                    attrs += (attrs.empty() ? "" : ", ") + k + "=" +
+                             (v.is_string() ? v.get<std::string>() : v.dump());
+                out += " (" + attrs + ")";
+            }
+            out += "\n";
+        }
+        write_out(ctx, out);
+    }
+    return 0;
+}
+
+std::string pct(int64_t part, int64_t total) {
+    if (total <= 0) return human_size(static_cast<double>(part), 4);
+    return human_size(static_cast<double>(part), 4) + " (" + std::to_string(part * 100 / total) + "%)";
+}
+
+int cmd_df(Context& ctx, const std::string& fmt, bool verbose) {
+    auto df = ctx.client().get_json("/system/df");
+    if (!df) return ctx.fail(df.error());
+    const Json& d = *df;
+    std::vector<Json> rows;
+    {
+        const Json& imgs = d.value("Images", Json::array());
+        int64_t total = n(d, "LayersSize"), used = 0, active = 0;
+        if (imgs.is_array())
+            for (const auto& i : imgs)
+                if (n(i, "Containers") > 0) {
+                    ++active;
+                    if (n(i, "SharedSize") != -1) used += n(i, "Size") - n(i, "SharedSize");
+                }
+        rows.push_back({{"Type", "Images"},
+                        {"TotalCount", std::to_string(imgs.is_array() ? imgs.size() : 0)},
+                        {"Active", std::to_string(active)},
+                        {"Size", human_size(static_cast<double>(total), 4)},
+                        {"Reclaimable", pct(total - used, total)}});
+    }
+    {
+        const Json& cs = d.value("Containers", Json::array());
+        int64_t total = 0, reclaim = 0, active = 0;
+        if (cs.is_array())
+            for (const auto& c : cs) {
+                std::string st = s(c, "State");
+                bool act = st == "running" || st == "paused" || st == "restarting";
+                total += n(c, "SizeRw");
+                if (act)
+                    ++active;
+                else
+                    reclaim += n(c, "SizeRw");
+            }
+        rows.push_back({{"Type", "Containers"},
+                        {"TotalCount", std::to_string(cs.is_array() ? cs.size() : 0)},
+                        {"Active", std::to_string(active)},
+                        {"Size", human_size(static_cast<double>(total), 4)},
+                        {"Reclaimable", pct(reclaim, total)}});
+    }
+    {
+        const Json& vs = d.value("Volumes", Json::array());
+        int64_t total = 0, reclaim = 0, active = 0;
+        if (vs.is_array())
+            for (const auto& v : vs) {
+                const Json& u = v.value("UsageData", Json::object());
+                int64_t sz = std::max<int64_t>(0, n(u, "Size"));
+                total += sz;
+                if (n(u, "RefCount") > 0)
+                    ++active;
+                else
+                    reclaim += sz;
+            }
+        rows.push_back({{"Type", "Local Volumes"},
+                        {"TotalCount", std::to_string(vs.is_array() ? vs.size() : 0)},
+                        {"Active", std::to_string(active)},
+                        {"Size", human_size(static_cast<double>(total), 4)},
+                        {"Reclaimable", pct(reclaim, total)}});
+    }
+    {
+        const Json& bc = d.value("BuildCache", Json::array());
+        int64_t total = 0, reclaim = 0, active = 0;
+        if (bc.is_array())
+            for (const auto& b : bc) {
+                total += n(b, "Size");
+                if (b.value("InUse", false))
+                    ++active;
+                else if (!b.value("Shared", false))
+                    reclaim += n(b, "Size");
+            }
+        rows.push_back({{"Type", "Build Cache"},
+                        {"TotalCount", std::to_string(bc.is_array() ? bc.size() : 0)},
+                        {"Active", std::to_string(active)},
+                        {"Size", human_size(static_cast<double>(total), 4)},
+                        {"Reclaimable", human_size(static_cast<double>(reclaim), 4)}});
+    }
+    (void)verbose;
+    auto out =
+        render_list(fmt, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", rows,
+                    {{"Type", "TYPE"},
+                     {"TotalCount", "TOTAL"},
+                     {"Active", "ACTIVE"},
+                     {"Size", "SIZE"},
+                     {"Reclaimable", "RECLAIMABLE"}});
+    if (!out) return ctx.fail(out.error());
+    ctx.io.out << *out;
+    return 0;
+}
+
+}  // namespace
+
+void add_system_commands(Context& ctx, CLI::App& root, CLI::App* system) {
+    auto fmt = std::make_shared<std::string>();
+    Cmd(ctx, &root, "version", "Show the Docker version information", "[OPTIONS]", 0, 0)
+        .str("-f,--format", *fmt,
+             "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':  "
+             "       Print output using the given Go template.")
+        .action([&ctx, fmt](const auto&) { return cmd_version(ctx, *fmt); });
+
+    for (CLI::App* parent : {&root, system}) {
+        auto ifmt = std::make_shared<std::string>();
+        Cmd info(ctx, parent, "info", "Display system-wide information", "[OPTIONS]", 0, 0);
+        info.also_known_as(parent == system ? "berth info" : "berth system info")
+            .str("-f,--format", *ifmt, "Format output using a custom template")
+            .action([&ctx, ifmt](const auto&) { return cmd_info(ctx, *ifmt); });
+
+        auto eo = std::make_shared<EventsOpts>();
+        Cmd(ctx, parent, "events", "Get real time events from the server", "[OPTIONS]", 0, 0)
+            .also_known_as(parent == system ? "berth events" : "berth system events")
+            .strs("-f,--filter", eo->filters, "Filter output based on conditions provided", "filter")
+            .str("--format", eo->format, "Format output using a custom template")
+            .str("--since", eo->since, "Show all events created since timestamp")
+            .str("--until", eo->until, "Stream events until this timestamp")
+            .action([&ctx, eo](const auto&) { return cmd_events(ctx, *eo); });
+    }
+    auto dfmt = std::make_shared<std::string>();
+    auto verbose = std::make_shared<bool>(false);
+    Cmd(ctx, system, "df", "Show docker disk usage", "[OPTIONS]", 0, 0)
+        .str("--format", *dfmt, "Format output using a custom template")
+        .flag("-v,--verbose", *verbose, "Show detailed information on space usage")
+        .action([&ctx, dfmt, verbose](const auto&) { return cmd_df(ctx, *dfmt, *verbose); });
+}
+
+}  // namespace berth::cli
