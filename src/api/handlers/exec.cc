@@ -1,4 +1,6 @@
 // /containers/{id}/exec and /exec/...: exec instances over the container manager.
+#include <mutex>
+
 #include "api/handlers/handlers.h"
 #include "api/handlers/stdio_proxy.h"
 #include "daemon/containers/containers.h"
@@ -65,9 +67,17 @@ Result<> add_exec_routes(Router& r, ContainerManager* m) {
             }
         }
         ends.detach_keys = attach_stdin ? detach_keys : "";
+        // The exit code is recorded before the client sees the stream end and asks for it.
+        std::once_flag reaped;
+        auto reap = [&] {
+            std::call_once(reaped, [&] {
+                if (s.on_done) s.on_done();
+            });
+        };
+        ends.on_output_done = reap;
         proxy_stdio(stream, ends);
         s.stdin_fd.reset();
-        if (s.on_done) s.on_done();  // the exit code is recorded before the client asks for it
+        reap();
         return Response::empty(200);
     }));
     return ok();

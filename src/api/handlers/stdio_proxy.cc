@@ -57,6 +57,7 @@ void proxy_stdio(const std::shared_ptr<HijackedStream>& stream, const ProxyEnds&
                 if (!w) open = 0;
             }
         }
+        if (e.on_output_done) e.on_output_done();
         done = true;
         stream->close();  // wakes the input loop below
     });

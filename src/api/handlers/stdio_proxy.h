@@ -26,6 +26,9 @@ struct ProxyEnds {
     bool shutdown_input_at_eof = false;  // a socket: SHUT_WR at client EOF, else close
     std::string detach_keys;   // empty: no detaching
     std::function<void()> on_input_eof;  // the client closed its side (close a stdin pipe)
+    // Runs when the output has ended, before the client sees the end of the stream (an
+    // exec records its exit code here, so the client's next inspect finds it).
+    std::function<void()> on_output_done;
 };
 
 // Runs until the output side ends or the client detaches/disconnects; then closes the
