@@ -1,6 +1,7 @@
 // create, start and run: the container's init is cloned into its namespaces, set up by
 // init_main() in the child, and synchronised with the parent step by step (sync.cc).
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -296,7 +297,12 @@ Result<> start(const GlobalOptions& g, const std::string& id) {
             ::unlink(fp.c_str());
             return Error::sys("read", fp);
         }
-        usleep(n == 0 ? 1000 : 200);
+        // Wakes as soon as the byte arrives (no writer has come and gone, so no POLLHUP).
+        struct pollfd pfd {fifo.get(), POLLIN, 0};
+        (void)::poll(&pfd, 1, n == 0 ? 1 : 50);
+        // The init may have written its byte, exec'd and exited (a zombie) since our read:
+        // the byte is then waiting in the fifo, and the start did happen.
+        if (!process_start_time(s.pid) && ::read(fifo.get(), &b, 1) == 1) break;
         if (!process_start_time(s.pid)) {
             ::unlink(fp.c_str());
             return Error::internal("container \"" + id + "\": init exited before start");
