@@ -25,7 +25,9 @@ std::string format_rfc3339_nano(int64_t unix_nanos) {
     return buf;
 }
 
-std::string now_rfc3339_nano() { return format_rfc3339_nano(now_unix_nanos()); }
+std::string now_rfc3339_nano() {
+    return format_rfc3339_nano(now_unix_nanos());
+}
 
 Result<int64_t> parse_rfc3339(std::string_view s) {
     if (s == kZeroTime) return int64_t(INT64_MIN);

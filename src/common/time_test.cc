@@ -1,8 +1,8 @@
 #include "common/time.h"
 
-#include <gtest/gtest.h>
-
 #include <climits>
+
+#include <gtest/gtest.h>
 
 using namespace berth;
 

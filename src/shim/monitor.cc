@@ -99,7 +99,9 @@ void Monitor::on_output(int fd, int stream) {
 void Monitor::on_accept() {
     int fd = accept4(f_.listener, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) return;
-    struct timeval tv {2, 0};  // a stuck client must not stall the container's output
+    struct timeval tv {
+        2, 0
+    };  // a stuck client must not stall the container's output
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     clients_.push_back(Client{fd});
     add(fd);
@@ -117,9 +119,12 @@ void Monitor::handle_header(Client& c) {
     }
     if (words[0] != "attach") return drop(c);
     for (size_t i = 1; i < words.size(); ++i) {
-        if (words[i] == "stdin=1") c.in = true;
-        else if (words[i] == "stdout=1") c.out = true;
-        else if (words[i] == "stderr=1") c.err = true;
+        if (words[i] == "stdin=1")
+            c.in = true;
+        else if (words[i] == "stdout=1")
+            c.out = true;
+        else if (words[i] == "stderr=1")
+            c.err = true;
     }
     c.header_done = true;
     if (!write_all(c.fd, "ok\n", "attach client")) drop(c);
@@ -133,8 +138,10 @@ void Monitor::on_client(Client& c) {
         // keeps receiving output until the container exits.
         bool was_stdin = c.in;
         c.in = false;
-        if (c.header_done && (c.out || c.err)) del(c.fd);
-        else drop(c);
+        if (c.header_done && (c.out || c.err))
+            del(c.fd);
+        else
+            drop(c);
         if (was_stdin && o_.stdin_once) close_stdin();
         return;
     }

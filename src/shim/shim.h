@@ -30,11 +30,11 @@ namespace berth::shim {
 
 struct Options {
     std::string id;
-    std::string bundle;        // OCI bundle (config.json)
-    std::string state_dir;     // shim files (attach.sock, exit.json, shim.pid)
-    std::string runtime_root;  // berth-runtime's --root
-    std::string log_path;      // json-file log; empty: no log
-    int64_t log_max_size = -1; // bytes; -1: unlimited
+    std::string bundle;         // OCI bundle (config.json)
+    std::string state_dir;      // shim files (attach.sock, exit.json, shim.pid)
+    std::string runtime_root;   // berth-runtime's --root
+    std::string log_path;       // json-file log; empty: no log
+    int64_t log_max_size = -1;  // bytes; -1: unlimited
     int log_max_file = 1;
     bool tty = false;
     bool open_stdin = false;

@@ -14,19 +14,30 @@ Daemon::Daemon(const std::string& name) : dir_(std::make_unique<TempDir>(name)) 
 
 Daemon::~Daemon() {
     // Whatever the test left: containers (and their mounts and cgroups) go with the daemon.
-    if (pid_ > 0) run_shell("DOCKER_HOST=" + host() + " /usr/local/bin/docker rm -f $(DOCKER_HOST=" + host() +
-                            " /usr/local/bin/docker ps -aq) >/dev/null 2>&1", 60);
+    if (pid_ > 0)
+        run_shell("DOCKER_HOST=" + host() + " /usr/local/bin/docker rm -f $(DOCKER_HOST=" + host() +
+                      " /usr/local/bin/docker ps -aq) >/dev/null 2>&1",
+                  60);
     stop();
     run_shell("for m in $(awk '{print $5}' /proc/self/mountinfo | grep '^" + dir_->path() +
-              "' | sort -r); do umount -l $m; done 2>/dev/null", 30);
+                  "' | sort -r); do umount -l $m; done 2>/dev/null",
+              30);
     run_shell("pkill -9 -f 'berth-shim.*" + dir_->path() + "' 2>/dev/null; true", 10);
 }
 
 bool Daemon::start(const std::string& daemon_json, std::vector<std::string> extra) {
     if (!write_file_atomic(dir_->path() + "/daemon.json", daemon_json)) return false;
-    std::vector<std::string> args = {binary("berthd"), "--config-file", dir_->path() + "/daemon.json",
-                                     "--data-root", dir_->path() + "/data", "--exec-root", dir_->path() + "/exec",
-                                     "--pidfile", dir_->path() + "/berthd.pid", "-H", host()};
+    std::vector<std::string> args = {binary("berthd"),
+                                     "--config-file",
+                                     dir_->path() + "/daemon.json",
+                                     "--data-root",
+                                     dir_->path() + "/data",
+                                     "--exec-root",
+                                     dir_->path() + "/exec",
+                                     "--pidfile",
+                                     dir_->path() + "/berthd.pid",
+                                     "-H",
+                                     host()};
     args.insert(args.end(), extra.begin(), extra.end());
     std::string log = dir_->path() + "/berthd.log";
     pid_ = fork();

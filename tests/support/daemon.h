@@ -21,7 +21,7 @@ public:
 
     // Writes daemon.json (default "{}") and starts berthd; waits until /_ping answers.
     bool start(const std::string& daemon_json = "{}", std::vector<std::string> extra = {});
-    int stop();   // SIGTERM; returns the wait status
+    int stop();    // SIGTERM; returns the wait status
     void kill9();  // SIGKILL, as a crash
     pid_t pid() const { return pid_; }
 
@@ -30,7 +30,8 @@ public:
     std::string host() const { return "unix://" + sock_; }
 
     CommandResult curl(std::vector<std::string> args) const;
-    CommandResult docker(std::vector<std::string> args, const std::string& input = {}, int timeout = 60) const;
+    CommandResult docker(std::vector<std::string> args, const std::string& input = {},
+                         int timeout = 60) const;
     // Loads the busybox fixture image (tests/fixtures/make-busybox-image) as busybox:latest.
     bool load_busybox() const;
 

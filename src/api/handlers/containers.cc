@@ -1,4 +1,6 @@
 // /containers/...: the Engine API's container endpoints over the container manager.
+#include "daemon/containers/containers.h"
+
 #include <sys/socket.h>
 
 #include <chrono>
@@ -7,7 +9,6 @@
 #include "api/handlers/handlers.h"
 #include "api/handlers/stdio_proxy.h"
 #include "common/time.h"
-#include "daemon/containers/containers.h"
 #include "shim/shim.h"
 
 namespace berth::api {
@@ -44,8 +45,12 @@ Result<int64_t> time_param(const Request& req, const char* key) {
     return *t;
 }
 
-Response no_content() { return Response::empty(204); }
-Response not_modified() { return Response::empty(304); }
+Response no_content() {
+    return Response::empty(204);
+}
+Response not_modified() {
+    return Response::empty(304);
+}
 
 std::function<Result<>(std::string_view)> stream_writer(const std::shared_ptr<ResponseStream>& s) {
     return [s](std::string_view d) { return s->write(std::string(d)); };
@@ -62,7 +67,8 @@ Result<> add_container_routes(Router& r, ContainerManager* m, daemon::EventBus* 
     BERTH_TRY(r.add("GET", "/containers/json", [m](Request& req) -> Result<Response> {
         auto filters = BERTH_TRY(req.query.filters());
         int64_t limit = BERTH_TRY(req.query.get_int("limit", -1));
-        auto out = BERTH_TRY(m->list(req.query.get_bool("all"), static_cast<int>(limit), req.query.get_bool("size"), filters));
+        auto out = BERTH_TRY(
+            m->list(req.query.get_bool("all"), static_cast<int>(limit), req.query.get_bool("size"), filters));
         return Response::json(200, out);
     }));
     BERTH_TRY(r.add("GET", "/containers/{id}/json", [m](Request& req) -> Result<Response> {
@@ -97,9 +103,12 @@ Result<> add_container_routes(Router& r, ContainerManager* m, daemon::EventBus* 
     BERTH_TRY(r.add("POST", "/containers/{id}/wait", [m](Request& req) -> Result<Response> {
         std::string c = req.query.get("condition");
         daemon::containers::WaitCondition cond = daemon::containers::WaitCondition::NotRunning;
-        if (c == "next-exit") cond = daemon::containers::WaitCondition::NextExit;
-        else if (c == "removed") cond = daemon::containers::WaitCondition::Removed;
-        else if (!c.empty() && c != "not-running") return Error::invalid("invalid condition: \"" + c + "\"");
+        if (c == "next-exit")
+            cond = daemon::containers::WaitCondition::NextExit;
+        else if (c == "removed")
+            cond = daemon::containers::WaitCondition::Removed;
+        else if (!c.empty() && c != "not-running")
+            return Error::invalid("invalid condition: \"" + c + "\"");
         // Headers first, as Docker: the client knows the wait is registered before it starts
         // the container; the status follows when the condition holds.
         auto id = req.param("id");
@@ -164,7 +173,8 @@ Result<> add_container_routes(Router& r, ContainerManager* m, daemon::EventBus* 
         daemon::containers::LogOptions o;
         o.stdout_ = req.query.get_bool("stdout");
         o.stderr_ = req.query.get_bool("stderr");
-        if (!o.stdout_ && !o.stderr_) return Error::invalid("Bad parameters: you must choose at least one stream");
+        if (!o.stdout_ && !o.stderr_)
+            return Error::invalid("Bad parameters: you must choose at least one stream");
         o.follow = req.query.get_bool("follow");
         o.timestamps = req.query.get_bool("timestamps");
         o.since_nanos = BERTH_TRY(time_param(req, "since"));
@@ -195,12 +205,14 @@ Result<> add_container_routes(Router& r, ContainerManager* m, daemon::EventBus* 
     }));
     BERTH_TRY(r.add("POST", "/containers/{id}/attach", [m](Request& req) -> Result<Response> {
         std::string id = req.param("id");
-        bool in = req.query.get_bool("stdin"), out = req.query.get_bool("stdout"), err = req.query.get_bool("stderr");
+        bool in = req.query.get_bool("stdin"), out = req.query.get_bool("stdout"),
+             err = req.query.get_bool("stderr");
         std::string keys = req.query.get("detachKeys");
         std::string detach = BERTH_TRY(parse_detach_keys(keys.empty() ? "ctrl-p,ctrl-q" : keys));
         bool tty = BERTH_TRY(m->is_tty(id));
         bool want_logs = req.query.get_bool("logs"), want_stream = req.query.get_bool("stream");
-        if (!want_logs && !want_stream) return Error::invalid("Bad parameters: you must choose at least one stream");
+        if (!want_logs && !want_stream)
+            return Error::invalid("Bad parameters: you must choose at least one stream");
         // Errors we can see now keep their status code; then the 101 goes out before we
         // wait for the shim (docker run attaches first and starts only after the upgrade).
         auto info = BERTH_TRY(m->inspect(id, false));

@@ -20,7 +20,7 @@ namespace berth::api {
 struct SystemServices {
     const daemon::Config* config = nullptr;
     daemon::EventBus* events = nullptr;
-    daemon::images::ImageService* images = nullptr;          // optional: /info, /system/df
+    daemon::images::ImageService* images = nullptr;              // optional: /info, /system/df
     daemon::containers::ContainerManager* containers = nullptr;  // optional: /info, /system/df
     std::string version = "0.1.0";
 };

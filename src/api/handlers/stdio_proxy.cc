@@ -19,10 +19,14 @@ Result<std::string> parse_detach_keys(const std::string& spec) {
             out += k;
         } else if (k.rfind("ctrl-", 0) == 0 && k.size() == 6) {
             char c = k[5];
-            if (c >= 'a' && c <= 'z') out += static_cast<char>(c - 'a' + 1);
-            else if (c == '@') out += '\0';
-            else if (c >= '[' && c <= '_') out += static_cast<char>(c - 'A' + 1);
-            else return Error::invalid("Invalid detach keys (" + spec + ") provided");
+            if (c >= 'a' && c <= 'z')
+                out += static_cast<char>(c - 'a' + 1);
+            else if (c == '@')
+                out += '\0';
+            else if (c >= '[' && c <= '_')
+                out += static_cast<char>(c - 'A' + 1);
+            else
+                return Error::invalid("Invalid detach keys (" + spec + ") provided");
         } else {
             return Error::invalid("Invalid detach keys (" + spec + ") provided");
         }
@@ -53,7 +57,8 @@ void proxy_stdio(const std::shared_ptr<HijackedStream>& stream, const ProxyEnds&
                     continue;
                 }
                 std::string_view data(buf, static_cast<size_t>(n));
-                auto w = e.frame_output ? stream->write(shim::stdcopy_frame(i + 1, data)) : stream->write(data);
+                auto w =
+                    e.frame_output ? stream->write(shim::stdcopy_frame(i + 1, data)) : stream->write(data);
                 if (!w) open = 0;
             }
         }

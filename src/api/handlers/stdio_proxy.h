@@ -19,12 +19,12 @@ namespace berth::api {
 Result<std::string> parse_detach_keys(const std::string& spec);
 
 struct ProxyEnds {
-    int output = -1;           // read from (attach socket, stdout pipe, pty master)
-    int output2 = -1;          // stderr pipe (exec without tty): framed as stream 2
-    bool frame_output = false; // wrap output/output2 in stdcopy frames (1 and 2)
-    int input = -1;            // write client input here (may equal output for sockets/pty)
+    int output = -1;                     // read from (attach socket, stdout pipe, pty master)
+    int output2 = -1;                    // stderr pipe (exec without tty): framed as stream 2
+    bool frame_output = false;           // wrap output/output2 in stdcopy frames (1 and 2)
+    int input = -1;                      // write client input here (may equal output for sockets/pty)
     bool shutdown_input_at_eof = false;  // a socket: SHUT_WR at client EOF, else close
-    std::string detach_keys;   // empty: no detaching
+    std::string detach_keys;             // empty: no detaching
     std::function<void()> on_input_eof;  // the client closed its side (close a stdin pipe)
     // Runs when the output has ended, before the client sees the end of the stream (an
     // exec records its exit code here, so the client's next inspect finds it).

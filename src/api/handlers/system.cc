@@ -1,12 +1,10 @@
 // System endpoints: /_ping, /version and the /events stream (Docker Engine API 1.47).
-#include <sys/utsname.h>
-
-#include <chrono>
-
 #include <sys/statfs.h>
 #include <sys/sysinfo.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <thread>
 
@@ -31,8 +29,9 @@ std::string kernel_version() {
 
 Json version_json(const SystemServices& s) {
     std::string kernel = kernel_version();
-    Json details = {{"ApiVersion", kMaxApi}, {"MinAPIVersion", kMinApi}, {"GitCommit", ""},
-                    {"GoVersion", "n/a (C++20)"}, {"Os", "linux"}, {"Arch", "amd64"},
+    Json details = {{"ApiVersion", kMaxApi},   {"MinAPIVersion", kMinApi},
+                    {"GitCommit", ""},         {"GoVersion", "n/a (C++20)"},
+                    {"Os", "linux"},           {"Arch", "amd64"},
                     {"KernelVersion", kernel}, {"BuildTime", __DATE__ " " __TIME__}};
     return {{"Platform", {{"Name", "Berth"}}},
             {"Components", {{{"Name", "Engine"}, {"Version", s.version}, {"Details", details}}}},
@@ -54,12 +53,13 @@ Result<int64_t> parse_time_param(const Query& q, const char* key) {
     if (v.empty()) return int64_t(0);
     char* end;
     double seconds = strtod(v.c_str(), &end);
-    if (*end || seconds < 0) return Error::invalid(std::string("invalid value for ") + key + ": \"" + v + "\"");
+    if (*end || seconds < 0)
+        return Error::invalid(std::string("invalid value for ") + key + ": \"" + v + "\"");
     return static_cast<int64_t>(seconds * 1e9);
 }
 
-const char* kEventFilterKeys[] = {"config", "container", "daemon", "event", "image", "label",
-                                  "network", "node", "plugin", "scope", "secret", "service", "type", "volume"};
+const char* kEventFilterKeys[] = {"config", "container", "daemon", "event",  "image",   "label", "network",
+                                  "node",   "plugin",    "scope",  "secret", "service", "type",  "volume"};
 
 Result<Response> events(Request& req, const SystemServices& s) {
     auto filters = BERTH_TRY(req.query.filters());
@@ -75,7 +75,8 @@ Result<Response> events(Request& req, const SystemServices& s) {
     h.set("Content-Type", "application/json");
     auto stream = BERTH_TRY(req.start_stream(200, h));
     if (until > 0 && until <= daemon::now_nano()) {
-        for (auto& ev : s.events->history(f, since, until)) (void)stream->write(dump_json(ev.to_json()) + "\n");
+        for (auto& ev : s.events->history(f, since, until))
+            (void)stream->write(dump_json(ev.to_json()) + "\n");
         stream->finish();
         return Response::empty(200);
     }
@@ -105,7 +106,9 @@ std::string os_release_field(const std::string& key) {
     return "";
 }
 
-bool file_exists(const char* p) { return access(p, F_OK) == 0; }
+bool file_exists(const char* p) {
+    return access(p, F_OK) == 0;
+}
 
 // The daemon's ID: a random UUID-like string made once and kept in the data root.
 std::string daemon_id(const std::string& data_root) {
@@ -131,7 +134,10 @@ Json info_json(const SystemServices& s) {
     gethostname(host, sizeof host - 1);
     struct statfs fs {};
     statfs(c.data_root.c_str(), &fs);
-    std::string backing = fs.f_type == 0xEF53 ? "extfs" : fs.f_type == 0x58465342 ? "xfs" : fs.f_type == 0x01021994 ? "tmpfs" : "unknown";
+    std::string backing = fs.f_type == 0xEF53       ? "extfs"
+                          : fs.f_type == 0x58465342 ? "xfs"
+                          : fs.f_type == 0x01021994 ? "tmpfs"
+                                                    : "unknown";
     Json insecure = Json::array({"127.0.0.0/8"});
     for (auto& r : c.insecure_registries) insecure.push_back(r);
     std::string mem_root = v2 ? "/sys/fs/cgroup/" : "/sys/fs/cgroup/memory/";
@@ -146,12 +152,17 @@ Json info_json(const SystemServices& s) {
         {"ContainersStopped", n.stopped},
         {"Images", images},
         {"Driver", "overlay2"},
-        {"DriverStatus", Json::array({Json::array({"Backing Filesystem", backing}), Json::array({"Supports d_type", "true"}),
-                                      Json::array({"Using metacopy", "false"}), Json::array({"Native Overlay Diff", "true"}),
-                                      Json::array({"userxattr", "false"})})},
-        {"Plugins", {{"Volume", {"local"}}, {"Network", {"bridge", "host", "none"}}, {"Authorization", nullptr},
-                     {"Log", {"json-file", "none"}}}},
-        {"MemoryLimit", file_exists((mem_root + (v2 ? "cgroup.controllers" : "memory.limit_in_bytes")).c_str())},
+        {"DriverStatus",
+         Json::array({Json::array({"Backing Filesystem", backing}), Json::array({"Supports d_type", "true"}),
+                      Json::array({"Using metacopy", "false"}), Json::array({"Native Overlay Diff", "true"}),
+                      Json::array({"userxattr", "false"})})},
+        {"Plugins",
+         {{"Volume", {"local"}},
+          {"Network", {"bridge", "host", "none"}},
+          {"Authorization", nullptr},
+          {"Log", {"json-file", "none"}}}},
+        {"MemoryLimit",
+         file_exists((mem_root + (v2 ? "cgroup.controllers" : "memory.limit_in_bytes")).c_str())},
         {"SwapLimit", v2 || file_exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")},
         {"CpuCfsPeriod", true},
         {"CpuCfsQuota", true},
@@ -181,7 +192,11 @@ Json info_json(const SystemServices& s) {
           {"AllowNondistributableArtifactsHostnames", nullptr},
           {"InsecureRegistryCIDRs", insecure},
           {"IndexConfigs",
-           {{"docker.io", {{"Name", "docker.io"}, {"Mirrors", c.registry_mirrors}, {"Secure", true}, {"Official", true}}}}},
+           {{"docker.io",
+             {{"Name", "docker.io"},
+              {"Mirrors", c.registry_mirrors},
+              {"Secure", true},
+              {"Official", true}}}}},
           {"Mirrors", c.registry_mirrors}}},
         {"NCPU", std::thread::hardware_concurrency()},
         {"MemTotal", static_cast<int64_t>(si.totalram) * si.mem_unit},
@@ -196,8 +211,13 @@ Json info_json(const SystemServices& s) {
         {"ServerVersion", s.version},
         {"Runtimes", {{"berth", {{"path", "berth-runtime"}}}}},
         {"DefaultRuntime", "berth"},
-        {"Swarm", {{"NodeID", ""}, {"NodeAddr", ""}, {"LocalNodeState", "inactive"}, {"ControlAvailable", false},
-                   {"Error", ""}, {"RemoteManagers", nullptr}}},
+        {"Swarm",
+         {{"NodeID", ""},
+          {"NodeAddr", ""},
+          {"LocalNodeState", "inactive"},
+          {"ControlAvailable", false},
+          {"Error", ""},
+          {"RemoteManagers", nullptr}}},
         {"LiveRestoreEnabled", c.live_restore},
         {"Isolation", ""},
         {"InitBinary", ""},
@@ -205,7 +225,7 @@ Json info_json(const SystemServices& s) {
         {"RuncCommit", {{"ID", ""}, {"Expected", ""}}},
         {"InitCommit", {{"ID", ""}, {"Expected", ""}}},
         {"SecurityOptions", v2 ? Json({"name=seccomp,profile=builtin", "name=cgroupns"})
-                                : Json({"name=seccomp,profile=builtin"})},
+                               : Json({"name=seccomp,profile=builtin"})},
         {"CDISpecDirs", Json::array()},
         {"Warnings", warnings},
     };
@@ -238,11 +258,11 @@ Result<> add_system_routes(Router& router, const SystemServices& s) {
     };
     BERTH_TRY(router.add("GET", "/_ping", ping));
     BERTH_TRY(router.add("HEAD", "/_ping", ping));
-    BERTH_TRY(router.add("GET", "/version", [s](Request&) -> Result<Response> {
-        return Response::json(200, version_json(s));
-    }));
+    BERTH_TRY(router.add("GET", "/version",
+                         [s](Request&) -> Result<Response> { return Response::json(200, version_json(s)); }));
     BERTH_TRY(router.add("GET", "/events", [s](Request& req) { return events(req, s); }));
-    BERTH_TRY(router.add("GET", "/info", [s](Request&) -> Result<Response> { return Response::json(200, info_json(s)); }));
+    BERTH_TRY(router.add("GET", "/info",
+                         [s](Request&) -> Result<Response> { return Response::json(200, info_json(s)); }));
     BERTH_TRY(router.add("GET", "/system/df", [s](Request&) -> Result<Response> {
         return Response::json(200, BERTH_TRY(system_df(s)));
     }));

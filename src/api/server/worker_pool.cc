@@ -1,7 +1,7 @@
 // Elastic handler thread pool (see worker_pool.h).
-#include <malloc.h>
-
 #include "api/server/worker_pool.h"
+
+#include <malloc.h>
 
 #include <thread>
 
@@ -64,8 +64,7 @@ void WorkerPool::run() {
 
 bool WorkerPool::drain(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mu_);
-    return done_cv_.wait_for(lock, timeout,
-                             [this] { return queue_.empty() && idle_ == threads_; });
+    return done_cv_.wait_for(lock, timeout, [this] { return queue_.empty() && idle_ == threads_; });
 }
 
 std::size_t WorkerPool::threads() const {

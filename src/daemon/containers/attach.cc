@@ -71,7 +71,8 @@ Result<Attachment> ManagerImpl::attach(const std::string& ref, bool in, bool out
         });
         bool ready = e->shim_ready || e->c.state.status == Status::Running;
         lk.unlock();
-        auto fd = ready ? connect_shim(shim_dir(e->c.id), header) : Result<UniqueFd>(Error::conflict("the container did not start"));
+        auto fd = ready ? connect_shim(shim_dir(e->c.id), header)
+                        : Result<UniqueFd>(Error::conflict("the container did not start"));
         lk.lock();
         e->pending_attach--;
         cv_.notify_all();
@@ -90,10 +91,12 @@ Result<Attachment> ManagerImpl::attach(const std::string& ref, bool in, bool out
 Result<> ManagerImpl::resize(const std::string& ref, int height, int width) {
     auto e = BERTH_TRY(find(ref));
     if (height < 0 || width < 0 || height > 65535 || width > 65535)
-        return Error::invalid("invalid terminal size " + std::to_string(height) + "x" + std::to_string(width));
+        return Error::invalid("invalid terminal size " + std::to_string(height) + "x" +
+                              std::to_string(width));
     if (!e->c.state.running()) return Error::conflict("Container " + e->c.id + " is not running");
     if (!e->c.config.value("Tty", false)) return ok();
-    BERTH_TRY(connect_shim(shim_dir(e->c.id), "resize " + std::to_string(height) + " " + std::to_string(width) + "\n"));
+    BERTH_TRY(connect_shim(shim_dir(e->c.id),
+                           "resize " + std::to_string(height) + " " + std::to_string(width) + "\n"));
     return ok();
 }
 

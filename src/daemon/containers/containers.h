@@ -67,7 +67,7 @@ struct ExecStart {
     UniqueFd stdin_fd, stdout_fd, stderr_fd;  // pipes (no tty) ...
     UniqueFd pty;                             // ... or the pty master (tty)
     bool tty = false;
-    std::function<void()> on_done;            // call once output has been drained
+    std::function<void()> on_done;  // call once output has been drained
 };
 
 class ContainerManager {
@@ -82,13 +82,16 @@ public:
     virtual Result<Json> create(const std::string& name, const Json& body) = 0;
     // NotModified-style: returns false when the container was already running.
     virtual Result<bool> start(const std::string& ref) = 0;
-    virtual Result<bool> stop(const std::string& ref, std::optional<int> timeout, const std::string& signal) = 0;
+    virtual Result<bool> stop(const std::string& ref, std::optional<int> timeout,
+                              const std::string& signal) = 0;
     virtual Result<> kill(const std::string& ref, const std::string& signal) = 0;
-    virtual Result<> restart(const std::string& ref, std::optional<int> timeout, const std::string& signal) = 0;
+    virtual Result<> restart(const std::string& ref, std::optional<int> timeout,
+                             const std::string& signal) = 0;
     virtual Result<> pause(const std::string& ref) = 0;
     virtual Result<> unpause(const std::string& ref) = 0;
     // Blocks until the condition holds; `cancelled` is polled (client gone). {"StatusCode": n}
-    virtual Result<Json> wait(const std::string& ref, WaitCondition cond, const std::function<bool()>& cancelled) = 0;
+    virtual Result<Json> wait(const std::string& ref, WaitCondition cond,
+                              const std::function<bool()>& cancelled) = 0;
     virtual Result<> remove(const std::string& ref, bool force, bool volumes) = 0;
     virtual Result<> rename(const std::string& ref, const std::string& new_name) = 0;
     virtual Result<Json> inspect(const std::string& ref, bool size) = 0;

@@ -20,42 +20,70 @@ struct FieldType {
 };
 
 const FieldType kConfigFields[] = {
-    {"Hostname", T::String},  {"Domainname", T::String}, {"User", T::String},        {"Image", T::String},
-    {"WorkingDir", T::String}, {"StopSignal", T::String}, {"MacAddress", T::String},
-    {"AttachStdin", T::Bool}, {"AttachStdout", T::Bool}, {"AttachStderr", T::Bool},  {"Tty", T::Bool},
-    {"OpenStdin", T::Bool},   {"StdinOnce", T::Bool},    {"NetworkDisabled", T::Bool}, {"ArgsEscaped", T::Bool},
-    {"Env", T::StrList},      {"OnBuild", T::StrList},   {"Shell", T::StrList},      {"Cmd", T::StrSlice},
-    {"Entrypoint", T::StrSlice}, {"Labels", T::StrMap},  {"ExposedPorts", T::Object}, {"Volumes", T::Object},
-    {"Healthcheck", T::Object}, {"StopTimeout", T::Int}, {"HostConfig", T::Object},  {"NetworkingConfig", T::Object},
+    {"Hostname", T::String},
+    {"Domainname", T::String},
+    {"User", T::String},
+    {"Image", T::String},
+    {"WorkingDir", T::String},
+    {"StopSignal", T::String},
+    {"MacAddress", T::String},
+    {"AttachStdin", T::Bool},
+    {"AttachStdout", T::Bool},
+    {"AttachStderr", T::Bool},
+    {"Tty", T::Bool},
+    {"OpenStdin", T::Bool},
+    {"StdinOnce", T::Bool},
+    {"NetworkDisabled", T::Bool},
+    {"ArgsEscaped", T::Bool},
+    {"Env", T::StrList},
+    {"OnBuild", T::StrList},
+    {"Shell", T::StrList},
+    {"Cmd", T::StrSlice},
+    {"Entrypoint", T::StrSlice},
+    {"Labels", T::StrMap},
+    {"ExposedPorts", T::Object},
+    {"Volumes", T::Object},
+    {"Healthcheck", T::Object},
+    {"StopTimeout", T::Int},
+    {"HostConfig", T::Object},
+    {"NetworkingConfig", T::Object},
 };
 
 const FieldType kHostConfigFields[] = {
-    {"Memory", T::Int},          {"MemorySwap", T::Int},       {"MemoryReservation", T::Int},
-    {"CpuShares", T::Int},       {"CpuQuota", T::Int},         {"CpuPeriod", T::Int},
-    {"NanoCpus", T::Int},        {"PidsLimit", T::Int},        {"ShmSize", T::Int},
-    {"BlkioWeight", T::Int},     {"OomScoreAdj", T::Int},      {"Privileged", T::Bool},
-    {"ReadonlyRootfs", T::Bool}, {"AutoRemove", T::Bool},      {"Init", T::Bool},
+    {"Memory", T::Int},           {"MemorySwap", T::Int},      {"MemoryReservation", T::Int},
+    {"CpuShares", T::Int},        {"CpuQuota", T::Int},        {"CpuPeriod", T::Int},
+    {"NanoCpus", T::Int},         {"PidsLimit", T::Int},       {"ShmSize", T::Int},
+    {"BlkioWeight", T::Int},      {"OomScoreAdj", T::Int},     {"Privileged", T::Bool},
+    {"ReadonlyRootfs", T::Bool},  {"AutoRemove", T::Bool},     {"Init", T::Bool},
     {"PublishAllPorts", T::Bool}, {"OomKillDisable", T::Bool}, {"NetworkMode", T::String},
-    {"CpusetCpus", T::String},   {"CpusetMems", T::String},    {"PidMode", T::String},
-    {"IpcMode", T::String},      {"UTSMode", T::String},       {"CgroupnsMode", T::String},
-    {"CapAdd", T::StrList},      {"CapDrop", T::StrList},      {"SecurityOpt", T::StrList},
-    {"Binds", T::StrList},       {"Dns", T::StrList},          {"DnsSearch", T::StrList},
-    {"DnsOptions", T::StrList},  {"ExtraHosts", T::StrList},   {"GroupAdd", T::StrList},
-    {"Ulimits", T::ObjList},     {"Devices", T::ObjList},      {"Tmpfs", T::StrMap},
-    {"Sysctls", T::StrMap},      {"LogConfig", T::Object},     {"PortBindings", T::Object},
+    {"CpusetCpus", T::String},    {"CpusetMems", T::String},   {"PidMode", T::String},
+    {"IpcMode", T::String},       {"UTSMode", T::String},      {"CgroupnsMode", T::String},
+    {"CapAdd", T::StrList},       {"CapDrop", T::StrList},     {"SecurityOpt", T::StrList},
+    {"Binds", T::StrList},        {"Dns", T::StrList},         {"DnsSearch", T::StrList},
+    {"DnsOptions", T::StrList},   {"ExtraHosts", T::StrList},  {"GroupAdd", T::StrList},
+    {"Ulimits", T::ObjList},      {"Devices", T::ObjList},     {"Tmpfs", T::StrMap},
+    {"Sysctls", T::StrMap},       {"LogConfig", T::Object},    {"PortBindings", T::Object},
     {"RestartPolicy", T::Object},
 };
 
 const char* type_name(T t) {
     switch (t) {
-        case T::String: return "string";
-        case T::Bool: return "boolean";
-        case T::Int: return "integer";
-        case T::StrList: return "array of strings";
-        case T::StrSlice: return "string or array of strings";
-        case T::Object: return "object";
-        case T::ObjList: return "array of objects";
-        case T::StrMap: return "object of strings";
+        case T::String:
+            return "string";
+        case T::Bool:
+            return "boolean";
+        case T::Int:
+            return "integer";
+        case T::StrList:
+            return "array of strings";
+        case T::StrSlice:
+            return "string or array of strings";
+        case T::Object:
+            return "object";
+        case T::ObjList:
+            return "array of objects";
+        case T::StrMap:
+            return "object of strings";
     }
     return "";
 }
@@ -73,15 +101,22 @@ bool has_type(const Json& v, T t) {
     if (v.is_null()) return true;  // Go decodes null into the zero value
     auto all = [&](auto pred) { return std::all_of(v.begin(), v.end(), pred); };
     switch (t) {
-        case T::String: return v.is_string();
-        case T::Bool: return v.is_boolean();
-        case T::Int: return v.is_number_integer();
-        case T::StrList: return v.is_array() && all([](const Json& e) { return e.is_string(); });
+        case T::String:
+            return v.is_string();
+        case T::Bool:
+            return v.is_boolean();
+        case T::Int:
+            return v.is_number_integer();
+        case T::StrList:
+            return v.is_array() && all([](const Json& e) { return e.is_string(); });
         case T::StrSlice:
             return v.is_string() || (v.is_array() && all([](const Json& e) { return e.is_string(); }));
-        case T::Object: return v.is_object();
-        case T::ObjList: return v.is_array() && all([](const Json& e) { return e.is_object(); });
-        case T::StrMap: return v.is_object() && all([](const Json& e) { return e.is_string(); });
+        case T::Object:
+            return v.is_object();
+        case T::ObjList:
+            return v.is_array() && all([](const Json& e) { return e.is_object(); });
+        case T::StrMap:
+            return v.is_object() && all([](const Json& e) { return e.is_string(); });
     }
     return false;
 }
@@ -91,8 +126,8 @@ Result<> check_fields(const Json& obj, const FieldType (&fields)[N], const std::
     for (auto& f : fields) {
         auto it = obj.find(f.name);
         if (it == obj.end() || has_type(*it, f.type)) continue;
-        return Error::invalid("invalid JSON: " + prefix + f.name + ": expected " + type_name(f.type) + ", got " +
-                              json_kind(*it));
+        return Error::invalid("invalid JSON: " + prefix + f.name + ": expected " + type_name(f.type) +
+                              ", got " + json_kind(*it));
     }
     return ok();
 }
@@ -105,16 +140,21 @@ std::vector<std::string> str_slice(const Json& v) {
     return out;
 }
 
-std::string env_key(const std::string& kv) { return kv.substr(0, kv.find('=')); }
+std::string env_key(const std::string& kv) {
+    return kv.substr(0, kv.find('='));
+}
 
 // Image env first; the container's entries replace those with the same key.
-std::vector<std::string> merge_env(const std::vector<std::string>& image, const std::vector<std::string>& mine) {
+std::vector<std::string> merge_env(const std::vector<std::string>& image,
+                                   const std::vector<std::string>& mine) {
     std::vector<std::string> out = image;
     for (auto& kv : mine) {
         auto it = std::find_if(out.begin(), out.end(), [&](auto& e) { return env_key(e) == env_key(kv); });
         if (kv.find('=') == std::string::npos) continue;  // "KEY" alone: the CLI resolves it
-        if (it != out.end()) *it = kv;
-        else out.push_back(kv);
+        if (it != out.end())
+            *it = kv;
+        else
+            out.push_back(kv);
     }
     return out;
 }
@@ -124,20 +164,23 @@ Result<> validate_host_config(Json& hc, std::vector<std::string>* warnings) {
     int64_t mem = i64("Memory"), swap = i64("MemorySwap");
     if (mem < 0) return Error::invalid("invalid memory limit: must be positive");
     if (mem > 0 && mem < 6 * 1024 * 1024) return Error::invalid("Minimum memory limit allowed is 6MB");
-    if (swap > 0 && mem == 0) return Error::invalid("You should always set the Memory limit when using Memoryswap limit");
+    if (swap > 0 && mem == 0)
+        return Error::invalid("You should always set the Memory limit when using Memoryswap limit");
     if (swap > 0 && swap < mem)
         return Error::invalid("Minimum memoryswap limit should be larger than memory limit, see usage");
     if (i64("NanoCpus") > 0 && (i64("CpuQuota") > 0 || i64("CpuPeriod") > 0))
         return Error::invalid("Conflicting options: Nano CPUs and CPU Period cannot both be set");
     if (i64("CpuShares") < 0) return Error::invalid("invalid CPU shares: must be positive");
     if (int64_t p = i64("CpuPeriod"); p != 0 && (p < 1000 || p > 1000000))
-        return Error::invalid("CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1 second (i.e. 1000000)");
+        return Error::invalid(
+            "CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1 second (i.e. 1000000)");
     if (int64_t q = i64("CpuQuota"); q != 0 && q < 1000)
         return Error::invalid("CPU cfs quota can not be less than 1ms (i.e. 1000)");
     if (int64_t w = i64("BlkioWeight"); w != 0 && (w < 10 || w > 1000))
         return Error::invalid("Range of blkio weight is from 10 to 1000");
     if (int64_t o = i64("OomScoreAdj"); o < -1000 || o > 1000)
-        return Error::invalid("Invalid value " + std::to_string(o) + ", range for oom score adj is [-1000, 1000]");
+        return Error::invalid("Invalid value " + std::to_string(o) +
+                              ", range for oom score adj is [-1000, 1000]");
     if (i64("ShmSize") < 0) return Error::invalid("SHM size can not be less than 0");
     for (auto* k : {"CpusetCpus", "CpusetMems"}) {
         std::string s = hc.value(k, "");
@@ -168,7 +211,8 @@ Result<> validate_host_config(Json& hc, std::vector<std::string>* warnings) {
     int64_t retries = rp.value("MaximumRetryCount", int64_t(0));
     if (retries < 0) return Error::invalid("invalid restart policy: maximum retry count can't be negative");
     if (retries > 0 && policy != "on-failure")
-        return Error::invalid("invalid restart policy: maximum retry count can only be used with 'on-failure'");
+        return Error::invalid(
+            "invalid restart policy: maximum retry count can only be used with 'on-failure'");
     if (policy != "no" && hc.value("AutoRemove", false) == true)
         return Error::invalid("can't create 'AutoRemove' container with restart policy");
     hc["RestartPolicy"] = {{"Name", policy}, {"MaximumRetryCount", retries}};
@@ -200,7 +244,8 @@ std::string container_resolv_conf(const Json& hc) {
             std::string addr(trim(t.substr(10)));
             if (addr.rfind("127.", 0) == 0 || addr == "::1") continue;
             any_ns = true;
-        } else if ((t.rfind("search", 0) == 0 && !search.empty()) || (t.rfind("options", 0) == 0 && !options.empty())) {
+        } else if ((t.rfind("search", 0) == 0 && !search.empty()) ||
+                   (t.rfind("options", 0) == 0 && !options.empty())) {
             continue;
         }
         out += std::string(t) + "\n";
@@ -270,10 +315,13 @@ Result<Container> ManagerImpl::build_container(const std::string& name, const Js
     std::vector<std::string> env = merge_env(ic.env, str_slice(cfg.value("Env", Json())));
     cfg["Env"] = env;
     bool entrypoint_given = cfg.contains("Entrypoint") && !cfg["Entrypoint"].is_null();
-    std::vector<std::string> entrypoint = entrypoint_given ? str_slice(cfg["Entrypoint"]) : ic.entrypoint.value_or(std::vector<std::string>{});
+    std::vector<std::string> entrypoint =
+        entrypoint_given ? str_slice(cfg["Entrypoint"]) : ic.entrypoint.value_or(std::vector<std::string>{});
     std::vector<std::string> cmd;
-    if (cfg.contains("Cmd") && !cfg["Cmd"].is_null()) cmd = str_slice(cfg["Cmd"]);
-    else if (!entrypoint_given) cmd = ic.cmd.value_or(std::vector<std::string>{});  // an explicit entrypoint drops the image's Cmd
+    if (cfg.contains("Cmd") && !cfg["Cmd"].is_null())
+        cmd = str_slice(cfg["Cmd"]);
+    else if (!entrypoint_given)
+        cmd = ic.cmd.value_or(std::vector<std::string>{});  // an explicit entrypoint drops the image's Cmd
     cfg["Cmd"] = cmd.empty() ? Json(nullptr) : Json(cmd);
     cfg["Entrypoint"] = entrypoint.empty() ? Json(nullptr) : Json(entrypoint);
     if (cfg.value("WorkingDir", "").empty()) cfg["WorkingDir"] = ic.working_dir;
@@ -292,8 +340,9 @@ Result<Container> ManagerImpl::build_container(const std::string& name, const Js
     }
     cfg["Image"] = image_name;
     if (cfg.value("Hostname", "").empty())
-        cfg["Hostname"] = hc.value("NetworkMode", "") == "host" ? read_file("/proc/sys/kernel/hostname").value_or("")
-                                                                : c.short_id();
+        cfg["Hostname"] = hc.value("NetworkMode", "") == "host"
+                              ? read_file("/proc/sys/kernel/hostname").value_or("")
+                              : c.short_id();
     if (auto& h = cfg["Hostname"]; h.is_string()) h = std::string(trim(h.get<std::string>()));
     for (auto* k : {"AttachStdin", "AttachStdout", "AttachStderr", "Tty", "OpenStdin", "StdinOnce"})
         if (!cfg.contains(k) || cfg[k].is_null()) cfg[k] = false;
@@ -333,8 +382,10 @@ Result<Json> ManagerImpl::create(const std::string& requested_name, const Json& 
             while (names_.count(name));
             c.name = name;
         } else if (auto it = names_.find(name); it != names_.end()) {
-            return Error::conflict("Conflict. The container name \"/" + name + "\" is already in use by container \"" +
-                                   it->second + "\". You have to remove (or rename) that container to be able to reuse that name.");
+            return Error::conflict(
+                "Conflict. The container name \"/" + name + "\" is already in use by container \"" +
+                it->second +
+                "\". You have to remove (or rename) that container to be able to reuse that name.");
         }
         names_[name] = c.id;
     }
@@ -346,10 +397,13 @@ Result<Json> ManagerImpl::create(const std::string& requested_name, const Json& 
     std::string dir = container_dir(c.id);
     auto made = [&]() -> Result<> {
         BERTH_TRY(mkdir_all(dir, 0710));
-        BERTH_TRY(write_file_atomic(c.hostname_path, c.config.value("Hostname", "") + "\n", 0644, Durability::Atomic));
-        BERTH_TRY(write_file_atomic(c.hosts_path, container_hosts(c.config.value("Hostname", ""), c.host_config), 0644,
+        BERTH_TRY(write_file_atomic(c.hostname_path, c.config.value("Hostname", "") + "\n", 0644,
                                     Durability::Atomic));
-        BERTH_TRY(write_file_atomic(c.resolv_conf_path, container_resolv_conf(c.host_config), 0644, Durability::Atomic));
+        BERTH_TRY(write_file_atomic(c.hosts_path,
+                                    container_hosts(c.config.value("Hostname", ""), c.host_config), 0644,
+                                    Durability::Atomic));
+        BERTH_TRY(write_file_atomic(c.resolv_conf_path, container_resolv_conf(c.host_config), 0644,
+                                    Durability::Atomic));
         BERTH_TRY(images_->create_rootfs(c.id, *images::Digest::parse(c.image_id)));
         // The record last: a daemon killed before this line leaves only files that load()
         // sweeps (a directory without a record, a snapshot without a container).

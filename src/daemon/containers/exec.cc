@@ -41,7 +41,8 @@ Result<UniqueFd> listen_console(const std::string& path) {
     if (path.size() >= sizeof addr.sun_path) return Error::invalid("console socket path too long: " + path);
     memcpy(addr.sun_path, path.c_str(), path.size() + 1);
     ::unlink(path.c_str());
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return Error::sys("bind", path);
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+        return Error::sys("bind", path);
     if (::listen(fd.get(), 1) != 0) return Error::sys("listen", path);
     return fd;
 }
@@ -52,7 +53,8 @@ Result<std::string> ManagerImpl::exec_create(const std::string& ref, const Json&
     auto e = BERTH_TRY(find(ref));
     if (!body.is_object()) return Error::invalid("invalid JSON: the body must be an object");
     auto cmd = body.value("Cmd", Json());
-    if (!cmd.is_array() || cmd.empty() || !std::all_of(cmd.begin(), cmd.end(), [](auto& x) { return x.is_string(); }))
+    if (!cmd.is_array() || cmd.empty() ||
+        !std::all_of(cmd.begin(), cmd.end(), [](auto& x) { return x.is_string(); }))
         return Error::invalid("No exec command specified");
     for (auto* k : {"Env"})
         if (body.contains(k) && !body[k].is_null() && !body[k].is_array())
@@ -68,7 +70,8 @@ Result<std::string> ManagerImpl::exec_create(const std::string& ref, const Json&
         std::lock_guard lk(mu_);
         if (e->c.state.status == Status::Paused)
             return Error::conflict("Container " + e->c.id + " is paused, unpause the container before exec");
-        if (e->c.state.status != Status::Running) return Error::conflict("Container " + e->c.id + " is not running");
+        if (e->c.state.status != Status::Running)
+            return Error::conflict("Container " + e->c.id + " is not running");
         execs_[inst->id] = inst;
         e->exec_ids.insert(inst->id);
     }
@@ -100,7 +103,8 @@ Result<ExecStart> ManagerImpl::exec_start(const std::string& exec_id, bool detac
         std::lock_guard lk(mu_);
         c = e->c;
     }
-    if (c.state.status != Status::Running) return fail(Error::conflict("Container " + c.id + " is not running"));
+    if (c.state.status != Status::Running)
+        return fail(Error::conflict("Container " + c.id + " is not running"));
     const Json& cfg = inst->config;
     bool tty = cfg.value("Tty", false);
 
@@ -139,7 +143,8 @@ Result<ExecStart> ManagerImpl::exec_start(const std::string& exec_id, bool detac
             process["noNewPrivileges"] = true;
     std::string dir = run_dir(c.id);
     std::string process_file = dir + "/exec-" + exec_id + ".json";
-    if (auto r = write_file_atomic(process_file, dump_json(process), 0600, Durability::Atomic); !r) return fail(r.error());
+    if (auto r = write_file_atomic(process_file, dump_json(process), 0600, Durability::Atomic); !r)
+        return fail(r.error());
 
     ExecStart out;
     out.tty = tty;
@@ -167,7 +172,8 @@ Result<ExecStart> ManagerImpl::exec_start(const std::string& exec_id, bool detac
             w->reset(p[1]);
         }
     }
-    std::vector<std::string> argv = {opts_.runtime_path, "--root", runtime_root(), "exec", "--process", process_file};
+    std::vector<std::string> argv = {opts_.runtime_path, "--root",    runtime_root(), "exec",
+                                     "--process",        process_file};
     if (tty) argv.insert(argv.end(), {"--console-socket", console_path});
     argv.push_back(c.id);
     std::vector<char*> cargv;
@@ -209,7 +215,8 @@ Result<ExecStart> ManagerImpl::exec_start(const std::string& exec_id, bool detac
             }
         }
         ::unlink(console_path.c_str());
-        auto pty = conn ? runtime::receive_console(conn.get()) : Result<UniqueFd>(Error::internal("exec did not start"));
+        auto pty = conn ? runtime::receive_console(conn.get())
+                        : Result<UniqueFd>(Error::internal("exec did not start"));
         if (!pty) {
             if (pid > 0) ::kill(pid, SIGKILL), waitpid(pid, nullptr, 0);
             return fail(pty.error().with_context("exec"));

@@ -2,13 +2,13 @@
 // stats, disk usage, prune, and export of the root filesystem.
 #include <dirent.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
-#include <fnmatch.h>
 #include <thread>
 
 #include "common/file.h"
@@ -26,17 +26,29 @@ Json network_settings(const Container& c) {
     std::string mode = c.host_config.value("NetworkMode", "bridge");
     Json networks = Json::object();
     if (mode != "none" || true)
-        networks[mode] = {{"IPAMConfig", nullptr}, {"Links", nullptr},   {"Aliases", nullptr},
-                          {"MacAddress", ""},      {"NetworkID", ""},    {"EndpointID", ""},
-                          {"Gateway", ""},         {"IPAddress", ""},    {"IPPrefixLen", 0},
+        networks[mode] = {{"IPAMConfig", nullptr}, {"Links", nullptr},        {"Aliases", nullptr},
+                          {"MacAddress", ""},      {"NetworkID", ""},         {"EndpointID", ""},
+                          {"Gateway", ""},         {"IPAddress", ""},         {"IPPrefixLen", 0},
                           {"IPv6Gateway", ""},     {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0},
                           {"DriverOpts", nullptr}, {"DNSNames", nullptr}};
-    return {{"Bridge", ""},          {"SandboxID", ""},           {"SandboxKey", ""},
-            {"Ports", Json::object()}, {"HairpinMode", false},    {"LinkLocalIPv6Address", ""},
-            {"LinkLocalIPv6PrefixLen", 0}, {"SecondaryIPAddresses", nullptr}, {"SecondaryIPv6Addresses", nullptr},
-            {"EndpointID", ""},      {"Gateway", ""},             {"GlobalIPv6Address", ""},
-            {"GlobalIPv6PrefixLen", 0}, {"IPAddress", ""},        {"IPPrefixLen", 0},
-            {"IPv6Gateway", ""},     {"MacAddress", ""},          {"Networks", networks}};
+    return {{"Bridge", ""},
+            {"SandboxID", ""},
+            {"SandboxKey", ""},
+            {"Ports", Json::object()},
+            {"HairpinMode", false},
+            {"LinkLocalIPv6Address", ""},
+            {"LinkLocalIPv6PrefixLen", 0},
+            {"SecondaryIPAddresses", nullptr},
+            {"SecondaryIPv6Addresses", nullptr},
+            {"EndpointID", ""},
+            {"Gateway", ""},
+            {"GlobalIPv6Address", ""},
+            {"GlobalIPv6PrefixLen", 0},
+            {"IPAddress", ""},
+            {"IPPrefixLen", 0},
+            {"IPv6Gateway", ""},
+            {"MacAddress", ""},
+            {"Networks", networks}};
 }
 
 Json mounts_of(const Container& c) {
@@ -45,8 +57,12 @@ Json mounts_of(const Container& c) {
         auto p = split(b, ':', false);
         if (p.size() < 2) continue;
         bool ro = p.size() > 2 && p[2].find("ro") != std::string::npos;
-        out.push_back({{"Type", "bind"}, {"Source", p[0]}, {"Destination", p[1]}, {"Mode", p.size() > 2 ? p[2] : ""},
-                       {"RW", !ro}, {"Propagation", "rprivate"}});
+        out.push_back({{"Type", "bind"},
+                       {"Source", p[0]},
+                       {"Destination", p[1]},
+                       {"Mode", p.size() > 2 ? p[2] : ""},
+                       {"RW", !ro},
+                       {"Propagation", "rprivate"}});
     }
     return out;
 }
@@ -98,7 +114,9 @@ Result<Json> ManagerImpl::inspect(const std::string& ref, bool size) {
     if (auto m = images_->rootfs_mounts(c.id)) {
         std::string lowers;
         for (auto& l : m->lowers) lowers += (lowers.empty() ? "" : ":") + l;
-        graph["Data"] = {{"LowerDir", lowers}, {"UpperDir", m->upper}, {"WorkDir", m->work},
+        graph["Data"] = {{"LowerDir", lowers},
+                         {"UpperDir", m->upper},
+                         {"WorkDir", m->work},
                          {"MergedDir", rootfs_dir(c.id)}};
     }
     Json out = {{"Id", c.id},
@@ -128,15 +146,17 @@ Result<Json> ManagerImpl::inspect(const std::string& ref, bool size) {
         out["SizeRw"] = images_->rootfs_usage(c.id).value_or(0);
         int64_t image_size = 0;
         if (auto d = images::Digest::parse(c.image_id))
-            if (auto j = images_->inspect(c.image_id); j && j->contains("Size")) image_size = (*j)["Size"].get<int64_t>();
+            if (auto j = images_->inspect(c.image_id); j && j->contains("Size"))
+                image_size = (*j)["Size"].get<int64_t>();
         out["SizeRootFs"] = out["SizeRw"].get<int64_t>() + image_size;
     }
     return out;
 }
 
 Result<Json> ManagerImpl::list(bool all, int limit, bool size, const Filters& filters) {
-    static const char* kKeys[] = {"ancestor", "before", "expose", "exited", "health", "id", "isolation",
-                                  "is-task", "label", "name", "network", "publish", "since", "status", "volume"};
+    static const char* kKeys[] = {"ancestor", "before",    "expose",  "exited", "health",
+                                  "id",       "isolation", "is-task", "label",  "name",
+                                  "network",  "publish",   "since",   "status", "volume"};
     for (auto& [k, v] : filters)
         if (std::none_of(std::begin(kKeys), std::end(kKeys), [&](const char* x) { return k == x; }))
             return Error::invalid("invalid filter '" + k + "'");
@@ -156,8 +176,10 @@ Result<Json> ManagerImpl::list(bool all, int limit, bool size, const Filters& fi
     // Resolve ancestors to image IDs (an unknown image matches nothing).
     std::vector<std::string> ancestors;
     for (auto& a : get("ancestor"))
-        if (auto img = images_->runnable(a)) ancestors.push_back(img->id.str());
-        else ancestors.push_back("\x01none");
+        if (auto img = images_->runnable(a))
+            ancestors.push_back(img->id.str());
+        else
+            ancestors.push_back("\x01none");
     std::vector<Container> cs;
     for (auto& e : snapshot()) {
         std::lock_guard lk(mu_);
@@ -167,7 +189,8 @@ Result<Json> ManagerImpl::list(bool all, int limit, bool size, const Filters& fi
     std::sort(cs.begin(), cs.end(), [](auto& a, auto& b) { return a.created > b.created; });
     auto created_of = [&](const std::string& ref) -> std::string {
         for (auto& c : cs)
-            if (c.id == ref || c.name == ref || (ref.size() >= 3 && c.id.rfind(ref, 0) == 0)) return c.created;
+            if (c.id == ref || c.name == ref || (ref.size() >= 3 && c.id.rfind(ref, 0) == 0))
+                return c.created;
         return "";
     };
     std::string before, since;
@@ -179,7 +202,8 @@ Result<Json> ManagerImpl::list(bool all, int limit, bool size, const Filters& fi
 
     Json out = Json::array();
     for (auto& c : cs) {
-        if (!all && !has_status_filter && limit <= 0 && before.empty() && since.empty() && !c.state.running()) continue;
+        if (!all && !has_status_filter && limit <= 0 && before.empty() && since.empty() && !c.state.running())
+            continue;
         if (!before.empty() && c.created >= before) continue;
         if (!since.empty() && c.created <= since) continue;
         auto any = [&](const char* key, auto pred) {
@@ -197,7 +221,8 @@ Result<Json> ManagerImpl::list(bool all, int limit, bool size, const Filters& fi
                                 std::find(exited.begin(), exited.end(), c.state.exit_code) == exited.end()))
             continue;
         if (!labels_match(c.config.value("Labels", Json::object()), get("label"))) continue;
-        if (!ancestors.empty() && std::find(ancestors.begin(), ancestors.end(), c.image_id) == ancestors.end() &&
+        if (!ancestors.empty() &&
+            std::find(ancestors.begin(), ancestors.end(), c.image_id) == ancestors.end() &&
             !any("ancestor", [&](auto& x) { return x == c.image; }))
             continue;
         Json j = {{"Id", c.id},
@@ -305,8 +330,9 @@ Result<Json> ManagerImpl::changes(const std::string& ref) {
     }
     // The mount points the runtime created for /etc/{hostname,hosts,resolv.conf} are not
     // changes (Docker keeps them in an init layer); nor are directories left with no change.
-    std::erase_if(found, [](auto& f) { return f.first == "/etc/hostname" || f.first == "/etc/hosts" ||
-                                              f.first == "/etc/resolv.conf"; });
+    std::erase_if(found, [](auto& f) {
+        return f.first == "/etc/hostname" || f.first == "/etc/hosts" || f.first == "/etc/resolv.conf";
+    });
     std::sort(found.begin(), found.end());
     for (size_t i = 0; i < found.size(); ++i) {
         auto& [p, kind] = found[i];
@@ -315,9 +341,11 @@ Result<Json> ManagerImpl::changes(const std::string& ref) {
         if (kind == 0 && !has_child && ::lstat((m.upper + p).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
             bool empty = true;
             if (DIR* d = opendir((m.upper + p).c_str())) {
-                while (auto* de = readdir(d)) empty &= !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-                                                       (p == "/etc" && (!strcmp(de->d_name, "hostname") ||
-                                                        !strcmp(de->d_name, "hosts") || !strcmp(de->d_name, "resolv.conf")));
+                while (auto* de = readdir(d))
+                    empty &=
+                        !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+                        (p == "/etc" && (!strcmp(de->d_name, "hostname") || !strcmp(de->d_name, "hosts") ||
+                                         !strcmp(de->d_name, "resolv.conf")));
                 closedir(d);
             }
             if (empty) continue;
@@ -366,7 +394,8 @@ Result<> ManagerImpl::export_rootfs(const std::string& ref, const WriteFn& out) 
 
 Result<Json> ManagerImpl::prune(const Filters& filters) {
     for (auto& [k, v] : filters)
-        if (k != "until" && k != "label" && k != "label!") return Error::invalid("invalid filter '" + k + "'");
+        if (k != "until" && k != "label" && k != "label!")
+            return Error::invalid("invalid filter '" + k + "'");
     int64_t until = INT64_MAX;
     if (auto it = filters.find("until"); it != filters.end())
         for (auto& u : it->second) {
@@ -391,15 +420,18 @@ Result<Json> ManagerImpl::prune(const Filters& filters) {
         if (c.state.running() || c.state.status == Status::Restarting) continue;
         if (unix_seconds(c.created) >= until) continue;
         Json labels = c.config.value("Labels", Json::object());
-        if (auto it = filters.find("label"); it != filters.end() && !labels_match(labels, it->second)) continue;
-        if (auto it = filters.find("label!"); it != filters.end() && labels_match(labels, it->second)) continue;
+        if (auto it = filters.find("label"); it != filters.end() && !labels_match(labels, it->second))
+            continue;
+        if (auto it = filters.find("label!"); it != filters.end() && labels_match(labels, it->second))
+            continue;
         int64_t size = images_->rootfs_usage(c.id).value_or(0);
         if (remove(c.id, false, false)) {
             deleted.push_back(c.id);
             reclaimed += size;
         }
     }
-    return Json{{"ContainersDeleted", deleted.empty() ? Json(nullptr) : deleted}, {"SpaceReclaimed", reclaimed}};
+    return Json{{"ContainersDeleted", deleted.empty() ? Json(nullptr) : deleted},
+                {"SpaceReclaimed", reclaimed}};
 }
 
 Result<Json> ManagerImpl::stats(const std::string& ref) {
@@ -412,11 +444,14 @@ Result<Json> ManagerImpl::stats(const std::string& ref) {
     Json usage = mem.value("usage", Json::object());
     Json cpu = data.value("cpu", Json::object());
     Json cpu_usage = cpu.value("usage", Json::object());
-    out["memory_stats"] = {{"usage", usage.value("usage", int64_t(0))}, {"limit", usage.value("limit", int64_t(0))},
-                           {"max_usage", usage.value("max", int64_t(0))}, {"stats", mem.value("raw", Json::object())}};
-    out["cpu_stats"] = {{"cpu_usage", {{"total_usage", cpu_usage.value("total", int64_t(0))},
-                                       {"usage_in_kernelmode", cpu_usage.value("kernel", int64_t(0))},
-                                       {"usage_in_usermode", cpu_usage.value("user", int64_t(0))}}},
+    out["memory_stats"] = {{"usage", usage.value("usage", int64_t(0))},
+                           {"limit", usage.value("limit", int64_t(0))},
+                           {"max_usage", usage.value("max", int64_t(0))},
+                           {"stats", mem.value("raw", Json::object())}};
+    out["cpu_stats"] = {{"cpu_usage",
+                         {{"total_usage", cpu_usage.value("total", int64_t(0))},
+                          {"usage_in_kernelmode", cpu_usage.value("kernel", int64_t(0))},
+                          {"usage_in_usermode", cpu_usage.value("user", int64_t(0))}}},
                         {"online_cpus", std::thread::hardware_concurrency()}};
     out["pids_stats"] = {{"current", data.value("pids", Json::object()).value("current", int64_t(0))}};
     return out;

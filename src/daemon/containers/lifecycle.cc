@@ -14,8 +14,8 @@
 #include "common/file.h"
 #include "common/log.h"
 #include "common/time.h"
-#include "daemon/containers/manager_impl.h"
 #include "daemon/config/config.h"
+#include "daemon/containers/manager_impl.h"
 #include "daemon/containers/oci_spec.h"
 #include "runtime/container/container.h"
 #include "runtime/rootfs/rootfs.h"
@@ -27,7 +27,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int pidfd_open(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
+int pidfd_open(pid_t pid) {
+    return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+}
 
 Error not_running(const Container& c) {
     return Error::conflict("Container " + c.id + " is not running");
@@ -37,8 +39,8 @@ Error not_running(const Container& c) {
 // which the docker CLI maps to exit codes 127 and 126; check before the shim is spawned.
 }  // namespace
 
-Result<> check_executable(const std::string& rootfs, const std::string& program, const std::vector<std::string>& env,
-                          const std::string& cwd) {
+Result<> check_executable(const std::string& rootfs, const std::string& program,
+                          const std::vector<std::string>& env, const std::string& cwd) {
     std::vector<std::string> dirs;
     if (program.find('/') != std::string::npos) {
         dirs.push_back("");
@@ -62,15 +64,15 @@ Result<> check_executable(const std::string& rootfs, const std::string& program,
         if (fstat(fd->get(), &st) != 0) continue;
         if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111)) {
             if (!d.empty() || c.path.find('/') != std::string::npos)
-                return Error(ErrorKind::PermissionDenied,
-                             "failed to create task for container: exec: \"" + c.path + "\": permission denied");
+                return Error(ErrorKind::PermissionDenied, "failed to create task for container: exec: \"" +
+                                                              c.path + "\": permission denied");
             continue;
         }
         return ok();
     }
     if (c.path.find('/') != std::string::npos)
-        return Error::invalid("failed to create task for container: exec: \"" + c.path +
-                              "\": stat " + c.path + ": no such file or directory");
+        return Error::invalid("failed to create task for container: exec: \"" + c.path + "\": stat " +
+                              c.path + ": no such file or directory");
     return Error::invalid("failed to create task for container: exec: \"" + c.path +
                           "\": executable file not found in $PATH");
 }
@@ -120,7 +122,8 @@ Result<> ManagerImpl::start_locked(Entry& e) {
         return err;
     };
     (void)remove_all(shim_dir(id));
-    for (auto [dir, mode] : {std::pair{bundle_dir(id), 0700}, std::pair{rootfs_dir(id), 0755}, std::pair{shim_dir(id), 0700}})
+    for (auto [dir, mode] :
+         {std::pair{bundle_dir(id), 0700}, std::pair{rootfs_dir(id), 0755}, std::pair{shim_dir(id), 0700}})
         if (auto r = mkdir_all(dir, mode); !r) return fail(r.error(), 128);
     (void)images_->unmount_rootfs(id, rootfs_dir(id));  // left by a crash between mount and exit
     if (auto r = images_->mount_rootfs(id, rootfs_dir(id)); !r) return fail(r.error(), 128);
@@ -132,7 +135,9 @@ Result<> ManagerImpl::start_locked(Entry& e) {
     SpecInputs in{&c, rootfs_dir(id), opts_.cgroup_parent, cgroup_v2_, "", opts_.shim_path};
     auto spec = build_oci_spec(in);
     if (!spec) return fail(spec.error(), 128);
-    if (auto r = write_file_atomic(bundle_dir(id) + "/config.json", dump_json(*spec), 0600, Durability::Atomic); !r)
+    if (auto r =
+            write_file_atomic(bundle_dir(id) + "/config.json", dump_json(*spec), 0600, Durability::Atomic);
+        !r)
         return fail(r.error(), 128);
 
     shim::Options so;
@@ -150,7 +155,8 @@ Result<> ManagerImpl::start_locked(Entry& e) {
             if (!n) return fail(Error::invalid("invalid max-size \"" + s + "\""), 128);
             so.log_max_size = *n;
         }
-        if (auto s = log_cfg.value("max-file", ""); !s.empty()) so.log_max_file = std::max(1, atoi(s.c_str()));
+        if (auto s = log_cfg.value("max-file", ""); !s.empty())
+            so.log_max_file = std::max(1, atoi(s.c_str()));
     }
     so.tty = c.config.value("Tty", false);
     so.open_stdin = c.config.value("OpenStdin", false);
@@ -303,12 +309,14 @@ void ManagerImpl::handle_exit(const std::shared_ptr<Entry>& e) {
     } else if (auto_remove && !stopping_) {
         std::thread([this, e] {
             std::lock_guard op(e->op);
-            if (auto r = remove_locked(e, true); !r) log::warn("auto-remove " + e->c.short_id() + ": " + r.error().str());
+            if (auto r = remove_locked(e, true); !r)
+                log::warn("auto-remove " + e->c.short_id() + ": " + r.error().str());
         }).detach();
     }
 }
 
-Result<bool> ManagerImpl::stop(const std::string& ref, std::optional<int> timeout, const std::string& signal) {
+Result<bool> ManagerImpl::stop(const std::string& ref, std::optional<int> timeout,
+                               const std::string& signal) {
     auto e = BERTH_TRY(find(ref));
     std::lock_guard op(e->op);
     if (!e->c.state.running()) {
@@ -328,7 +336,8 @@ Result<bool> ManagerImpl::stop(const std::string& ref, std::optional<int> timeou
 // timeout: seconds; -1 waits forever; -2 means the container's StopTimeout (default 10).
 Result<> ManagerImpl::stop_locked(Entry& e, int timeout, const std::string& signal) {
     Container& c = e.c;
-    if (timeout == -2) timeout = c.config.value("StopTimeout", Json()).is_number() ? c.config["StopTimeout"].get<int>() : 10;
+    if (timeout == -2)
+        timeout = c.config.value("StopTimeout", Json()).is_number() ? c.config["StopTimeout"].get<int>() : 10;
     int sig = signal_of(c, signal);
     uint64_t exits;
     {
@@ -374,7 +383,8 @@ Result<> ManagerImpl::kill(const std::string& ref, const std::string& signal) {
         std::lock_guard lk(mu_);
         e->c.manually_stopped = sig == SIGKILL || e->c.manually_stopped;
     }
-    BERTH_TRY_CTX(runtime::kill({runtime_root()}, e->c.id, sig, sig == SIGKILL), "Cannot kill container: " + ref);
+    BERTH_TRY_CTX(runtime::kill({runtime_root()}, e->c.id, sig, sig == SIGKILL),
+                  "Cannot kill container: " + ref);
     publish(e->c, "kill", {{"signal", std::to_string(sig)}});
     return ok();
 }
@@ -391,7 +401,8 @@ Result<> ManagerImpl::restart(const std::string& ref, std::optional<int> timeout
 Result<> ManagerImpl::pause(const std::string& ref) {
     auto e = BERTH_TRY(find(ref));
     std::lock_guard op(e->op);
-    if (e->c.state.status == Status::Paused) return Error::conflict("Container " + e->c.id + " is already paused");
+    if (e->c.state.status == Status::Paused)
+        return Error::conflict("Container " + e->c.id + " is already paused");
     if (e->c.state.status != Status::Running) return not_running(e->c);
     BERTH_TRY(runtime::pause({runtime_root()}, e->c.id));
     {
@@ -406,7 +417,8 @@ Result<> ManagerImpl::pause(const std::string& ref) {
 Result<> ManagerImpl::unpause(const std::string& ref) {
     auto e = BERTH_TRY(find(ref));
     std::lock_guard op(e->op);
-    if (e->c.state.status != Status::Paused) return Error::conflict("Container " + e->c.id + " is not paused");
+    if (e->c.state.status != Status::Paused)
+        return Error::conflict("Container " + e->c.id + " is not paused");
     BERTH_TRY(runtime::resume({runtime_root()}, e->c.id));
     {
         std::lock_guard lk(mu_);
@@ -417,7 +429,8 @@ Result<> ManagerImpl::unpause(const std::string& ref) {
     return ok();
 }
 
-Result<Json> ManagerImpl::wait(const std::string& ref, WaitCondition cond, const std::function<bool()>& cancelled) {
+Result<Json> ManagerImpl::wait(const std::string& ref, WaitCondition cond,
+                               const std::function<bool()>& cancelled) {
     auto e = BERTH_TRY(find(ref));
     std::unique_lock lk(mu_);
     uint64_t exits = e->exits;
@@ -425,8 +438,10 @@ Result<Json> ManagerImpl::wait(const std::string& ref, WaitCondition cond, const
         switch (cond) {
             case WaitCondition::NotRunning:
                 return !e->c.state.running() && e->c.state.status != Status::Restarting;
-            case WaitCondition::NextExit: return e->exits != exits || e->removed;
-            case WaitCondition::Removed: return e->removed;
+            case WaitCondition::NextExit:
+                return e->exits != exits || e->removed;
+            case WaitCondition::Removed:
+                return e->removed;
         }
         return true;
     };

@@ -66,8 +66,7 @@ Result<> ManagerImpl::logs(const std::string& ref, const LogOptions& o, const Wr
         path = e->c.log_path;
         tty = e->c.config.value("Tty", false);
     }
-    if (path.empty())
-        return Error::unsupported("configured logging driver does not support reading");
+    if (path.empty()) return Error::unsupported("configured logging driver does not support reading");
     Emitter em(o, tty, out);
 
     // The rotated files, oldest first, then the live one.
@@ -103,7 +102,8 @@ Result<> ManagerImpl::logs(const std::string& ref, const LogOptions& o, const Wr
             }
             line = partial + line;
             partial.clear();
-            if (auto r = parse_line(line)) BERTH_TRY(live ? (em.wanted(*r) ? em.emit(*r) : ok()) : consider(*r));
+            if (auto r = parse_line(line))
+                BERTH_TRY(live ? (em.wanted(*r) ? em.emit(*r) : ok()) : consider(*r));
         }
         in.clear();
         return ok();
@@ -117,7 +117,8 @@ Result<> ManagerImpl::logs(const std::string& ref, const LogOptions& o, const Wr
         {
             std::lock_guard lk(mu_);
             running = (e->c.state.running() || e->c.state.status == Status::Restarting ||
-                       e->c.state.status == Status::Created) && !e->removed;
+                       e->c.state.status == Status::Created) &&
+                      !e->removed;
         }
         BERTH_TRY(drain(true));
         if (!running || (cancelled && cancelled())) return ok();

@@ -37,13 +37,15 @@ std::vector<std::string> subdirs(const std::string& dir) {
 bool is_our_shim(pid_t pid, const std::string& id) {
     if (pid <= 0) return false;
     auto cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline");
-    return cmdline && cmdline->find("berth-shim") != std::string::npos && cmdline->find(id) != std::string::npos;
+    return cmdline && cmdline->find("berth-shim") != std::string::npos &&
+           cmdline->find(id) != std::string::npos;
 }
 
 }  // namespace
 
 Result<std::unique_ptr<ContainerManager>> ContainerManager::open(const ManagerOptions& options,
-                                                                 images::ImageService* images, EventBus* events) {
+                                                                 images::ImageService* images,
+                                                                 EventBus* events) {
     auto m = std::make_unique<ManagerImpl>(options, images, events);
     BERTH_TRY(m->load());
     return std::unique_ptr<ContainerManager>(std::move(m));
@@ -55,10 +57,16 @@ ManagerImpl::ManagerImpl(ManagerOptions o, images::ImageService* images, EventBu
     cgroup_v2_ = ::stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
 }
 
-ManagerImpl::~ManagerImpl() { shutdown(); }
+ManagerImpl::~ManagerImpl() {
+    shutdown();
+}
 
-std::string ManagerImpl::container_dir(const std::string& id) const { return opts_.data_root + "/containers/" + id; }
-std::string ManagerImpl::run_dir(const std::string& id) const { return opts_.exec_root + "/containers/" + id; }
+std::string ManagerImpl::container_dir(const std::string& id) const {
+    return opts_.data_root + "/containers/" + id;
+}
+std::string ManagerImpl::run_dir(const std::string& id) const {
+    return opts_.exec_root + "/containers/" + id;
+}
 
 Result<> ManagerImpl::load() {
     BERTH_TRY(mkdir_all(opts_.data_root + "/containers", 0710));
@@ -98,10 +106,13 @@ Result<> ManagerImpl::load() {
         } else if (st.running() || st.status == Status::Restarting) {
             if (is_our_shim(st.shim_pid, id)) {
                 auto rs = runtime::state({runtime_root()}, id);
-                if (rs && rs->status == runtime::Status::Paused) st.status = Status::Paused;
-                else st.status = Status::Running;
+                if (rs && rs->status == runtime::Status::Paused)
+                    st.status = Status::Paused;
+                else
+                    st.status = Status::Running;
                 watch_shim(e);
-                log::info("containers: " + e->c.short_id() + " still running (shim " + std::to_string(st.shim_pid) + ")");
+                log::info("containers: " + e->c.short_id() + " still running (shim " +
+                          std::to_string(st.shim_pid) + ")");
             } else {
                 lost.push_back(e);
             }
@@ -122,7 +133,8 @@ Result<> ManagerImpl::load() {
                     e->c.state.status == Status::Exited;
         if (!back) continue;
         std::lock_guard op(e->op);
-        if (auto r = start_locked(*e); !r) log::warn("containers: restart " + e->c.short_id() + ": " + r.error().str());
+        if (auto r = start_locked(*e); !r)
+            log::warn("containers: restart " + e->c.short_id() + ": " + r.error().str());
     }
     return ok();
 }
@@ -187,7 +199,8 @@ Result<> ManagerImpl::save(const Container& c) {
                              Durability::Atomic);
 }
 
-void ManagerImpl::publish(const Container& c, const std::string& action, std::map<std::string, std::string> extra) {
+void ManagerImpl::publish(const Container& c, const std::string& action,
+                          std::map<std::string, std::string> extra) {
     if (!events_) return;
     Event ev;
     ev.type = "container";
@@ -254,7 +267,8 @@ Result<> ManagerImpl::rename(const std::string& ref, const std::string& new_name
     std::string new_name = new_name_in;
     if (!new_name.empty() && new_name[0] == '/') new_name.erase(0, 1);
     if (!valid_name(new_name))
-        return Error::invalid("Invalid container name (" + new_name_in + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        return Error::invalid("Invalid container name (" + new_name_in +
+                              "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     auto e = BERTH_TRY(find(ref));
     std::lock_guard op(e->op);
     std::string old;
@@ -263,8 +277,10 @@ Result<> ManagerImpl::rename(const std::string& ref, const std::string& new_name
         if (e->c.name == new_name)
             return Error::invalid("Renaming a container with the same name as its current name");
         if (auto it = names_.find(new_name); it != names_.end())
-            return Error::conflict("Conflict. The container name \"/" + new_name + "\" is already in use by container \"" +
-                                   it->second + "\". You have to remove (or rename) that container to be able to reuse that name.");
+            return Error::conflict(
+                "Conflict. The container name \"/" + new_name + "\" is already in use by container \"" +
+                it->second +
+                "\". You have to remove (or rename) that container to be able to reuse that name.");
         old = e->c.name;
         e->c.name = new_name;
         if (auto r = save(e->c); !r) {
@@ -291,9 +307,12 @@ ContainerManager::Counts ManagerImpl::counts() {
     std::lock_guard lk(mu_);
     for (auto& [id, e] : entries_) {
         ++n.total;
-        if (e->c.state.status == Status::Running) ++n.running;
-        else if (e->c.state.status == Status::Paused) ++n.paused;
-        else ++n.stopped;
+        if (e->c.state.status == Status::Running)
+            ++n.running;
+        else if (e->c.state.status == Status::Paused)
+            ++n.paused;
+        else
+            ++n.stopped;
     }
     return n;
 }

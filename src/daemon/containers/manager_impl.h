@@ -28,12 +28,12 @@ struct ExecInstance {
 // One container in memory: the record plus what only the running daemon knows.
 struct Entry {
     Container c;
-    std::mutex op;       // serialises start/stop/remove/... of this container
-    UniqueFd shim_pidfd;  // while the shim runs
-    bool shim_ready = false;  // shim up, init not yet started: attachers may connect
-    int pending_attach = 0;   // attach calls waiting for the shim
+    std::mutex op;                // serialises start/stop/remove/... of this container
+    UniqueFd shim_pidfd;          // while the shim runs
+    bool shim_ready = false;      // shim up, init not yet started: attachers may connect
+    int pending_attach = 0;       // attach calls waiting for the shim
     uint64_t start_failures = 0;  // wakes waiting attach calls when a start fails
-    uint64_t exits = 0;       // counts exits (wait next-exit)
+    uint64_t exits = 0;           // counts exits (wait next-exit)
     bool removed = false;
     std::set<std::string> exec_ids;
 };
@@ -53,7 +53,8 @@ public:
     Result<> restart(const std::string& ref, std::optional<int> timeout, const std::string& signal) override;
     Result<> pause(const std::string& ref) override;
     Result<> unpause(const std::string& ref) override;
-    Result<Json> wait(const std::string& ref, WaitCondition cond, const std::function<bool()>& cancelled) override;
+    Result<Json> wait(const std::string& ref, WaitCondition cond,
+                      const std::function<bool()>& cancelled) override;
     Result<> remove(const std::string& ref, bool force, bool volumes) override;
     Result<> rename(const std::string& ref, const std::string& new_name) override;
     Result<Json> inspect(const std::string& ref, bool size) override;
@@ -82,7 +83,8 @@ public:
     Result<std::shared_ptr<Entry>> find(const std::string& ref);
     std::vector<std::shared_ptr<Entry>> snapshot();  // every entry
     Result<> save(const Container& c);               // write the record (caller holds mu_)
-    void publish(const Container& c, const std::string& action, std::map<std::string, std::string> extra = {});
+    void publish(const Container& c, const std::string& action,
+                 std::map<std::string, std::string> extra = {});
     std::string container_dir(const std::string& id) const;  // <data_root>/containers/<id>
     std::string run_dir(const std::string& id) const;        // <exec_root>/containers/<id>
     std::string bundle_dir(const std::string& id) const { return run_dir(id) + "/bundle"; }
@@ -97,13 +99,14 @@ public:
     void handle_exit(const std::shared_ptr<Entry>& e);  // the shim is gone
     void watch_shim(const std::shared_ptr<Entry>& e);   // add its pidfd to the monitor
     void monitor_loop();
-    Result<Container> build_container(const std::string& name, const Json& body, std::vector<std::string>* warnings);
+    Result<Container> build_container(const std::string& name, const Json& body,
+                                      std::vector<std::string>* warnings);
 
     ManagerOptions opts_;
     images::ImageService* images_;
     EventBus* events_;
 
-    std::mutex mu_;  // entries_, names_, every Entry's fields except `op`
+    std::mutex mu_;               // entries_, names_, every Entry's fields except `op`
     std::condition_variable cv_;  // any state change
     std::map<std::string, std::shared_ptr<Entry>> entries_;  // by id
     std::map<std::string, std::string> names_;               // name -> id
@@ -120,12 +123,12 @@ public:
 std::string generate_id();
 std::string generate_name();  // adjective_surname, as Docker's namesgenerator
 bool valid_name(const std::string& name);
-std::string human_duration(int64_t seconds);  // Docker's units.HumanDuration
-std::string status_text(const Container& c);  // "Up 3 seconds", "Exited (0) 2 minutes ago", ...
-std::string command_line(const Container& c); // "sh -c 'echo hi'" as docker ps shows it
+std::string human_duration(int64_t seconds);   // Docker's units.HumanDuration
+std::string status_text(const Container& c);   // "Up 3 seconds", "Exited (0) 2 minutes ago", ...
+std::string command_line(const Container& c);  // "sh -c 'echo hi'" as docker ps shows it
 // Looks `program` up in the rootfs as execve would with PATH from env; fails with the
 // runtime's wording ("executable file not found in $PATH", "permission denied").
-Result<> check_executable(const std::string& rootfs, const std::string& program, const std::vector<std::string>& env,
-                          const std::string& cwd);
+Result<> check_executable(const std::string& rootfs, const std::string& program,
+                          const std::vector<std::string>& env, const std::string& cwd);
 
 }  // namespace berth::daemon::containers

@@ -10,18 +10,18 @@ namespace berth::daemon::containers {
 
 namespace {
 // Our own word lists (Docker's generator pairs an adjective with a scientist's surname).
-const char* kAdjectives[] = {"agile",   "amber",   "bold",    "brave",   "bright",  "calm",    "clever",
-                             "cosmic",  "crisp",   "daring",  "eager",   "fervent", "gentle",  "happy",
-                             "humble",  "jolly",   "keen",    "kind",    "lively",  "lucid",   "merry",
-                             "modest",  "nimble",  "noble",   "patient", "placid",  "quiet",   "quirky",
-                             "rapid",   "serene",  "sharp",   "silent",  "steady",  "stoic",   "sunny",
-                             "swift",   "tender",  "upbeat",  "vivid",   "wise",    "witty",   "zealous"};
-const char* kSurnames[] = {"agnesi",   "babbage", "bohr",     "curie",    "darwin",   "dijkstra", "einstein",
-                           "euler",    "faraday", "fermat",   "feynman",  "franklin", "galileo",  "gauss",
-                           "hamilton", "hopper",  "hypatia",  "johnson",  "kepler",   "knuth",    "lamarr",
-                           "lovelace", "maxwell", "meitner",  "mendel",   "newton",   "noether",  "pascal",
-                           "pasteur",  "planck",  "ramanujan", "ritchie", "sagan",    "shannon",  "tesla",
-                           "thompson", "torvalds", "turing",  "volta",    "wilson",   "wozniak",  "yalow"};
+const char* kAdjectives[] = {"agile",  "amber",  "bold",   "brave",   "bright",  "calm",   "clever",
+                             "cosmic", "crisp",  "daring", "eager",   "fervent", "gentle", "happy",
+                             "humble", "jolly",  "keen",   "kind",    "lively",  "lucid",  "merry",
+                             "modest", "nimble", "noble",  "patient", "placid",  "quiet",  "quirky",
+                             "rapid",  "serene", "sharp",  "silent",  "steady",  "stoic",  "sunny",
+                             "swift",  "tender", "upbeat", "vivid",   "wise",    "witty",  "zealous"};
+const char* kSurnames[] = {"agnesi",   "babbage",  "bohr",      "curie",   "darwin",   "dijkstra", "einstein",
+                           "euler",    "faraday",  "fermat",    "feynman", "franklin", "galileo",  "gauss",
+                           "hamilton", "hopper",   "hypatia",   "johnson", "kepler",   "knuth",    "lamarr",
+                           "lovelace", "maxwell",  "meitner",   "mendel",  "newton",   "noether",  "pascal",
+                           "pasteur",  "planck",   "ramanujan", "ritchie", "sagan",    "shannon",  "tesla",
+                           "thompson", "torvalds", "turing",    "volta",   "wilson",   "wozniak",  "yalow"};
 
 uint32_t random_u32() {
     uint32_t v = 0;
@@ -53,7 +53,9 @@ std::string generate_name() {
 
 bool valid_name(const std::string& name) {
     if (name.size() < 2 || name.size() > 253) return false;
-    auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+    auto alnum = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    };
     if (!alnum(name[0])) return false;
     for (char c : name)
         if (!alnum(c) && c != '_' && c != '.' && c != '-') return false;
@@ -61,7 +63,9 @@ bool valid_name(const std::string& name) {
 }
 
 std::string human_duration(int64_t s) {
-    auto plural = [](int64_t n, const char* unit) { return std::to_string(n) + " " + unit + (n == 1 ? "" : "s"); };
+    auto plural = [](int64_t n, const char* unit) {
+        return std::to_string(n) + " " + unit + (n == 1 ? "" : "s");
+    };
     if (s < 1) return "Less than a second";
     if (s == 1) return "1 second";
     if (s < 60) return plural(s, "second");
@@ -87,14 +91,19 @@ int64_t seconds_since(const std::string& t) {
 
 std::string status_text(const Container& c) {
     switch (c.state.status) {
-        case Status::Running: return "Up " + human_duration(seconds_since(c.state.started_at));
-        case Status::Paused: return "Up " + human_duration(seconds_since(c.state.started_at)) + " (Paused)";
+        case Status::Running:
+            return "Up " + human_duration(seconds_since(c.state.started_at));
+        case Status::Paused:
+            return "Up " + human_duration(seconds_since(c.state.started_at)) + " (Paused)";
         case Status::Restarting:
             return "Restarting (" + std::to_string(c.state.exit_code) + ") " +
                    human_duration(seconds_since(c.state.finished_at)) + " ago";
-        case Status::Removing: return "Removal In Progress";
-        case Status::Dead: return "Dead";
-        case Status::Created: return "Created";
+        case Status::Removing:
+            return "Removal In Progress";
+        case Status::Dead:
+            return "Dead";
+        case Status::Created:
+            return "Created";
         case Status::Exited:
             if (c.state.finished_at.empty() || c.state.finished_at == kZeroTime) return "Created";
             return "Exited (" + std::to_string(c.state.exit_code) + ") " +

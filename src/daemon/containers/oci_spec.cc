@@ -20,10 +20,10 @@ namespace berth::daemon::containers {
 
 namespace {
 
-const char* kMaskedPaths[] = {"/proc/asound",        "/proc/acpi",         "/proc/interrupts",
-                              "/proc/kcore",         "/proc/keys",         "/proc/latency_stats",
-                              "/proc/timer_list",    "/proc/timer_stats",  "/proc/sched_debug",
-                              "/proc/scsi",          "/sys/firmware",      "/sys/devices/virtual/powercap"};
+const char* kMaskedPaths[] = {"/proc/asound",     "/proc/acpi",        "/proc/interrupts",
+                              "/proc/kcore",      "/proc/keys",        "/proc/latency_stats",
+                              "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+                              "/proc/scsi",       "/sys/firmware",     "/sys/devices/virtual/powercap"};
 const char* kReadonlyPaths[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
 
 std::string upper_cap(std::string c) {
@@ -116,8 +116,7 @@ Result<> add_binds(const Json& hc, Json& mounts) {
         auto parts = split(b, ':', false);
         if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty())
             return Error::invalid("invalid volume specification: '" + b + "'");
-        if (parts[0][0] != '/')
-            return Error::unsupported("named volumes are not supported yet: '" + b + "'");
+        if (parts[0][0] != '/') return Error::unsupported("named volumes are not supported yet: '" + b + "'");
         if (parts[1][0] != '/')
             return Error::invalid("invalid volume specification: '" + b + "': mount path must be absolute");
         std::vector<std::string> opts = {"rbind"};
@@ -125,8 +124,10 @@ Result<> add_binds(const Json& hc, Json& mounts) {
         std::string propagation = "rprivate";
         if (parts.size() == 3)
             for (auto& o : split(parts[2], ',')) {
-                if (o == "ro") ro = true;
-                else if (o == "rw" || o == "z" || o == "Z" || o == "nocopy") continue;
+                if (o == "ro")
+                    ro = true;
+                else if (o == "rw" || o == "z" || o == "Z" || o == "nocopy")
+                    continue;
                 else if (o == "shared" || o == "rshared" || o == "slave" || o == "rslave" || o == "private" ||
                          o == "rprivate")
                     propagation = o;
@@ -145,14 +146,19 @@ Result<> add_tmpfs(const Json& hc, Json& mounts) {
     auto it = hc.find("Tmpfs");
     if (it == hc.end() || !it->is_object()) return ok();
     for (auto& [dest, opts] : it->items()) {
-        if (dest.empty() || dest[0] != '/') return Error::invalid("invalid tmpfs mount point: '" + dest + "'");
+        if (dest.empty() || dest[0] != '/')
+            return Error::invalid("invalid tmpfs mount point: '" + dest + "'");
         std::vector<std::string> o = {"nosuid", "nodev", "noexec"};
         if (opts.is_string() && !opts.get<std::string>().empty())
             for (auto& x : split(opts.get<std::string>(), ',')) {
-                if (x == "exec") std::erase(o, std::string("noexec"));
-                else if (x == "dev") std::erase(o, std::string("nodev"));
-                else if (x == "suid") std::erase(o, std::string("nosuid"));
-                else o.push_back(x);
+                if (x == "exec")
+                    std::erase(o, std::string("noexec"));
+                else if (x == "dev")
+                    std::erase(o, std::string("nodev"));
+                else if (x == "suid")
+                    std::erase(o, std::string("nosuid"));
+                else
+                    o.push_back(x);
             }
         mounts.push_back(mount(dest, "tmpfs", "tmpfs", o));
     }
@@ -174,11 +180,18 @@ Result<> add_devices(const Json& hc, Json& linux_, Json& dev_rules) {
         if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
             return Error::invalid("\"" + host + "\" is not a device node");
         const char* type = S_ISCHR(st.st_mode) ? "c" : "b";
-        linux_["devices"].push_back({{"path", inside}, {"type", type}, {"major", major(st.st_rdev)},
-                                     {"minor", minor(st.st_rdev)}, {"fileMode", st.st_mode & 07777},
-                                     {"uid", 0}, {"gid", 0}});
-        dev_rules.push_back({{"allow", true}, {"type", type}, {"major", major(st.st_rdev)},
-                             {"minor", minor(st.st_rdev)}, {"access", perms}});
+        linux_["devices"].push_back({{"path", inside},
+                                     {"type", type},
+                                     {"major", major(st.st_rdev)},
+                                     {"minor", minor(st.st_rdev)},
+                                     {"fileMode", st.st_mode & 07777},
+                                     {"uid", 0},
+                                     {"gid", 0}});
+        dev_rules.push_back({{"allow", true},
+                             {"type", type},
+                             {"major", major(st.st_rdev)},
+                             {"minor", minor(st.st_rdev)},
+                             {"access", perms}});
     }
     return ok();
 }
@@ -190,9 +203,12 @@ Json resources_of(const Json& hc) {
     if (memory > 0) {
         mem["limit"] = memory;
         // Docker: MemorySwap 0 means twice the memory; -1 unlimited.
-        if (swap == 0) mem["swap"] = memory * 2;
-        else if (swap > 0) mem["swap"] = swap;
-        else mem["swap"] = -1;
+        if (swap == 0)
+            mem["swap"] = memory * 2;
+        else if (swap > 0)
+            mem["swap"] = swap;
+        else
+            mem["swap"] = -1;
     }
     if (int64_t v = int_of(hc, "MemoryReservation"); v > 0) mem["reservation"] = v;
     if (hc.value("OomKillDisable", false) == true) mem["disableOOMKiller"] = true;
@@ -239,9 +255,12 @@ void add_host_devices(Json& linux_) {
             }
             if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) continue;
             if (p == "/dev/console" || p == "/dev/ptmx" || p == "/dev/tty") continue;
-            linux_["devices"].push_back({{"path", p}, {"type", S_ISCHR(st.st_mode) ? "c" : "b"},
-                                         {"major", major(st.st_rdev)}, {"minor", minor(st.st_rdev)},
-                                         {"fileMode", st.st_mode & 07777}, {"uid", st.st_uid},
+            linux_["devices"].push_back({{"path", p},
+                                         {"type", S_ISCHR(st.st_mode) ? "c" : "b"},
+                                         {"major", major(st.st_rdev)},
+                                         {"minor", minor(st.st_rdev)},
+                                         {"fileMode", st.st_mode & 07777},
+                                         {"uid", st.st_uid},
                                          {"gid", st.st_gid}});
         }
     }
@@ -264,9 +283,10 @@ std::string security_opt(const Json& hc, const std::string& key, bool* found) {
 
 const std::vector<std::string>& default_capabilities() {
     static const std::vector<std::string> caps = {
-        "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",     "CAP_MKNOD",
-        "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",           "CAP_SETFCAP",    "CAP_SETPCAP",
-        "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",     "CAP_AUDIT_WRITE"};
+        "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
+        "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
+        "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+        "CAP_KILL",    "CAP_AUDIT_WRITE"};
     return caps;
 }
 
@@ -283,8 +303,10 @@ Result<std::vector<std::string>> effective_capabilities(const Json& hc) {
     std::vector<std::string> caps;
     bool drop_all = std::find(drop.begin(), drop.end(), "ALL") != drop.end();
     bool add_all = std::find(add.begin(), add.end(), "ALL") != add.end();
-    if (add_all) caps = known;
-    else if (!drop_all) caps = default_capabilities();
+    if (add_all)
+        caps = known;
+    else if (!drop_all)
+        caps = default_capabilities();
     for (auto& c : drop)
         if (!add_all) std::erase(caps, c);
     for (auto& c : add)
@@ -331,7 +353,8 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
     bool privileged = hc.value("Privileged", false) == true;
     bool tty = cfg.value("Tty", false) == true;
 
-    auto user = BERTH_TRY(resolve_user(in.rootfs, cfg.value("User", ""), strings_of(hc.value("GroupAdd", Json::array()))));
+    auto user = BERTH_TRY(
+        resolve_user(in.rootfs, cfg.value("User", ""), strings_of(hc.value("GroupAdd", Json::array()))));
     auto caps = BERTH_TRY(effective_capabilities(hc));
 
     // Environment: what create merged, plus HOSTNAME, HOME and TERM as Docker adds them.
@@ -341,7 +364,8 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
     auto has_env = [&](const std::string& k) {
         return std::any_of(env.begin(), env.end(), [&](auto& e) { return e.rfind(k + "=", 0) == 0; });
     };
-    if (!has_env("PATH")) env.insert(env.begin(), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    if (!has_env("PATH"))
+        env.insert(env.begin(), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     if (!has_env("HOSTNAME")) env.insert(env.begin() + 1, "HOSTNAME=" + hostname);
     if (tty && !has_env("TERM")) env.push_back("TERM=xterm");
     if (!has_env("HOME")) env.push_back("HOME=" + (user.home.empty() ? std::string("/") : user.home));
@@ -353,21 +377,21 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
     std::string cwd = cfg.value("WorkingDir", "");
     if (cwd.empty()) cwd = "/";
 
-    Json process = {{"terminal", tty},
-                    {"user", {{"uid", user.uid}, {"gid", user.gid}}},
-                    {"args", args},
-                    {"env", env},
-                    {"cwd", cwd},
-                    {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}}};
+    Json process = {
+        {"terminal", tty}, {"user", {{"uid", user.uid}, {"gid", user.gid}}},
+        {"args", args},    {"env", env},
+        {"cwd", cwd},      {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}}};
     if (!user.additional_gids.empty()) process["user"]["additionalGids"] = user.additional_gids;
     bool found = false;
-    if (auto v = security_opt(hc, "no-new-privileges", &found); found && v != "false") process["noNewPrivileges"] = true;
+    if (auto v = security_opt(hc, "no-new-privileges", &found); found && v != "false")
+        process["noNewPrivileges"] = true;
     if (int64_t v = int_of(hc, "OomScoreAdj"); v != 0) process["oomScoreAdj"] = v;
     if (auto it = hc.find("Ulimits"); it != hc.end() && it->is_array())
         for (auto& u : *it) {
             std::string name = u.value("Name", "");
             for (auto& ch : name) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
-            process["rlimits"].push_back({{"type", "RLIMIT_" + name}, {"hard", u.value("Hard", int64_t(0))},
+            process["rlimits"].push_back({{"type", "RLIMIT_" + name},
+                                          {"hard", u.value("Hard", int64_t(0))},
                                           {"soft", u.value("Soft", int64_t(0))}});
         }
 
@@ -376,7 +400,8 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
     mounts.push_back(mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}));
     mounts.push_back(mount("/dev/pts", "devpts", "devpts",
                            {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}));
-    mounts.push_back(mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", privileged ? "rw" : "ro"}));
+    mounts.push_back(
+        mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", privileged ? "rw" : "ro"}));
     mounts.push_back(mount("/sys/fs/cgroup", "cgroup", "cgroup",
                            {"nosuid", "noexec", "nodev", "relatime", privileged ? "rw" : "ro"}));
     mounts.push_back(mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
@@ -384,8 +409,9 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
     if (shm <= 0) shm = 64 << 20;
     mounts.push_back(mount("/dev/shm", "tmpfs", "shm",
                            {"nosuid", "noexec", "nodev", "mode=1777", "size=" + std::to_string(shm)}));
-    for (auto [dest, src] : {std::pair{"/etc/resolv.conf", &c.resolv_conf_path},
-                             std::pair{"/etc/hostname", &c.hostname_path}, std::pair{"/etc/hosts", &c.hosts_path}})
+    for (auto [dest, src] :
+         {std::pair{"/etc/resolv.conf", &c.resolv_conf_path}, std::pair{"/etc/hostname", &c.hostname_path},
+          std::pair{"/etc/hosts", &c.hosts_path}})
         if (!src->empty()) mounts.push_back(mount(dest, "bind", *src, {"rbind", "rprivate"}));
     if (init) mounts.push_back(mount("/sbin/docker-init", "bind", in.init_path, {"bind", "ro", "rprivate"}));
     BERTH_TRY(add_tmpfs(hc, mounts));
@@ -418,7 +444,8 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
         linux_["readonlyPaths"] = Json::array();
         for (auto* p : kReadonlyPaths) linux_["readonlyPaths"].push_back(p);
     }
-    if (auto it = hc.find("Sysctls"); it != hc.end() && it->is_object() && !it->empty()) linux_["sysctl"] = *it;
+    if (auto it = hc.find("Sysctls"); it != hc.end() && it->is_object() && !it->empty())
+        linux_["sysctl"] = *it;
 
     std::string seccomp = security_opt(hc, "seccomp", &found);
     if (!privileged && seccomp != "unconfined") {

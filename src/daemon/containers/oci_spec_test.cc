@@ -1,8 +1,8 @@
 #include "daemon/containers/oci_spec.h"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
+
+#include <gtest/gtest.h>
 
 #include "common/file.h"
 #include "common/time.h"
@@ -17,14 +17,20 @@ struct Rootfs {
     test::TempDir dir;
     Rootfs() {
         EXPECT_TRUE(mkdir_all(dir.path() + "/etc", 0755));
-        EXPECT_TRUE(write_file_atomic(dir.path() + "/etc/passwd",
-                               "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/nonexistent:/bin/false\n"
-                               "app:x:1000:1000:App User:/home/app:/bin/sh\n", 0644));
-        EXPECT_TRUE(write_file_atomic(dir.path() + "/etc/group", "root:x:0:\nwheel:x:10:app\nstaff:x:50:app,other\napp:x:1000:\n", 0644));
+        EXPECT_TRUE(
+            write_file_atomic(dir.path() + "/etc/passwd",
+                              "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/nonexistent:/bin/false\n"
+                              "app:x:1000:1000:App User:/home/app:/bin/sh\n",
+                              0644));
+        EXPECT_TRUE(write_file_atomic(dir.path() + "/etc/group",
+                                      "root:x:0:\nwheel:x:10:app\nstaff:x:50:app,other\napp:x:1000:\n",
+                                      0644));
     }
 };
 
-bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+bool has(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
 
 Container sample(const std::string& user = "") {
     Container c;
@@ -33,7 +39,8 @@ Container sample(const std::string& user = "") {
     c.path = "sh";
     c.args = {"-c", "echo hi"};
     c.config = {{"Env", {"PATH=/bin", "A=1"}}, {"User", user}, {"Tty", false}, {"Hostname", "box"}};
-    c.host_config = {{"Memory", 64 << 20}, {"NanoCpus", 500000000}, {"PidsLimit", 20}, {"NetworkMode", "bridge"}};
+    c.host_config = {
+        {"Memory", 64 << 20}, {"NanoCpus", 500000000}, {"PidsLimit", 20}, {"NetworkMode", "bridge"}};
     c.hosts_path = "/tmp/hosts";
     return c;
 }

@@ -5,8 +5,8 @@
 namespace berth::daemon::containers {
 
 namespace {
-constexpr const char* kStatusNames[] = {"created", "running", "paused", "restarting",
-                                        "removing", "exited", "dead"};
+constexpr const char* kStatusNames[] = {"created",  "running", "paused", "restarting",
+                                        "removing", "exited",  "dead"};
 }
 
 std::vector<std::string> string_list(const Json& obj, const char* key) {
@@ -19,7 +19,9 @@ std::vector<std::string> string_list(const Json& obj, const char* key) {
     return out;
 }
 
-const char* status_name(Status s) { return kStatusNames[static_cast<int>(s)]; }
+const char* status_name(Status s) {
+    return kStatusNames[static_cast<int>(s)];
+}
 
 Result<Status> parse_status(std::string_view s) {
     for (int i = 0; i < 7; ++i)

@@ -38,14 +38,14 @@ struct State {
 };
 
 struct Container {
-    std::string id;       // 64 hex
-    std::string name;     // without the leading '/'
-    std::string created;  // RFC 3339 nano
-    std::string image;    // as the client named it ("busybox")
-    std::string image_id; // "sha256:..."
-    Json config;          // Docker's Config (Env, Cmd, Entrypoint, Labels, Tty, ...)
-    Json host_config;     // Docker's HostConfig
-    std::string path;     // the process: path and args (entrypoint + cmd)
+    std::string id;        // 64 hex
+    std::string name;      // without the leading '/'
+    std::string created;   // RFC 3339 nano
+    std::string image;     // as the client named it ("busybox")
+    std::string image_id;  // "sha256:..."
+    Json config;           // Docker's Config (Env, Cmd, Entrypoint, Labels, Tty, ...)
+    Json host_config;      // Docker's HostConfig
+    std::string path;      // the process: path and args (entrypoint + cmd)
     std::vector<std::string> args;
     State state;
     int restart_count = 0;

@@ -15,9 +15,9 @@
 #include <climits>
 
 #include "common/file.h"
-#include "common/time.h"
 #include "common/log.h"
 #include "common/scope.h"
+#include "common/time.h"
 #include "runtime/caps/caps.h"
 #include "runtime/container/internal.h"
 #include "runtime/rootfs/rootfs.h"
@@ -34,11 +34,11 @@ struct InitArgs {
     const NsPlan* plan = nullptr;
     const seccomp::Filter* filter = nullptr;
     int sync_fd = -1;
-    int fifo_fd = -1;        // O_PATH fd of exec.fifo (create), -1 (run)
-    int console_fd = -1;     // connected --console-socket
+    int fifo_fd = -1;            // O_PATH fd of exec.fifo (create), -1 (run)
+    int console_fd = -1;         // connected --console-socket
     bool pty_to_parent = false;  // run in the foreground with a terminal: parent proxies
     int preserve_fds = 0;
-    ContainerState state;    // for hooks run by the child
+    ContainerState state;  // for hooks run by the child
 };
 
 // The device rules the cgroup gets: the spec's own, then (as runc does) the devices every
@@ -47,10 +47,13 @@ struct InitArgs {
 spec::Resources effective_resources(const spec::Spec& s) {
     spec::Resources r = s.linux->resources ? *s.linux->resources : spec::Resources{};
     auto allow = [&](const char* type, std::optional<int64_t> major, std::optional<int64_t> minor,
-                     const char* access) { r.devices.push_back({true, type, major, minor, access}); };
+                     const char* access) {
+        r.devices.push_back({true, type, major, minor, access});
+    };
     allow("c", std::nullopt, std::nullopt, "m");
     allow("b", std::nullopt, std::nullopt, "m");
-    for (auto [major, minor] : {std::pair{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}, {10, 200}})
+    for (auto [major, minor] :
+         {std::pair{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}, {10, 200}})
         allow("c", major, minor, "rwm");
     allow("c", 136, std::nullopt, "rwm");
     for (auto& d : s.linux->devices)
@@ -71,10 +74,11 @@ Result<> write_sysctls(const std::map<std::string, std::string>& sysctl) {
 
 Result<> setup_terminal(const InitArgs& a) {
     auto [master, slave] = BERTH_TRY_CTX(open_pty(), "create pty");
-    if (auto& cs = a.spec->process->console_size)
-        BERTH_TRY(set_winsize(master.get(), cs->height, cs->width));
-    if (a.console_fd >= 0) BERTH_TRY(send_fd(a.console_fd, master.get(), "/dev/ptmx"));
-    else if (a.pty_to_parent) BERTH_TRY(send_fd(a.sync_fd, master.get(), "/dev/ptmx"));
+    if (auto& cs = a.spec->process->console_size) BERTH_TRY(set_winsize(master.get(), cs->height, cs->width));
+    if (a.console_fd >= 0)
+        BERTH_TRY(send_fd(a.console_fd, master.get(), "/dev/ptmx"));
+    else if (a.pty_to_parent)
+        BERTH_TRY(send_fd(a.sync_fd, master.get(), "/dev/ptmx"));
     BERTH_TRY(become_tty(slave.get()));
     return ok();
 }
@@ -185,7 +189,8 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
         fifo = BERTH_TRY(open_file(fp, O_PATH));
     }
     const spec::Resources resources = effective_resources(s);
-    c.cgroup = BERTH_TRY_CTX(cgroups::Cgroup::create(s.linux->cgroups_path, o.id, &resources), "create cgroup");
+    c.cgroup =
+        BERTH_TRY_CTX(cgroups::Cgroup::create(s.linux->cgroups_path, o.id, &resources), "create cgroup");
     ScopeExit destroy_cgroup([&] { (void)c.cgroup->destroy(); });
 
     UniqueFd console;
@@ -248,7 +253,8 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     c.saved.config = s.raw;
     c.saved.userns = plan.new_userns;
     BERTH_TRY(save_state(g, c.saved));
-    if (!o.pid_file.empty()) BERTH_TRY_CTX(write_file_atomic(o.pid_file, std::to_string(c.pid)), "--pid-file");
+    if (!o.pid_file.empty())
+        BERTH_TRY_CTX(write_file_atomic(o.pid_file, std::to_string(c.pid)), "--pid-file");
     c.sync = std::move(parent_end);
     kill_child.dismiss();
     destroy_cgroup.dismiss();
@@ -283,7 +289,8 @@ Result<> start(const GlobalOptions& g, const std::string& id) {
     const SavedState& s = l.saved;
     Status st = l.status;
     if (st != Status::Created)
-        return Error::conflict("cannot start container \"" + id + "\": it is " + status_name(st) + ", not created");
+        return Error::conflict("cannot start container \"" + id + "\": it is " + status_name(st) +
+                               ", not created");
     std::string fp = fifo_path(g, id);
     auto fifo = BERTH_TRY(open_file(fp, O_RDONLY | O_NONBLOCK));
     // The init opens the fifo for writing (blocking until we read) and writes one byte. It
@@ -298,7 +305,9 @@ Result<> start(const GlobalOptions& g, const std::string& id) {
             return Error::sys("read", fp);
         }
         // Wakes as soon as the byte arrives (no writer has come and gone, so no POLLHUP).
-        struct pollfd pfd {fifo.get(), POLLIN, 0};
+        struct pollfd pfd {
+            fifo.get(), POLLIN, 0
+        };
         (void)::poll(&pfd, 1, n == 0 ? 1 : 50);
         // The init may have written its byte, exec'd and exited (a zombie) since our read:
         // the byte is then waiting in the fifo, and the start did happen.
@@ -339,7 +348,8 @@ Result<int> run(const GlobalOptions& g, const CreateOptions& opts, bool detach, 
         return 0;
     }
     int status = 0;
-    if (c.pty_master) status = proxy_pty(c.pty_master.get(), c.pid);
+    if (c.pty_master)
+        status = proxy_pty(c.pty_master.get(), c.pid);
     else
         while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
         }

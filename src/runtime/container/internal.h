@@ -84,11 +84,11 @@ Result<> run_hooks(const std::vector<spec::Hook>& hooks, const ContainerState& s
 
 // ---- namespaces.cc ---------------------------------------------------------------------
 struct NsPlan {
-    int clone_flags = 0;     // new namespaces created by clone()
-    int unshare_flags = 0;   // new namespaces the child unshares later (cgroup, and all
-                             // of them when joining a user ns by path)
+    int clone_flags = 0;    // new namespaces created by clone()
+    int unshare_flags = 0;  // new namespaces the child unshares later (cgroup, and all
+                            // of them when joining a user ns by path)
     std::vector<std::pair<spec::NamespaceType, std::string>> join;  // setns in the child
-    std::string pid_path;    // joined by the parent before clone
+    std::string pid_path;                                           // joined by the parent before clone
     bool new_userns = false;
 };
 Result<NsPlan> plan_namespaces(const spec::Linux* linux);

@@ -13,16 +13,23 @@ namespace berth::runtime {
 
 const char* status_name(Status s) {
     switch (s) {
-        case Status::Creating: return "creating";
-        case Status::Created: return "created";
-        case Status::Running: return "running";
-        case Status::Paused: return "paused";
-        case Status::Stopped: return "stopped";
+        case Status::Creating:
+            return "creating";
+        case Status::Created:
+            return "created";
+        case Status::Running:
+            return "running";
+        case Status::Paused:
+            return "paused";
+        case Status::Stopped:
+            return "stopped";
     }
     return "unknown";
 }
 
-std::string container_dir(const GlobalOptions& g, const std::string& id) { return path_join(g.root, id); }
+std::string container_dir(const GlobalOptions& g, const std::string& id) {
+    return path_join(g.root, id);
+}
 std::string fifo_path(const GlobalOptions& g, const std::string& id) {
     return path_join(container_dir(g, id), "exec.fifo");
 }
@@ -52,9 +59,8 @@ std::optional<unsigned long long> process_start_time(pid_t pid) {
 }
 
 Result<> save_state(const GlobalOptions& g, const SavedState& s) {
-    Json j = {{"id", s.id},           {"pid", s.pid},         {"pid_start", s.pid_start},
-              {"bundle", s.bundle},   {"created", s.created}, {"cgroup", s.cgroup},
-              {"config", s.config},   {"userns", s.userns}};
+    Json j = {{"id", s.id},           {"pid", s.pid},       {"pid_start", s.pid_start}, {"bundle", s.bundle},
+              {"created", s.created}, {"cgroup", s.cgroup}, {"config", s.config},       {"userns", s.userns}};
     return write_file_atomic(path_join(container_dir(g, s.id), "state.json"), dump_json(j), 0600,
                              Durability::Atomic);
 }
@@ -100,8 +106,10 @@ Result<LoadedContainer> load_container(const GlobalOptions& g, const std::string
     LoadedContainer l;
     l.saved = BERTH_TRY(load_state(g, id));
     auto cg = cgroups::Cgroup::open(l.saved.cgroup);
-    if (cg) l.cgroup = std::move(*cg);
-    else log::debug("container " + id + ": " + cg.error().str());
+    if (cg)
+        l.cgroup = std::move(*cg);
+    else
+        log::debug("container " + id + ": " + cg.error().str());
     l.status = derive_status(g, l.saved, l.cgroup.get());
     return l;
 }
@@ -119,9 +127,14 @@ ContainerState to_container_state(const GlobalOptions&, const SavedState& s, Sta
 }
 
 Json ContainerState::to_oci_json() const {
-    Json j = {{"ociVersion", "1.1.0"}, {"id", id},       {"status", status_name(status)},
-              {"pid", pid},            {"bundle", bundle}, {"rootfs", ""},
-              {"created", created},    {"owner", owner}};
+    Json j = {{"ociVersion", "1.1.0"},
+              {"id", id},
+              {"status", status_name(status)},
+              {"pid", pid},
+              {"bundle", bundle},
+              {"rootfs", ""},
+              {"created", created},
+              {"owner", owner}};
     if (!annotations.empty()) j["annotations"] = annotations;
     return j;
 }

@@ -52,8 +52,9 @@ TEST_F(Containers, RunPrintsOutputAndReturnsDockerExitCodes) {
 
 TEST_F(Containers, DetachedLifecycleWithEvents) {
     auto since = std::to_string(time(nullptr) - 1);
-    std::string id = out({"create", "--name", "web", "-l", "tier=front", "busybox", "sh", "-c",
-                          "trap 'exit 0' TERM; i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done"});
+    std::string id =
+        out({"create", "--name", "web", "-l", "tier=front", "busybox", "sh", "-c",
+             "trap 'exit 0' TERM; i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done"});
     ASSERT_EQ(id.size(), 64u);
     // start -a -i attaches (stdin too) before the process starts.
     out({"create", "-i", "--name", "reader", "busybox", "sh", "-c", "read x; echo got $x"});
@@ -94,8 +95,8 @@ TEST_F(Containers, DetachedLifecycleWithEvents) {
     auto until = std::to_string(time(nullptr) + 1);
     auto ev = out({"events", "--since", since, "--until", until, "--filter", "type=container", "--format",
                    "{{.Action}}"});
-    for (auto* action : {"create", "attach", "start", "exec_create", "exec_start", "exec_die", "pause", "unpause", "kill",
-                         "die", "stop", "rename", "destroy"})
+    for (auto* action : {"create", "attach", "start", "exec_create", "exec_start", "exec_die", "pause",
+                         "unpause", "kill", "die", "stop", "rename", "destroy"})
         EXPECT_NE(ev.find(action), std::string::npos) << action << " missing in\n" << ev;
 }
 
@@ -112,34 +113,42 @@ TEST_F(Containers, StdinPipeAndTty) {
     EXPECT_NE(r.out.find("37 91"), std::string::npos) << r.out;
     // exec -t gets a pty too.
     out({"run", "-d", "--name", "tt", "busybox", "sleep", "30"});
-    r = run_shell("script -qec \"/usr/local/bin/docker -H " + d_->host() + " exec -it tt tty\" /dev/null </dev/null", 60);
+    r = run_shell(
+        "script -qec \"/usr/local/bin/docker -H " + d_->host() + " exec -it tt tty\" /dev/null </dev/null",
+        60);
     EXPECT_NE(r.out.find("/dev/pts/"), std::string::npos) << r.out << r.err;
 }
 
 TEST_F(Containers, SecurityDefaultsAndLimits) {
     // Docker's 14 default capabilities, and exactly none after --cap-drop ALL.
-    EXPECT_EQ(out({"run", "--rm", "busybox", "grep", "CapEff", "/proc/self/status"}), "CapEff:\t00000000a80425fb");
+    EXPECT_EQ(out({"run", "--rm", "busybox", "grep", "CapEff", "/proc/self/status"}),
+              "CapEff:\t00000000a80425fb");
     EXPECT_EQ(out({"run", "--rm", "--cap-drop", "ALL", "busybox", "grep", "CapEff", "/proc/self/status"}),
               "CapEff:\t0000000000000000");
     // Masked /proc paths, read-only /proc/sys, seccomp on.
     EXPECT_EQ(out({"run", "--rm", "busybox", "sh", "-c", "cat /proc/kcore | wc -c"}), "0");
-    EXPECT_NE(docker({"run", "--rm", "busybox", "sh", "-c", "echo 1 > /proc/sys/kernel/ostype"}).exit_code, 0);
+    EXPECT_NE(docker({"run", "--rm", "busybox", "sh", "-c", "echo 1 > /proc/sys/kernel/ostype"}).exit_code,
+              0);
     EXPECT_EQ(out({"run", "--rm", "busybox", "grep", "Seccomp:", "/proc/self/status"}), "Seccomp:\t2");
     EXPECT_NE(docker({"run", "--rm", "--read-only", "busybox", "touch", "/x"}).exit_code, 0);
-    EXPECT_EQ(docker({"run", "--rm", "--read-only", "--tmpfs", "/run", "busybox", "touch", "/run/x"}).exit_code, 0);
+    EXPECT_EQ(
+        docker({"run", "--rm", "--read-only", "--tmpfs", "/run", "busybox", "touch", "/run/x"}).exit_code, 0);
     // Limits land in the container's cgroup; a fork bomb stops at the pids limit.
-    std::string id = out({"run", "-d", "--memory", "32m", "--pids-limit", "10", "--cpus", "0.5", "busybox", "sleep", "30"});
+    std::string id = out(
+        {"run", "-d", "--memory", "32m", "--pids-limit", "10", "--cpus", "0.5", "busybox", "sleep", "30"});
     std::string mem = "/sys/fs/cgroup/memory/berth/" + id + "/memory.limit_in_bytes";
     if (path_exists(mem)) {
         EXPECT_EQ(trim(*read_file(mem)), std::to_string(32 << 20));
     }
     auto r = docker({"exec", id, "sh", "-c", "for i in $(seq 20); do sleep 5 & done; wait"});
     EXPECT_NE(r.err.find("Resource temporarily unavailable"), std::string::npos) << r.err;
-    EXPECT_EQ(out({"inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.HostConfig.NanoCpus}}", id}),
+    EXPECT_EQ(out({"inspect", "-f",
+                   "{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.HostConfig.NanoCpus}}", id}),
               std::to_string(32 << 20) + " 10 500000000");
     // Users from the image's /etc/passwd, and hostname/hosts files.
     EXPECT_EQ(out({"run", "--rm", "-u", "nobody", "busybox", "id", "-u"}), "65534");
-    EXPECT_EQ(out({"run", "--rm", "-h", "box1", "busybox", "sh", "-c", "hostname; grep -c box1 /etc/hosts"}), "box1\n1");
+    EXPECT_EQ(out({"run", "--rm", "-h", "box1", "busybox", "sh", "-c", "hostname; grep -c box1 /etc/hosts"}),
+              "box1\n1");
 }
 
 TEST_F(Containers, RestartPolicyAndAutoRemove) {
@@ -148,7 +157,8 @@ TEST_F(Containers, RestartPolicyAndAutoRemove) {
         if (out({"inspect", "-f", "{{.RestartCount}} {{.State.Status}}", id}) == "2 exited") break;
         usleep(100000);
     }
-    EXPECT_EQ(out({"inspect", "-f", "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", id}), "2 exited 3");
+    EXPECT_EQ(out({"inspect", "-f", "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", id}),
+              "2 exited 3");
     id = out({"run", "-d", "--rm", "busybox", "true"});
     EXPECT_EQ(docker({"wait", id}).exit_code == 0 || true, true);
     for (int i = 0; i < 50 && docker({"inspect", id}).exit_code == 0; ++i) usleep(100000);
@@ -171,8 +181,9 @@ TEST_F(Containers, InfoAndDiskUsageCountContainers) {
     out({"run", "-d", "--name", "up1", "busybox", "sleep", "30"});
     out({"create", "--name", "made1", "busybox"});
     out({"run", "--name", "done1", "busybox", "sh", "-c", "echo data > /file"});
-    EXPECT_EQ(out({"info", "-f", "{{.Containers}} {{.ContainersRunning}} {{.ContainersStopped}} {{.Images}} {{.Driver}} "
-                                 "{{.OSType}} {{.CgroupDriver}}"}),
+    EXPECT_EQ(out({"info", "-f",
+                   "{{.Containers}} {{.ContainersRunning}} {{.ContainersStopped}} {{.Images}} {{.Driver}} "
+                   "{{.OSType}} {{.CgroupDriver}}"}),
               "3 1 2 1 overlay2 linux cgroupfs");
     auto df = out({"system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Active}}"});
     EXPECT_NE(df.find("Images 1 1"), std::string::npos) << df;
@@ -190,7 +201,8 @@ TEST_F(Containers, BadInputGetsDockerStatusAndMessage) {
                        "{\"Image\": \"busybox\",", "http://d/containers/create"});
     EXPECT_EQ(r.out.substr(r.out.size() - 3), "400") << r.out;
     r = d_->curl({"-s", "-w", "%{http_code}", "-X", "POST", "-H", "Content-Type: application/json", "-d",
-                  "{\"Image\": \"busybox\", \"HostConfig\": {\"Memory\": \"lots\"}}", "http://d/containers/create"});
+                  "{\"Image\": \"busybox\", \"HostConfig\": {\"Memory\": \"lots\"}}",
+                  "http://d/containers/create"});
     EXPECT_NE(r.out.find("HostConfig.Memory: expected integer, got string"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.substr(r.out.size() - 3), "400");
     r = d_->curl({"-s", "-w", "%{http_code}", "http://d/containers/nope/json"});
@@ -230,7 +242,8 @@ TEST_F(Containers, LiveRestoreSurvivesADaemonCrash) {
         // Logs are contiguous: every number once, in order, across the crash.
         auto lines = split(out({"logs", name}), '\n');
         ASSERT_GT(lines.size(), 10u);
-        for (size_t n = 0; n < lines.size(); ++n) ASSERT_EQ(lines[n], std::to_string(n)) << name << " line " << n;
+        for (size_t n = 0; n < lines.size(); ++n)
+            ASSERT_EQ(lines[n], std::to_string(n)) << name << " line " << n;
     }
     // The restarted daemon still sees exits.
     ASSERT_EQ(docker({"kill", "c0"}).exit_code, 0);
@@ -240,10 +253,11 @@ TEST_F(Containers, LiveRestoreSurvivesADaemonCrash) {
 TEST_F(Containers, KillDuringCreateLeavesNoHalfContainer) {
     for (int round = 0; round < 3; ++round) {
         // Creates in flight, then the daemon dies at some point among them.
-        auto bg = run_shell("for i in $(seq 12); do /usr/local/bin/docker -H " + d_->host() +
-                                " create busybox true >/dev/null 2>&1 & done; sleep 0." + std::to_string(2 + round * 3) +
-                                "; kill -9 " + std::to_string(d_->pid()) + "; wait",
-                            60);
+        auto bg =
+            run_shell("for i in $(seq 12); do /usr/local/bin/docker -H " + d_->host() +
+                          " create busybox true >/dev/null 2>&1 & done; sleep 0." +
+                          std::to_string(2 + round * 3) + "; kill -9 " + std::to_string(d_->pid()) + "; wait",
+                      60);
         d_->kill9();  // reaps it
         ASSERT_TRUE(d_->start()) << read_file(d_->dir() + "/berthd.log").value_or("");
         // Every container the restarted daemon lists is whole: it runs and goes away cleanly.
@@ -253,7 +267,8 @@ TEST_F(Containers, KillDuringCreateLeavesNoHalfContainer) {
         }
     }
     // Nothing of the killed creates is left: no snapshot, container dir, mount or shim.
-    auto left = run_shell("find " + d_->dir() + "/data/overlay/active " + d_->dir() + "/data/containers -mindepth 1", 10);
+    auto left = run_shell(
+        "find " + d_->dir() + "/data/overlay/active " + d_->dir() + "/data/containers -mindepth 1", 10);
     EXPECT_EQ(left.out, "");
     auto mounts = run_shell("grep -c " + d_->dir() + " /proc/self/mountinfo", 10);
     EXPECT_EQ(trim(mounts.out), "0");
@@ -263,8 +278,9 @@ TEST_F(Containers, KillDuringCreateLeavesNoHalfContainer) {
 
 TEST_F(Containers, DockerPyWorks) {
     // Debian's python3-docker (docker-py) against the daemon, as a Python user drives it.
-    auto r = run_command({"/usr/bin/python3", source_dir() + "/tests/integration/containers/docker_py_check.py", d_->host()},
-                         {}, 120);
+    auto r = run_command(
+        {"/usr/bin/python3", source_dir() + "/tests/integration/containers/docker_py_check.py", d_->host()},
+        {}, 120);
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_EQ(r.out, "docker-py: ok\n");
 }
