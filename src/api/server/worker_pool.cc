@@ -42,6 +42,7 @@ void WorkerPool::run() {
     for (;;) {
         if (queue_.empty()) {
             ++idle_;
+            done_cv_.notify_all();  // drain() waits for every thread to be idle
             bool got = work_cv_.wait_for(lock, linger_, [this] { return !queue_.empty() || exiting_; });
             --idle_;
             if (!got || queue_.empty()) break;
