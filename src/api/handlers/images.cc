@@ -1,8 +1,10 @@
 // Image endpoints (Docker Engine API 1.47): list, inspect, history, tag, remove, prune,
-// load, save (get), import (create?fromSrc). The work is the ImageService's; this file maps
-// HTTP requests and responses onto it.
+// load, save (get), import (create?fromSrc), pull (create?fromImage), push, search, and
+// POST /auth. The work is the ImageService's; this file maps HTTP requests and responses
+// onto it.
 #include "api/handlers/handlers.h"
 #include "daemon/images/image_service.h"
+#include "image/reference/reference.h"
 
 namespace berth::api {
 
@@ -90,11 +92,92 @@ Result<Response> save(Request& req, ImageService* svc, std::vector<std::string> 
     return Response::empty(200);
 }
 
+Result<registry::Credentials> credentials(Request& req) {
+    return registry::decode_auth_header(req.headers.value("X-Registry-Auth"));
+}
+
+// Runs a pull or push, answering with Docker's JSON message stream. Errors before the first
+// message are plain HTTP errors; later ones end the stream with {"errorDetail": ...}.
+Result<Response> progress_stream(Request& req,
+                                 const std::function<Result<>(const daemon::images::ProgressFn&)>& run) {
+    std::shared_ptr<ResponseStream> stream;
+    bool gone = false;
+    auto start = [&]() -> Result<> {
+        if (stream) return ok();
+        Headers h;
+        h.set("Content-Type", "application/json");
+        stream = BERTH_TRY(req.start_stream(200, h));
+        return ok();
+    };
+    daemon::images::ProgressFn emit = [&](const Json& m) {
+        if (gone) return;
+        if (!start() || !stream->write(json_line(m))) gone = true;
+    };
+    auto r = run(emit);
+    if (!r) {
+        if (!stream) return r.error();
+        std::string msg = r.error().str();
+        emit({{"errorDetail", {{"message", msg}}}, {"error", msg}});
+    }
+    if (!stream) BERTH_TRY(start());
+    stream->finish();
+    return Response::empty(200);
+}
+
+Result<Response> pull(Request& req, ImageService* svc) {
+    daemon::images::PullOptions opts;
+    opts.image = req.query.get("fromImage");
+    opts.tag = req.query.get("tag");
+    opts.platform = req.query.get("platform");
+    opts.credentials = BERTH_TRY(credentials(req));
+    // Bad references fail before the stream starts, with a 400.
+    if (auto r = image::reference::parse_normalized(opts.image); !r) return r.error();
+    return progress_stream(req, [&](const daemon::images::ProgressFn& emit) -> Result<> {
+        BERTH_TRY(svc->pull(opts, emit));
+        return ok();
+    });
+}
+
+Result<Response> push(Request& req, ImageService* svc) {
+    daemon::images::PushOptions opts;
+    opts.name = req.param("name");
+    opts.tag = req.query.get("tag");
+    opts.credentials = BERTH_TRY(credentials(req));
+    return progress_stream(req,
+                           [&](const daemon::images::ProgressFn& emit) { return svc->push(opts, emit); });
+}
+
+Result<Response> search(Request& req, ImageService* svc) {
+    int limit = 0;
+    if (std::string l = req.query.get("limit"); !l.empty()) {
+        char* end = nullptr;
+        limit = static_cast<int>(strtol(l.c_str(), &end, 10));
+        if (*end) return Error::invalid("invalid limit: " + l);
+    }
+    auto filters = BERTH_TRY(req.query.filters());
+    auto creds = BERTH_TRY(credentials(req));
+    return Response::json(200, BERTH_TRY(svc->search(req.query.get("term"), limit, filters, creds)));
+}
+
+Result<Response> auth(Request& req, ImageService* svc) {
+    auto j = BERTH_TRY(parse_json(req.body, "auth config"));
+    if (!j.is_object()) return Error::invalid("auth config: expected a JSON object");
+    auto str = [&](const char* k) {
+        return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : "";
+    };
+    registry::Credentials c;
+    c.username = str("username");
+    c.password = str("password");
+    c.identity_token = str("identitytoken");
+    c.registry_token = str("registrytoken");
+    BERTH_TRY(svc->login(str("serveraddress"), c));
+    return Response::json(200, {{"Status", "Login Succeeded"}, {"IdentityToken", ""}});
+}
+
 Result<Response> create(Request& req, ImageService* svc) {
     std::string src = req.query.get("fromSrc");
     if (src.empty()) {
-        if (req.query.has("fromImage"))
-            return Error::unsupported("pulling images from a registry is not supported by this daemon yet");
+        if (req.query.has("fromImage")) return pull(req, svc);
         return Error::invalid("fromSrc or fromImage is required");
     }
     if (src != "-")
@@ -129,6 +212,9 @@ Result<> add_image_routes(Router& router, ImageService* svc, daemon::EventBus* e
     }));
     BERTH_TRY(router.add("POST", "/images/create", [svc](Request& req) { return create(req, svc); },
                          {.stream_body = true}));
+    BERTH_TRY(router.add("GET", "/images/search", [svc](Request& req) { return search(req, svc); }));
+    BERTH_TRY(router.add("POST", "/auth", [svc](Request& req) { return auth(req, svc); }));
+    BERTH_TRY(router.add("POST", "/images/{name:.*}/push", [svc](Request& req) { return push(req, svc); }));
     BERTH_TRY(router.add("GET", "/images/{name:.*}/get",
                          [svc](Request& req) { return save(req, svc, {req.param("name")}); }));
     BERTH_TRY(router.add("GET", "/images/{name:.*}/json", [svc](Request& req) { return inspect(req, svc); }));

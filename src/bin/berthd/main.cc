@@ -14,8 +14,8 @@
 #include "common/file.h"
 #include "common/log.h"
 #include "daemon/config/config.h"
-#include "daemon/events/events.h"
 #include "daemon/containers/containers.h"
+#include "daemon/events/events.h"
 #include "daemon/images/image_service.h"  // images
 
 using namespace berth;
@@ -97,7 +97,8 @@ Result<> add_listeners(api::HttpServer& server, const daemon::Config& c) {
         t.tls = {c.tlsverify ? c.tlscacert : "", c.tlscert, c.tlskey};
         t.insecure = c.insecure_tcp && c.tlscert.empty();
         if (t.insecure)
-            log::warn("!!! " + h + ": plain TCP WITHOUT TLS: anyone who can reach this port controls the host "
+            log::warn("!!! " + h +
+                      ": plain TCP WITHOUT TLS: anyone who can reach this port controls the host "
                       "as root !!!");
         BERTH_TRY_CTX(server.listen_tcp(t), "listen on " + h);
     }
@@ -124,8 +125,12 @@ int serve(const daemon::Config& c) {
     signal(SIGPIPE, SIG_IGN);
 
     daemon::EventBus events;
-    auto images = daemon::images::ImageService::open(c.data_root, &events);  // images
-    if (!images) return log::error(images.error().str()), 1;                   // images
+    auto images = daemon::images::ImageService::open(c.data_root, &events);                      // images
+    if (!images) return log::error(images.error().str()), 1;                                     // images
+    (*images)->set_registry_options({.registry = {.insecure_registries = c.insecure_registries,  // registry
+                                                  .mirrors = c.registry_mirrors},
+                                     .max_concurrent_downloads = c.max_concurrent_downloads,
+                                     .max_concurrent_uploads = c.max_concurrent_uploads});
     daemon::containers::ManagerOptions mo;
     mo.data_root = c.data_root;
     mo.exec_root = c.exec_root;
@@ -134,10 +139,12 @@ int serve(const daemon::Config& c) {
     mo.live_restore = c.live_restore;
     if (auto it = c.log_opts.find("max-size"); it != c.log_opts.end())
         if (auto v = daemon::parse_byte_size(it->second)) mo.log_max_size = *v;
-    if (auto it = c.log_opts.find("max-file"); it != c.log_opts.end()) mo.log_max_file = std::max(1, atoi(it->second.c_str()));
+    if (auto it = c.log_opts.find("max-file"); it != c.log_opts.end())
+        mo.log_max_file = std::max(1, atoi(it->second.c_str()));
     auto containers = daemon::containers::ContainerManager::open(mo, images->get(), &events);
     if (!containers) return log::error(containers.error().str()), 1;
-    (*images)->set_image_users([m = containers->get()](const daemon::images::Digest& id) { return m->image_users(id); });
+    (*images)->set_image_users(
+        [m = containers->get()](const daemon::images::Digest& id) { return m->image_users(id); });
     api::Router router;
     api::SystemServices services{&c, &events};
     services.images = images->get();  // images
@@ -175,7 +182,8 @@ int main(int argc, char** argv) {
     CLI::App app{"berthd: the Berth container engine daemon (Docker Engine API)", "berthd"};
     app.set_version_flag("-v,--version", "Berth version 0.1.0, API 1.47");
     Flags f;
-    auto* cfg_opt = app.add_option("--config-file", f.config_file, "daemon configuration file")->capture_default_str();
+    auto* cfg_opt =
+        app.add_option("--config-file", f.config_file, "daemon configuration file")->capture_default_str();
     app.add_option("--data-root", f.data_root, "root of persistent state (default /var/lib/berth)");
     app.add_option("--exec-root", f.exec_root, "root of runtime state (default /run/berth)");
     app.add_option("-H,--host", f.hosts, "listen address: unix:///path or tcp://host:port (repeatable)");

@@ -27,6 +27,7 @@
 #include "image/manifest/manifest.h"
 #include "image/snapshotter/snapshotter.h"
 #include "image/store/image_store.h"
+#include "registry/registry.h"
 
 namespace berth::daemon::images {
 
@@ -41,8 +42,8 @@ using Filters = std::map<std::string, std::vector<std::string>>;
 
 // An image resolved for running a container.
 struct RunnableImage {
-    Digest id;                       // config digest
-    std::string name;                // what the user asked for, as given ("busybox")
+    Digest id;                            // config digest
+    std::string name;                     // what the user asked for, as given ("busybox")
     image::manifest::ImageConfig config;  // parsed config (Config: Env, Cmd, Entrypoint, ...)
     std::vector<std::string> chain_ids;   // top layer first, as Snapshotter::create_active wants
 };
@@ -66,6 +67,30 @@ struct ImportOptions {
     std::string platform;              // "linux/amd64"; empty: the host's
 };
 
+// Registry settings from daemon.json (insecure-registries, registry-mirrors, ...).
+struct RegistryOptions {
+    registry::Config registry;
+    int max_concurrent_downloads = 3;
+    int max_concurrent_uploads = 5;
+};
+
+// Receives the Engine API's JSON progress messages ({"status": ..., "id": ...,
+// "progressDetail": {...}}) of a pull or push. Called from several threads, one at a time.
+using ProgressFn = std::function<void(const Json& message)>;
+
+struct PullOptions {
+    std::string image;                  // fromImage: "busybox", "localhost:5000/a/b", "x@sha256:..."
+    std::string tag;                    // a tag or a digest; empty with no tag in image: all tags
+    std::string platform;               // "linux/arm64"; empty: the host's
+    registry::Credentials credentials;  // from X-Registry-Auth
+};
+
+struct PushOptions {
+    std::string name;  // "localhost:5000/busybox"
+    std::string tag;   // empty: every tag of the repository
+    registry::Credentials credentials;
+};
+
 class ImageService {
 public:
     // Opens (creating as needed) the stores under data_root.
@@ -74,6 +99,7 @@ public:
 
     // Set once by the daemon at start-up.
     virtual void set_image_users(ImageUsersFn fn) = 0;
+    virtual void set_registry_options(RegistryOptions options) = 0;
 
     // --- for containers ---
     // NotFound: "No such image: <name>".
@@ -96,9 +122,23 @@ public:
     // POST /images/create?fromSrc=-: a root filesystem tarball; returns the new image ID.
     virtual Result<Digest> import(const ReadFn& input, const ImportOptions& options) = 0;
 
+    // POST /images/create?fromImage=: pulls from a registry (mirrors first for docker.io);
+    // layers are verified, decompressed and unpacked as they arrive. On failure nothing new
+    // is kept. Returns the image ID (of the last image, with all tags).
+    virtual Result<Digest> pull(const PullOptions& options, const ProgressFn& progress) = 0;
+    // POST /images/{name}/push: uploads the blobs the registry lacks, then the manifest.
+    virtual Result<> push(const PushOptions& options, const ProgressFn& progress) = 0;
+
+    // GET /images/search: the registry's /v1/search results, filtered (stars, is-official,
+    // is-automated) and limited. Unsupported when the registry has no search.
+    virtual Result<Json> search(std::string_view term, int limit, const Filters& filters,
+                                const registry::Credentials& credentials) = 0;
+    // POST /auth: checks the credentials against the registry (PermissionDenied if refused).
+    virtual Result<> login(std::string_view server, const registry::Credentials& credentials) = 0;
+
     virtual Result<Json> list(bool all, const Filters& filters, bool shared_size) = 0;  // GET /images/json
-    virtual Result<Json> inspect(std::string_view name) = 0;                            // GET /images/{name}/json
-    virtual Result<Json> history(std::string_view name) = 0;                            // GET /images/{name}/history
+    virtual Result<Json> inspect(std::string_view name) = 0;  // GET /images/{name}/json
+    virtual Result<Json> history(std::string_view name) = 0;  // GET /images/{name}/history
     virtual Result<> tag(std::string_view name, std::string_view repo, std::string_view tag) = 0;
     // DELETE /images/{name}: [{"Untagged": ...}, {"Deleted": ...}]
     virtual Result<Json> remove(std::string_view name, bool force, bool noprune) = 0;

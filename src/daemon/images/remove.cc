@@ -61,7 +61,11 @@ Result<Json> Service::remove(std::string_view name, bool force, bool noprune) {
 
     if (!by_id) {
         auto r = parsed->docker_ref();
-        size_t names = info.tags.size() + info.repo_digests.size();
+        // As Docker: digest references of the same repository do not keep the image alive
+        // once its last tag there goes (they are untagged with it).
+        size_t names = info.tags.size();
+        for (auto& d : info.repo_digests)
+            if (auto dr = ref::parse_normalized(d); !dr || dr->name() != r.name()) ++names;
         if (names > 1) {  // other names remain: untagging is all
             BERTH_TRY(db_.untag(r));
             records.push_back({{"Untagged", r.familiar_string()}});

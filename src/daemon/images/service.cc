@@ -289,6 +289,7 @@ Result<Digest> Service::add(const Parts& parts, std::vector<std::string>* messag
                                 " to empty string");
     }
     img.tags = parts.tags;
+    img.repo_digests = parts.repo_digests;
     BERTH_TRY(db_.add_image(img));
     undo.dismiss();
     return parts.config;

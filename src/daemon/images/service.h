@@ -23,6 +23,12 @@ public:
     Result<> sweep();
 
     void set_image_users(ImageUsersFn fn) override;
+    void set_registry_options(RegistryOptions options) override;
+    Result<Digest> pull(const PullOptions& options, const ProgressFn& progress) override;
+    Result<> push(const PushOptions& options, const ProgressFn& progress) override;
+    Result<Json> search(std::string_view term, int limit, const Filters& filters,
+                        const registry::Credentials& credentials) override;
+    Result<> login(std::string_view server, const registry::Credentials& credentials) override;
     Result<RunnableImage> runnable(std::string_view name) override;
     Result<image::snapshotter::Mount> create_rootfs(std::string_view key, const Digest& image_id) override;
     Result<> mount_rootfs(std::string_view key, const std::string& target) override;
@@ -52,6 +58,7 @@ private:
         std::optional<Digest> manifest;
         std::string manifest_media_type;
         std::vector<image::reference::Reference> tags;
+        std::vector<image::reference::Reference> repo_digests;  // name@digest (pulled images)
     };
     // Unpacks the layers (verifying diff IDs), writes a manifest if there is none, and records
     // the image. Caller holds write_mu_. Returns the image ID and the tags it took from others.
@@ -60,6 +67,12 @@ private:
     Result<std::vector<store::LayerRecord>> unpack(const image::manifest::ImageConfig& cfg,
                                                    const std::vector<Digest>& blobs,
                                                    std::vector<std::string>* committed);
+    // Pull of one tag or digest (pull.cc).
+    Result<Digest> pull_one(const image::reference::Reference& ref, const PullOptions& options,
+                            const ProgressFn& progress);
+    Result<> push_one(const image::reference::Reference& ref, const Digest& id, registry::Repository& repo,
+                      const ProgressFn& progress);
+    RegistryOptions registry_options();
     // Removes the blobs among `candidates` that no image references.
     void collect_blobs(const std::vector<Digest>& candidates);
     void collect(const store::Garbage& g);
@@ -75,6 +88,8 @@ private:
     EventBus* events_;
     std::mutex write_mu_;  // load, import, remove, prune, rootfs creation: one at a time
     std::mutex users_mu_;
+    std::mutex registry_mu_;
+    RegistryOptions registry_;
     ImageUsersFn users_fn_;
 };
 
