@@ -61,7 +61,8 @@ Result<> write_file(const std::string& path, std::string_view data) {
     return write_all(fd.get(), data, path);
 }
 
-Result<> write_file_atomic(const std::string& path, std::string_view data, mode_t mode, Durability durability) {
+Result<> write_file_atomic(const std::string& path, std::string_view data, mode_t mode,
+                           Durability durability) {
     std::string tmp = path + ".tmp." + std::to_string(::getpid());
     auto fd = BERTH_TRY(open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode));
     auto r = write_all(fd.get(), data, tmp);
@@ -123,13 +124,25 @@ Result<> remove_all(const std::string& path) {
     return remove_all_at(AT_FDCWD, path.c_str(), st.st_dev, path);
 }
 
-bool path_exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+bool path_exists(const std::string& path) {
+    return ::access(path.c_str(), F_OK) == 0;
+}
 
 std::string path_join(std::string_view a, std::string_view b) {
     std::string out(a);
     while (!b.empty() && b.front() == '/') b.remove_prefix(1);
     if (out.empty() || out.back() != '/') out += '/';
     out += b;
+    return out;
+}
+
+std::vector<std::string> list_dir(const std::string& dir) {
+    std::vector<std::string> out;
+    if (DIR* d = opendir(dir.c_str())) {
+        while (auto* e = readdir(d))
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) out.push_back(e->d_name);
+        closedir(d);
+    }
     return out;
 }
 
@@ -153,6 +166,8 @@ std::string trim(std::string_view s) {
     return std::string(s.substr(b, e - b + 1));
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool starts_with(std::string_view s, std::string_view prefix) {
+    return s.substr(0, prefix.size()) == prefix;
+}
 
 }  // namespace berth

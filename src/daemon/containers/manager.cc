@@ -23,16 +23,6 @@ namespace berth::daemon::containers {
 
 namespace {
 
-std::vector<std::string> subdirs(const std::string& dir) {
-    std::vector<std::string> out;
-    if (DIR* d = opendir(dir.c_str())) {
-        while (auto* e = readdir(d))
-            if (e->d_name[0] != '.') out.push_back(e->d_name);
-        closedir(d);
-    }
-    return out;
-}
-
 // Whether `pid` is the berth-shim of container `id` (not a recycled pid).
 bool is_our_shim(pid_t pid, const std::string& id) {
     if (pid <= 0) return false;
@@ -81,7 +71,8 @@ Result<> ManagerImpl::load() {
     epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
 
     std::vector<std::shared_ptr<Entry>> lost;  // running when the daemon stopped, shim gone since
-    for (auto& id : subdirs(opts_.data_root + "/containers")) {
+    for (auto& id : list_dir(opts_.data_root + "/containers")) {
+        if (id[0] == '.') continue;
         std::string dir = container_dir(id);
         auto doc = read_json_file(dir + "/config.v2.json");
         Result<Container> rec = doc ? Container::from_json(*doc) : Result<Container>(doc.error());

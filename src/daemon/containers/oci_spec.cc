@@ -231,21 +231,11 @@ Json resources_of(const Json& hc) {
     return r;
 }
 
-std::vector<std::string> dir_entries(const std::string& dir) {
-    std::vector<std::string> out;
-    if (DIR* d = opendir(dir.c_str())) {
-        while (auto* e = readdir(d))
-            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) out.push_back(e->d_name);
-        closedir(d);
-    }
-    return out;
-}
-
 // Privileged containers see every host device, as with docker run --privileged.
 void add_host_devices(Json& linux_) {
     std::vector<std::string> dirs = {"/dev"};
     for (size_t i = 0; i < dirs.size() && i < 64; ++i) {
-        for (auto& n : dir_entries(dirs[i])) {
+        for (auto& n : list_dir(dirs[i])) {
             std::string p = dirs[i] + "/" + n;
             struct stat st;
             if (::lstat(p.c_str(), &st) != 0) continue;
