@@ -7,7 +7,7 @@
 #include <map>
 
 #include "image/manifest/manifest.h"
-#include "image/store/sqlite.h"
+#include "common/sqlite.h"
 
 namespace berth::image::store {
 

@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "image/manifest/manifest.h"
-#include "image/store/sqlite.h"
+#include "common/sqlite.h"
 #include "support/support.h"
 
 namespace berth::image::store {

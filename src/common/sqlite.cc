@@ -1,9 +1,9 @@
 // SQLite C API wrappers for the image store (see sqlite.h).
-#include "image/store/sqlite.h"
+#include "common/sqlite.h"
 
 #include <sqlite3.h>
 
-namespace berth::image::store::sql {
+namespace berth::sql {
 
 static ErrorKind kind_of(int rc) {
     switch (rc & 0xff) {
@@ -140,4 +140,4 @@ Result<> Transaction::commit() {
     return r;
 }
 
-}  // namespace berth::image::store::sql
+}  // namespace berth::sql

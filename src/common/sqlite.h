@@ -1,4 +1,4 @@
-// Private to image/store: a thin RAII layer over the SQLite C API (connection, prepared
+// A thin RAII layer over the SQLite C API (connection, prepared
 // statement, IMMEDIATE transaction) whose failures come back as berth::Error values.
 #pragma once
 
@@ -13,7 +13,7 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
-namespace berth::image::store::sql {
+namespace berth::sql {
 
 class Db;
 
@@ -81,4 +81,4 @@ private:
     Db* db_;
 };
 
-}  // namespace berth::image::store::sql
+}  // namespace berth::sql
