@@ -253,10 +253,16 @@ void ManagerImpl::handle_exit(const std::shared_ptr<Entry>& e) {
     }
     if (shim_pid > 0) waitpid(shim_pid, nullptr, WNOHANG);  // our child unless we restarted since
     auto es = shim::read_exit_status(shim_dir(c.id));
-    if (!es) {
-        (void)runtime::kill({runtime_root()}, c.id, SIGKILL, true);
-        (void)runtime::remove({runtime_root()}, c.id, true);
+    if (!es) (void)runtime::kill({runtime_root()}, c.id, SIGKILL, true);
+    // The shim's monitor stays small by leaving the runtime container (cgroups, state) to
+    // us: its cgroup still tells whether the kernel's OOM killer ended it.
+    if (es && !es->oom_killed) {
+        if (auto st = runtime::stats({runtime_root()}, c.id)) {
+            const auto& mem = (*st)["data"]["memory"];
+            if (mem.is_object()) es->oom_killed = mem.value("oom_kills", 0) > 0;
+        }
     }
+    (void)runtime::remove({runtime_root()}, c.id, true);
     (void)images_->unmount_rootfs(c.id, rootfs_dir(c.id));
 
     std::string policy;
