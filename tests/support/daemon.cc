@@ -5,11 +5,36 @@
 #include <unistd.h>
 
 #include "common/file.h"
+#include "common/json.h"
 
 namespace berth::test {
 
 Daemon::Daemon(const std::string& name) : dir_(std::make_unique<TempDir>(name)) {
     sock_ = dir_->path() + "/berth.sock";
+}
+
+NetworkIsolation::NetworkIsolation() {
+    static int counter = 0;
+    int n = counter++;
+    pid_t self = getpid();
+    bridge_ = "bt" + std::to_string(self) + "x" + std::to_string(n);
+    nft_table_ = "berth_t" + std::to_string(self) + "_" + std::to_string(n);
+    bip_ = "10." + std::to_string(100 + self % 150) + "." + std::to_string(n % 256) + ".1/24";
+}
+
+NetworkIsolation::~NetworkIsolation() {
+    run_shell("ip link del " + bridge_ + " 2>/dev/null; nft delete table ip " + nft_table_ +
+                  " 2>/dev/null; nft delete table bridge " + nft_table_ + " 2>/dev/null; true",
+              10);
+}
+
+std::string NetworkIsolation::apply(const std::string& daemon_json) const {
+    auto doc = parse_json(daemon_json);
+    if (!doc || !doc->is_object()) return daemon_json;  // let berthd name the error
+    if (!doc->contains("bridge")) (*doc)["bridge"] = bridge_;
+    if (!doc->contains("nft-table")) (*doc)["nft-table"] = nft_table_;
+    if (!doc->contains("bip")) (*doc)["bip"] = bip_;
+    return dump_json(*doc);
 }
 
 Daemon::~Daemon() {
@@ -18,6 +43,7 @@ Daemon::~Daemon() {
         run_shell("DOCKER_HOST=" + host() + " /usr/local/bin/docker rm -f $(DOCKER_HOST=" + host() +
                       " /usr/local/bin/docker ps -aq) >/dev/null 2>&1",
                   60);
+    if (pid_ > 0) docker({"network", "prune", "-f"});
     stop();
     run_shell("for m in $(awk '{print $5}' /proc/self/mountinfo | grep '^" + dir_->path() +
                   "' | sort -r); do umount -l $m; done 2>/dev/null",
@@ -26,7 +52,7 @@ Daemon::~Daemon() {
 }
 
 bool Daemon::start(const std::string& daemon_json, std::vector<std::string> extra) {
-    if (!write_file_atomic(dir_->path() + "/daemon.json", daemon_json)) return false;
+    if (!write_file_atomic(dir_->path() + "/daemon.json", net_.apply(daemon_json))) return false;
     std::vector<std::string> args = {binary("berthd"),
                                      "--config-file",
                                      dir_->path() + "/daemon.json",

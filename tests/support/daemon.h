@@ -14,6 +14,25 @@
 
 namespace berth::test {
 
+// A test daemon's own default bridge, nftables table and subnet, so suites running at once
+// (and a berthd the machine runs) never share or tear down each other's; removed (with the
+// table's rules) when this goes away.
+class NetworkIsolation {
+public:
+    NetworkIsolation();
+    ~NetworkIsolation();
+    NetworkIsolation(const NetworkIsolation&) = delete;
+    NetworkIsolation& operator=(const NetworkIsolation&) = delete;
+    // daemon.json text with "bridge", "nft-table" and "bip" added where it has none.
+    std::string apply(const std::string& daemon_json) const;
+    const std::string& bridge() const { return bridge_; }
+    const std::string& nft_table() const { return nft_table_; }
+    const std::string& bip() const { return bip_; }
+
+private:
+    std::string bridge_, nft_table_, bip_;
+};
+
 class Daemon {
 public:
     explicit Daemon(const std::string& name = "berthd");
@@ -27,6 +46,7 @@ public:
 
     const std::string& dir() const { return dir_->path(); }
     const std::string& socket() const { return sock_; }
+    const NetworkIsolation& network() const { return net_; }
     std::string host() const { return "unix://" + sock_; }
 
     CommandResult curl(std::vector<std::string> args) const;
@@ -38,6 +58,7 @@ public:
 private:
     std::unique_ptr<TempDir> dir_;
     std::string sock_;
+    NetworkIsolation net_;
     pid_t pid_ = 0;
 };
 

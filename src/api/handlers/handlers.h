@@ -14,6 +14,9 @@ class ImageService;
 namespace berth::daemon::containers {
 class ContainerManager;
 }
+namespace berth::daemon::network {
+class NetworkService;
+}
 
 namespace berth::api {
 
@@ -35,5 +38,9 @@ Result<> add_image_routes(Router& router, daemon::images::ImageService* images, 
 // /containers/... and /exec/...
 Result<> add_container_routes(Router& router, daemon::containers::ContainerManager* containers,
                               daemon::EventBus* events);
+
+// /networks/...: json, {id}, create, DELETE {id}, prune, {id}/connect, {id}/disconnect.
+Result<> add_network_routes(Router& router, daemon::network::NetworkService* networks,
+                            daemon::containers::ContainerManager* containers);
 
 }  // namespace berth::api

@@ -17,6 +17,7 @@
 #include "daemon/containers/containers.h"
 #include "daemon/events/events.h"
 #include "daemon/images/image_service.h"  // images
+#include "daemon/network/network_service.h"
 
 using namespace berth;
 
@@ -131,6 +132,18 @@ int serve(const daemon::Config& c) {
                                                   .mirrors = c.registry_mirrors},
                                      .max_concurrent_downloads = c.max_concurrent_downloads,
                                      .max_concurrent_uploads = c.max_concurrent_uploads});
+    daemon::network::ServiceOptions no;
+    no.data_root = c.data_root;
+    no.bridge_name = c.bridge;
+    no.bip = c.bip;
+    for (auto& p : c.default_address_pools) no.address_pools.emplace_back(p.base, p.size);
+    no.mtu = c.mtu;
+    no.icc = c.icc;
+    no.ip_forward = c.ip_forward;
+    no.iptables = c.iptables;
+    no.nft_table = c.nft_table;
+    auto networks = daemon::network::NetworkService::open(no, &events);
+    if (!networks) return log::error(networks.error().str()), 1;
     daemon::containers::ManagerOptions mo;
     mo.data_root = c.data_root;
     mo.exec_root = c.exec_root;
@@ -141,7 +154,7 @@ int serve(const daemon::Config& c) {
         if (auto v = daemon::parse_byte_size(it->second)) mo.log_max_size = *v;
     if (auto it = c.log_opts.find("max-file"); it != c.log_opts.end())
         mo.log_max_file = std::max(1, atoi(it->second.c_str()));
-    auto containers = daemon::containers::ContainerManager::open(mo, images->get(), &events);
+    auto containers = daemon::containers::ContainerManager::open(mo, images->get(), networks->get(), &events);
     if (!containers) return log::error(containers.error().str()), 1;
     (*images)->set_image_users(
         [m = containers->get()](const daemon::images::Digest& id) { return m->image_users(id); });
@@ -153,6 +166,8 @@ int serve(const daemon::Config& c) {
     if (auto r = api::add_image_routes(router, images->get(), &events); !r)  // images
         return log::error(r.error().str()), 1;
     if (auto r = api::add_container_routes(router, containers->get(), &events); !r)
+        return log::error(r.error().str()), 1;
+    if (auto r = api::add_network_routes(router, networks->get(), containers->get()); !r)
         return log::error(r.error().str()), 1;
     api::HttpServer server(api::ServerConfig{}, std::move(router));
     auto started = add_listeners(server, c);

@@ -98,7 +98,6 @@ const char* kIgnoredDockerKeys[] = {"storage-driver",
                                     "cpu-rt-period",
                                     "cpu-rt-runtime",
                                     "default-ipc-mode",
-                                    "bridge",
                                     "dns-opt"};
 
 }  // namespace
@@ -227,7 +226,17 @@ Result<> apply_json(Config& c, const Json& doc, const std::string& src) {
             c.ip_forward = BERTH_TRY(get_bool(v, src, key));
         else if (key == "iptables")
             c.iptables = BERTH_TRY(get_bool(v, src, key));
-        else if (key == "icc")
+        else if (key == "bridge") {
+            c.bridge = BERTH_TRY(get_string(v, src, key));
+            if (c.bridge.empty() || c.bridge.size() > 15 || c.bridge.find('/') != std::string::npos)
+                return bad(src, key, "\"" + c.bridge + "\" is not an interface name (1 to 15 characters)");
+        } else if (key == "nft-table") {
+            c.nft_table = BERTH_TRY(get_string(v, src, key));
+            for (char ch : c.nft_table)
+                if (!isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '-')
+                    return bad(src, key, "\"" + c.nft_table + "\" is not an nftables table name");
+            if (c.nft_table.empty()) return bad(src, key, "empty table name");
+        } else if (key == "icc")
             c.icc = BERTH_TRY(get_bool(v, src, key));
         else if (key == "dns")
             c.dns = BERTH_TRY(get_strings(v, src, key));

@@ -62,6 +62,8 @@ struct Config {
     int shutdown_timeout = 15;
 
     // network
+    std::string bridge = "berth0";    // the default bridge network's device (Docker's "bridge")
+    std::string nft_table = "berth";  // Berth-only: the nftables table of NAT and published ports
     std::string bip;
     std::vector<AddressPool> default_address_pools;
     std::string fixed_cidr;

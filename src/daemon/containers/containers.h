@@ -30,6 +30,7 @@
 #include "common/json.h"
 #include "daemon/events/events.h"
 #include "daemon/images/image_service.h"
+#include "daemon/network/network_service.h"
 
 namespace berth::daemon::containers {
 
@@ -72,8 +73,11 @@ struct ExecStart {
 
 class ContainerManager {
 public:
+    // `networks` is required: every container's network goes through it.
     static Result<std::unique_ptr<ContainerManager>> open(const ManagerOptions& options,
-                                                          images::ImageService* images, EventBus* events);
+                                                          images::ImageService* images,
+                                                          network::NetworkService* networks,
+                                                          EventBus* events);
     virtual ~ContainerManager() = default;
     // Daemon shutdown: stops the monitor; without live-restore, stops running containers.
     virtual void shutdown() = 0;
@@ -120,6 +124,12 @@ public:
     virtual Result<ExecStart> exec_start(const std::string& exec_id, bool detach) = 0;
     virtual Result<Json> exec_inspect(const std::string& exec_id) = 0;
     virtual Result<> exec_resize(const std::string& exec_id, int height, int width) = 0;
+
+    // POST /networks/{id}/connect and /disconnect. A running container gets (or loses) an
+    // interface at once; a stopped one has its configuration changed for its next start.
+    virtual Result<> connect_network(const std::string& ref, const std::string& network,
+                                     const Json& endpoint_config) = 0;
+    virtual Result<> disconnect_network(const std::string& ref, const std::string& network, bool force) = 0;
 
     // For the image service (rmi conflicts) and /info, /system/df.
     virtual std::vector<images::ImageUser> image_users(const images::Digest& image_id) = 0;

@@ -159,7 +159,7 @@ std::vector<std::string> merge_env(const std::vector<std::string>& image,
     return out;
 }
 
-Result<> validate_host_config(Json& hc, std::vector<std::string>* warnings) {
+Result<> validate_host_config(Json& hc) {
     auto i64 = [&](const char* k) { return hc.value(k, Json()).is_number() ? hc[k].get<int64_t>() : 0; };
     int64_t mem = i64("Memory"), swap = i64("MemorySwap");
     if (mem < 0) return Error::invalid("invalid memory limit: must be positive");
@@ -192,8 +192,6 @@ Result<> validate_host_config(Json& hc, std::vector<std::string>* warnings) {
 
     std::string net = hc.value("NetworkMode", "");
     if (net.empty() || net == "default") hc["NetworkMode"] = net = "bridge";
-    if (net != "bridge" && net != "host" && net != "none")
-        return Error::unsupported("network mode \"" + net + "\" is not supported yet (bridge, host, none)");
     for (auto* k : {"PidMode", "IpcMode", "UTSMode"}) {
         std::string m = hc.value(k, "");
         if (!m.empty() && m != "host" && m != "private" && m != "shareable")
@@ -223,46 +221,7 @@ Result<> validate_host_config(Json& hc, std::vector<std::string>* warnings) {
     if (driver != "json-file" && driver != "none")
         return Error::unsupported("logging driver \"" + driver + "\" is not supported (json-file, none)");
     hc["LogConfig"] = {{"Type", driver}, {"Config", lc.value("Config", Json::object())}};
-    if (hc.contains("PortBindings") && !hc["PortBindings"].is_null() && !hc["PortBindings"].empty())
-        warnings->push_back("published ports are not supported yet (networking is in progress); ignored");
     return ok();
-}
-
-// /etc/resolv.conf for the container: the host's, without loopback nameservers (they would
-// be the container's own loopback); Google's public servers when none remain, as Docker.
-std::string container_resolv_conf(const Json& hc) {
-    std::vector<std::string> dns = string_list(hc, "Dns");
-    std::vector<std::string> search = string_list(hc, "DnsSearch");
-    std::vector<std::string> options = string_list(hc, "DnsOptions");
-    std::string out;
-    std::string host = read_file("/etc/resolv.conf").value_or("");
-    bool any_ns = false;
-    for (auto& line : split(host, '\n')) {
-        auto t = trim(line);
-        if (t.rfind("nameserver", 0) == 0) {
-            if (!dns.empty()) continue;
-            std::string addr(trim(t.substr(10)));
-            if (addr.rfind("127.", 0) == 0 || addr == "::1") continue;
-            any_ns = true;
-        } else if ((t.rfind("search", 0) == 0 && !search.empty()) ||
-                   (t.rfind("options", 0) == 0 && !options.empty())) {
-            continue;
-        }
-        out += std::string(t) + "\n";
-    }
-    for (auto& d : dns) out += "nameserver " + d + "\n", any_ns = true;
-    if (!any_ns) out += "nameserver 8.8.8.8\nnameserver 8.8.4.4\n";
-    if (!search.empty()) {
-        out += "search";
-        for (auto& s : search) out += " " + s;
-        out += "\n";
-    }
-    if (!options.empty()) {
-        out += "options";
-        for (auto& s : options) out += " " + s;
-        out += "\n";
-    }
-    return out;
 }
 
 std::string container_hosts(const std::string& hostname, const Json& hc) {
@@ -292,7 +251,7 @@ Result<Container> ManagerImpl::build_container(const std::string& name, const Js
     Json body = drop_nulls(body_in);
     Json hc = drop_nulls(body.value("HostConfig", Json::object()));
     BERTH_TRY(check_fields(hc, kHostConfigFields, "HostConfig."));
-    BERTH_TRY(validate_host_config(hc, warnings));
+    BERTH_TRY(validate_host_config(hc));
     for (auto& h : string_list(hc, "ExtraHosts"))
         if (h.find(':') == std::string::npos) return Error::invalid("invalid extra host: " + h);
 
@@ -348,6 +307,10 @@ Result<Container> ManagerImpl::build_container(const std::string& name, const Js
         if (!cfg.contains(k) || cfg[k].is_null()) cfg[k] = false;
     c.config = cfg;
     c.host_config = hc;
+    BERTH_TRY(check_networking(c, body));
+    if (hc.value("NetworkMode", "") == "host" && hc.contains("PortBindings") && hc["PortBindings"].is_object() &&
+        !hc["PortBindings"].empty())
+        warnings->push_back("Published ports are discarded when using host network mode");
 
     std::vector<std::string> argv = entrypoint;
     argv.insert(argv.end(), cmd.begin(), cmd.end());
@@ -402,8 +365,7 @@ Result<Json> ManagerImpl::create(const std::string& requested_name, const Json& 
         BERTH_TRY(write_file_atomic(c.hosts_path,
                                     container_hosts(c.config.value("Hostname", ""), c.host_config), 0644,
                                     Durability::Atomic));
-        BERTH_TRY(write_file_atomic(c.resolv_conf_path, container_resolv_conf(c.host_config), 0644,
-                                    Durability::Atomic));
+        BERTH_TRY(write_file_atomic(c.resolv_conf_path, resolv_conf_for(c), 0644, Durability::Atomic));
         BERTH_TRY(images_->create_rootfs(c.id, *images::Digest::parse(c.image_id)));
         // The record last: a daemon killed before this line leaves only files that load()
         // sweeps (a directory without a record, a snapshot without a container).

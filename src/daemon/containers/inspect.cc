@@ -22,35 +22,6 @@ namespace berth::daemon::containers {
 
 namespace {
 
-Json network_settings(const Container& c) {
-    std::string mode = c.host_config.value("NetworkMode", "bridge");
-    Json networks = Json::object();
-    if (mode != "none" || true)
-        networks[mode] = {{"IPAMConfig", nullptr}, {"Links", nullptr},        {"Aliases", nullptr},
-                          {"MacAddress", ""},      {"NetworkID", ""},         {"EndpointID", ""},
-                          {"Gateway", ""},         {"IPAddress", ""},         {"IPPrefixLen", 0},
-                          {"IPv6Gateway", ""},     {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0},
-                          {"DriverOpts", nullptr}, {"DNSNames", nullptr}};
-    return {{"Bridge", ""},
-            {"SandboxID", ""},
-            {"SandboxKey", ""},
-            {"Ports", Json::object()},
-            {"HairpinMode", false},
-            {"LinkLocalIPv6Address", ""},
-            {"LinkLocalIPv6PrefixLen", 0},
-            {"SecondaryIPAddresses", nullptr},
-            {"SecondaryIPv6Addresses", nullptr},
-            {"EndpointID", ""},
-            {"Gateway", ""},
-            {"GlobalIPv6Address", ""},
-            {"GlobalIPv6PrefixLen", 0},
-            {"IPAddress", ""},
-            {"IPPrefixLen", 0},
-            {"IPv6Gateway", ""},
-            {"MacAddress", ""},
-            {"Networks", networks}};
-}
-
 Json mounts_of(const Container& c) {
     Json out = Json::array();
     for (auto& b : string_list(c.host_config, "Binds")) {
@@ -225,18 +196,19 @@ Result<Json> ManagerImpl::list(bool all, int limit, bool size, const Filters& fi
             std::find(ancestors.begin(), ancestors.end(), c.image_id) == ancestors.end() &&
             !any("ancestor", [&](auto& x) { return x == c.image; }))
             continue;
+        Json settings = network_settings(c);
         Json j = {{"Id", c.id},
                   {"Names", {"/" + c.name}},
                   {"Image", c.image},
                   {"ImageID", c.image_id},
                   {"Command", command_line(c)},
                   {"Created", unix_seconds(c.created)},
-                  {"Ports", Json::array()},
+                  {"Ports", list_ports(settings)},
                   {"Labels", c.config.value("Labels", Json::object())},
                   {"State", status_name(c.state.status)},
                   {"Status", status_text(c)},
                   {"HostConfig", {{"NetworkMode", c.host_config.value("NetworkMode", "bridge")}}},
-                  {"NetworkSettings", {{"Networks", network_settings(c)["Networks"]}}},
+                  {"NetworkSettings", {{"Networks", settings["Networks"]}}},
                   {"Mounts", mounts_of(c)}};
         if (size) {
             j["SizeRw"] = images_->rootfs_usage(c.id).value_or(0);

@@ -132,7 +132,23 @@ Result<> ManagerImpl::start_locked(Entry& e) {
                                   c.config.value("WorkingDir", ""));
         !r)
         return fail(r.error(), r.error().kind() == ErrorKind::PermissionDenied ? 126 : 127);
-    SpecInputs in{&c, rootfs_dir(id), opts_.cgroup_parent, cgroup_v2_, "", opts_.shim_path};
+    // --network container:<x> joins x's network namespace, which must be running.
+    std::string netns;
+    if (std::string mode = c.host_config.value("NetworkMode", ""); mode.rfind("container:", 0) == 0) {
+        auto other = find(mode.substr(10));
+        if (!other) return fail(other.error(), 128);
+        pid_t pid;
+        {
+            std::lock_guard lk(mu_);
+            pid = (*other)->c.state.running() ? (*other)->c.state.pid : 0;
+        }
+        if (pid <= 0)
+            return fail(Error::conflict("cannot join network namespace of a non running container: " +
+                                        mode.substr(10)),
+                        128);
+        netns = "/proc/" + std::to_string(pid) + "/ns/net";
+    }
+    SpecInputs in{&c, rootfs_dir(id), opts_.cgroup_parent, cgroup_v2_, netns, opts_.shim_path};
     auto spec = build_oci_spec(in);
     if (!spec) return fail(spec.error(), 128);
     if (auto r =
@@ -171,13 +187,15 @@ Result<> ManagerImpl::start_locked(Entry& e) {
         e.shim_ready = true;
     }
     cv_.notify_all();
+    // The network is set up while the init still waits: it starts with its interfaces.
+    auto joined = join_networks(c);
     // Attach clients that asked before start connect now, while the init still waits.
     {
         std::unique_lock lk(mu_);
         cv_.wait_for(lk, 5s, [&] { return e.pending_attach == 0; });
         e.shim_ready = false;
     }
-    auto started = runtime::start({runtime_root()}, id);
+    auto started = joined ? runtime::start({runtime_root()}, id) : Result<>(joined.error());
     {
         std::lock_guard lk(mu_);
         c.state.status = Status::Running;
@@ -264,6 +282,7 @@ void ManagerImpl::handle_exit(const std::shared_ptr<Entry>& e) {
     }
     (void)runtime::remove({runtime_root()}, c.id, true);
     (void)images_->unmount_rootfs(c.id, rootfs_dir(c.id));
+    leave_networks(c);
 
     std::string policy;
     int64_t max_retries = 0;

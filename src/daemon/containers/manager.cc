@@ -35,14 +35,17 @@ bool is_our_shim(pid_t pid, const std::string& id) {
 
 Result<std::unique_ptr<ContainerManager>> ContainerManager::open(const ManagerOptions& options,
                                                                  images::ImageService* images,
+                                                                 network::NetworkService* networks,
                                                                  EventBus* events) {
-    auto m = std::make_unique<ManagerImpl>(options, images, events);
+    if (!networks) return Error::invalid("container manager: a network service is required");
+    auto m = std::make_unique<ManagerImpl>(options, images, networks, events);
     BERTH_TRY(m->load());
     return std::unique_ptr<ContainerManager>(std::move(m));
 }
 
-ManagerImpl::ManagerImpl(ManagerOptions o, images::ImageService* images, EventBus* events)
-    : opts_(std::move(o)), images_(images), events_(events) {
+ManagerImpl::ManagerImpl(ManagerOptions o, images::ImageService* images, network::NetworkService* networks,
+                         EventBus* events)
+    : opts_(std::move(o)), images_(images), networks_(networks), events_(events) {
     struct stat st;
     cgroup_v2_ = ::stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
 }
@@ -70,7 +73,9 @@ Result<> ManagerImpl::load() {
     ev.data.u64 = 0;
     epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
 
-    std::vector<std::shared_ptr<Entry>> lost;  // running when the daemon stopped, shim gone since
+    std::vector<std::shared_ptr<Entry>> lost;
+    std::vector<std::string>
+        running;  // their network sandboxes are kept  // running when the daemon stopped, shim gone since
     for (auto& id : list_dir(opts_.data_root + "/containers")) {
         if (id[0] == '.') continue;
         std::string dir = container_dir(id);
@@ -102,6 +107,9 @@ Result<> ManagerImpl::load() {
                 else
                     st.status = Status::Running;
                 watch_shim(e);
+                running.push_back(id);
+                if (auto r = networks_->restore(id, "/proc/" + std::to_string(st.pid) + "/ns/net"); !r)
+                    log::warn("containers: " + e->c.short_id() + ": network: " + r.error().str());
                 log::info("containers: " + e->c.short_id() + " still running (shim " +
                           std::to_string(st.shim_pid) + ")");
             } else {
@@ -109,6 +117,7 @@ Result<> ManagerImpl::load() {
             }
         }
     }
+    networks_->release_others(running);
     monitor_ = std::thread([this] { monitor_loop(); });
     for (auto& e : lost) {
         if (e->c.state.status == Status::Removing) {
@@ -231,6 +240,7 @@ Result<> ManagerImpl::remove_locked(const std::shared_ptr<Entry>& e, bool force)
     }
     (void)runtime::remove({runtime_root()}, id, true);
     (void)images_->unmount_rootfs(id, rootfs_dir(id));
+    leave_networks(e->c);
     auto r = images_->remove_rootfs(id);
     if (!r && r.error().kind() != ErrorKind::NotFound) {
         std::lock_guard lk(mu_);

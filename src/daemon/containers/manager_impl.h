@@ -40,7 +40,8 @@ struct Entry {
 
 class ManagerImpl final : public ContainerManager {
 public:
-    ManagerImpl(ManagerOptions o, images::ImageService* images, EventBus* events);
+    ManagerImpl(ManagerOptions o, images::ImageService* images, network::NetworkService* networks,
+                EventBus* events);
     ~ManagerImpl() override;
 
     Result<> load();  // reload records, re-attach to live shims
@@ -77,6 +78,9 @@ public:
     std::vector<images::ImageUser> image_users(const images::Digest& image_id) override;
     Counts counts() override;
     Result<Json> disk_usage() override;
+    Result<> connect_network(const std::string& ref, const std::string& network,
+                             const Json& endpoint_config) override;
+    Result<> disconnect_network(const std::string& ref, const std::string& network, bool force) override;
 
     // --- shared by the implementation files ---
     // By full ID, name ("/name" too) or unique ID prefix; NotFound "No such container: <ref>".
@@ -99,11 +103,21 @@ public:
     void handle_exit(const std::shared_ptr<Entry>& e);  // the shim is gone
     void watch_shim(const std::shared_ptr<Entry>& e);   // add its pidfd to the monitor
     void monitor_loop();
+    // Network set-up between the runtime's create and start (the init waits on its fifo):
+    // the sandbox for NetworkMode bridge/<network>/none, then /etc/hosts with the address.
+    Result<> join_networks(Container& c);
+    // create: NetworkMode, NetworkingConfig and PortBindings checked; c.endpoints filled.
+    Result<> check_networking(Container& c, const Json& body);
+    std::string resolv_conf_for(const Container& c);
+    void leave_networks(Container& c);
+    // Docker's NetworkSettings for inspect/list: live from the network service while running.
+    Json network_settings(const Container& c);
     Result<Container> build_container(const std::string& name, const Json& body,
                                       std::vector<std::string>* warnings);
 
     ManagerOptions opts_;
     images::ImageService* images_;
+    network::NetworkService* networks_;
     EventBus* events_;
 
     std::mutex mu_;               // entries_, names_, every Entry's fields except `op`
@@ -120,6 +134,10 @@ public:
 };
 
 // Small helpers shared by the files.
+// The ports to publish: HostConfig.PortBindings, plus ExposedPorts with PublishAllPorts.
+Result<std::vector<network::PortRequest>> port_requests(const Json& config, const Json& host_config);
+// NetworkSettings.Ports as the container list's "Ports" array.
+Json list_ports(const Json& network_settings);
 std::string generate_id();
 std::string generate_name();  // adjective_surname, as Docker's namesgenerator
 bool valid_name(const std::string& name);

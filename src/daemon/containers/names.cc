@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "common/id.h"
 #include "common/time.h"
 #include "daemon/containers/manager_impl.h"
 
@@ -31,19 +32,7 @@ uint32_t random_u32() {
 }  // namespace
 
 std::string generate_id() {
-    unsigned char bytes[32];
-    size_t got = 0;
-    while (got < sizeof bytes) {
-        ssize_t n = getrandom(bytes + got, sizeof bytes - got, 0);
-        if (n > 0) got += static_cast<size_t>(n);
-    }
-    static const char hex[] = "0123456789abcdef";
-    std::string id;
-    for (unsigned char b : bytes) id += hex[b >> 4], id += hex[b & 15];
-    // Docker avoids all-numeric short IDs (they read as integers); so do we.
-    bool numeric = true;
-    for (int i = 0; i < 12; ++i) numeric &= id[i] >= '0' && id[i] <= '9';
-    return numeric ? generate_id() : id;
+    return random_id();
 }
 
 std::string generate_name() {

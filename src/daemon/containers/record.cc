@@ -37,6 +37,7 @@ Json Container::to_json() const {
             {"ImageID", image_id},
             {"Config", config},
             {"HostConfig", host_config},
+            {"EndpointsConfig", endpoints},
             {"Path", path},
             {"Args", args},
             {"State",
@@ -67,6 +68,7 @@ Result<Container> Container::from_json(const Json& j) {
         c.image_id = j.at("ImageID").get<std::string>();
         c.config = j.at("Config");
         c.host_config = j.at("HostConfig");
+        if (auto it = j.find("EndpointsConfig"); it != j.end() && it->is_object()) c.endpoints = *it;
         c.path = j.at("Path").get<std::string>();
         c.args = j.at("Args").get<std::vector<std::string>>();
         auto& s = j.at("State");

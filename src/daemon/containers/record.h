@@ -45,7 +45,10 @@ struct Container {
     std::string image_id;  // "sha256:..."
     Json config;           // Docker's Config (Env, Cmd, Entrypoint, Labels, Tty, ...)
     Json host_config;      // Docker's HostConfig
-    std::string path;      // the process: path and args (entrypoint + cmd)
+    // NetworkingConfig.EndpointsConfig: network name -> {Aliases, IPAMConfig, MacAddress}
+    // as asked for (create, network connect); the live settings are the network service's.
+    Json endpoints = Json::object();
+    std::string path;  // the process: path and args (entrypoint + cmd)
     std::vector<std::string> args;
     State state;
     int restart_count = 0;

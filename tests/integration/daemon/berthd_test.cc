@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "common/file.h"
+#include "support/daemon.h"
 #include "support/support.h"
 
 namespace berth::test {
@@ -22,13 +23,20 @@ protected:
     void TearDown() override { stop(); }
 
     std::vector<std::string> base_args() {
-        return {binary("berthd"),  "--config-file", dir_->path() + "/daemon.json", "--data-root",
-                dir_->path() + "/data", "--exec-root", dir_->path() + "/exec", "--pidfile", pidfile_};
+        return {binary("berthd"),
+                "--config-file",
+                dir_->path() + "/daemon.json",
+                "--data-root",
+                dir_->path() + "/data",
+                "--exec-root",
+                dir_->path() + "/exec",
+                "--pidfile",
+                pidfile_};
     }
     // Starts berthd and waits until its socket answers.
     void start(std::vector<std::string> extra = {}) {
         if (!path_exists(dir_->path() + "/daemon.json")) {
-            ASSERT_TRUE(write_file_atomic(dir_->path() + "/daemon.json", "{}"));
+            ASSERT_TRUE(write_file_atomic(dir_->path() + "/daemon.json", net_.apply("{}")));
         }
         auto args = base_args();
         args.push_back("-H");
@@ -68,6 +76,8 @@ protected:
     }
 
     std::unique_ptr<TempDir> dir_;
+
+    test::NetworkIsolation net_;  // its own bridge and nft table
     std::string sock_, pidfile_;
     pid_t pid_ = 0;
 };
@@ -119,7 +129,8 @@ TEST_F(Berthd, StopsCleanlyOnSigterm) {
 }
 
 TEST_F(Berthd, UnknownConfigKeyIsAStartupError) {
-    ASSERT_TRUE(write_file_atomic(dir_->path() + "/daemon.json", R"({"log-level": "info", "colour": "blue"})"));
+    ASSERT_TRUE(
+        write_file_atomic(dir_->path() + "/daemon.json", R"({"log-level": "info", "colour": "blue"})"));
     auto args = base_args();
     auto r = run_command(args);
     EXPECT_EQ(r.exit_code, 1);
@@ -127,7 +138,7 @@ TEST_F(Berthd, UnknownConfigKeyIsAStartupError) {
 }
 
 TEST_F(Berthd, PlainTcpIsRefused) {
-    ASSERT_TRUE(write_file_atomic(dir_->path() + "/daemon.json", "{}"));
+    ASSERT_TRUE(write_file_atomic(dir_->path() + "/daemon.json", net_.apply("{}")));
     auto args = base_args();
     args.insert(args.end(), {"-H", "tcp://127.0.0.1:2376"});
     auto r = run_command(args);

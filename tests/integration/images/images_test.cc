@@ -13,6 +13,7 @@
 #include "common/file.h"
 #include "image/content/content_store.h"
 #include "image/store/image_store.h"
+#include "support/daemon.h"
 #include "support/support.h"
 
 namespace berth::test {
@@ -64,7 +65,7 @@ protected:
 
     void start() {
         if (!path_exists(dir_->path() + "/daemon.json")) {
-            ASSERT_TRUE(write_file_atomic(dir_->path() + "/daemon.json", "{}"));
+            ASSERT_TRUE(write_file_atomic(dir_->path() + "/daemon.json", net_.apply("{}")));
         }
         std::vector<std::string> args = {binary("berthd"),
                                          "--config-file",
@@ -126,6 +127,8 @@ protected:
     }
 
     std::unique_ptr<TempDir> dir_;
+
+    test::NetworkIsolation net_;  // its own bridge and nft table
     std::string sock_, data_;
     pid_t pid_ = 0;
 };

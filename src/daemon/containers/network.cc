@@ -1,0 +1,347 @@
+// A container's networking, on top of the network service: what create accepts
+// (NetworkMode, EndpointsConfig, PortBindings), the sandbox joined between the runtime's
+// create and start, the NetworkSettings inspect and list show, and network connect and
+// disconnect.
+#include <algorithm>
+#include <set>
+
+#include "common/file.h"
+#include "common/log.h"
+#include "daemon/containers/manager_impl.h"
+#include "daemon/network/ipam.h"
+
+namespace berth::daemon::containers {
+
+namespace {
+
+bool shares_netns(const std::string& mode) {
+    return mode == "host" || mode.rfind("container:", 0) == 0;
+}
+
+Result<uint16_t> parse_port(const std::string& s, const std::string& what) {
+    char* end = nullptr;
+    long v = s.empty() ? -1 : strtol(s.c_str(), &end, 10);
+    if (s.empty() || *end || v < 0 || v > 65535) return Error::invalid("invalid " + what + ": " + s);
+    return static_cast<uint16_t>(v);
+}
+
+// "80/tcp" -> (80, "tcp").
+Result<std::pair<uint16_t, std::string>> parse_port_key(const std::string& key) {
+    auto slash = key.find('/');
+    std::string proto = slash == std::string::npos ? "tcp" : key.substr(slash + 1);
+    if (proto != "tcp" && proto != "udp" && proto != "sctp") return Error::invalid("invalid proto: " + proto);
+    uint16_t port = BERTH_TRY(parse_port(key.substr(0, slash), "containerPort"));
+    if (port == 0) return Error::invalid("invalid containerPort: 0");
+    return std::pair{port, proto};
+}
+
+// At create, a missing network or container is the request's fault: 400, not 404 (which
+// docker run takes for a missing image, and pulls).
+template <typename T>
+Result<T> as_invalid(Result<T> r) {
+    if (!r && r.error().kind() == ErrorKind::NotFound) return Error::invalid(r.error().message());
+    return r;
+}
+
+Json empty_endpoint() {
+    return {{"IPAMConfig", nullptr}, {"Links", nullptr},        {"Aliases", nullptr},
+            {"MacAddress", ""},      {"NetworkID", ""},         {"EndpointID", ""},
+            {"Gateway", ""},         {"IPAddress", ""},         {"IPPrefixLen", 0},
+            {"IPv6Gateway", ""},     {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0},
+            {"DriverOpts", nullptr}, {"DNSNames", nullptr}};
+}
+
+network::EndpointRequest endpoint_request(const std::string& network, const Json& cfg) {
+    network::EndpointRequest r;
+    r.network = network;
+    if (!cfg.is_object()) return r;
+    r.aliases = string_list(cfg, "Aliases");
+    if (auto it = cfg.find("IPAMConfig"); it != cfg.end() && it->is_object())
+        r.ipv4 = it->value("IPv4Address", "");
+    r.mac = cfg.value("MacAddress", "");
+    return r;
+}
+
+// The parts of an EndpointsConfig entry Berth keeps (type-checked).
+Result<Json> endpoint_config(const std::string& network, const Json& in) {
+    Json out = Json::object();
+    if (in.is_null()) return out;
+    if (!in.is_object()) return Error::invalid("EndpointsConfig." + network + ": expected object");
+    if (auto it = in.find("Aliases"); it != in.end() && !it->is_null()) {
+        if (!it->is_array()) return Error::invalid("EndpointsConfig." + network + ".Aliases: expected array");
+        for (auto& a : *it)
+            if (!a.is_string())
+                return Error::invalid("EndpointsConfig." + network + ".Aliases: expected strings");
+        out["Aliases"] = *it;
+    }
+    if (auto it = in.find("IPAMConfig"); it != in.end() && it->is_object()) {
+        std::string ip = it->value("IPv4Address", "");
+        if (!ip.empty()) {
+            if (!network::parse_ipv4(ip)) return Error::invalid("invalid IPv4 address: " + ip);
+            out["IPAMConfig"] = {{"IPv4Address", ip}};
+        }
+    }
+    if (auto mac = in.value("MacAddress", ""); !mac.empty()) {
+        unsigned b[6];
+        char tail;
+        if (sscanf(mac.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+                   &tail) != 6)
+            return Error::invalid("invalid MAC address: " + mac);
+        out["MacAddress"] = mac;
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<std::vector<network::PortRequest>> port_requests(const Json& config, const Json& hc) {
+    std::vector<network::PortRequest> out;
+    std::set<std::string> bound;
+    Json bindings = hc.value("PortBindings", Json::object());
+    if (bindings.is_null()) bindings = Json::object();
+    if (!bindings.is_object()) return Error::invalid("HostConfig.PortBindings: expected object");
+    for (auto& [key, list] : bindings.items()) {
+        auto [port, proto] = BERTH_TRY(parse_port_key(key));
+        bound.insert(std::to_string(port) + "/" + proto);
+        if (list.is_null()) continue;
+        if (!list.is_array()) return Error::invalid("HostConfig.PortBindings." + key + ": expected array");
+        for (auto& b : list) {
+            if (!b.is_object())
+                return Error::invalid("HostConfig.PortBindings." + key + ": expected objects");
+            network::PortRequest r;
+            r.proto = proto;
+            r.container_port = port;
+            r.host_ip = b.value("HostIp", "");
+            // IPv6 bindings ("::", as docker 28 adds next to 0.0.0.0): Berth's NAT is IPv4 only.
+            if (r.host_ip.find(':') != std::string::npos) continue;
+            if (!r.host_ip.empty() && !network::parse_ipv4(r.host_ip))
+                return Error::invalid("invalid host IP address: " + r.host_ip);
+            std::string hp = b.value("HostPort", "");
+            if (!hp.empty()) {
+                auto dash = hp.find('-');
+                r.host_port_first = BERTH_TRY(parse_port(hp.substr(0, dash), "hostPort"));
+                r.host_port_last = dash == std::string::npos
+                                       ? r.host_port_first
+                                       : BERTH_TRY(parse_port(hp.substr(dash + 1), "hostPort"));
+                if (r.host_port_last < r.host_port_first) return Error::invalid("invalid hostPort: " + hp);
+            }
+            out.push_back(r);
+        }
+    }
+    // -P: every exposed port without a binding gets an ephemeral host port.
+    if (hc.value("PublishAllPorts", false) == true) {
+        Json exposed = config.value("ExposedPorts", Json::object());
+        if (exposed.is_object())
+            for (auto& [key, v] : exposed.items()) {
+                auto [port, proto] = BERTH_TRY(parse_port_key(key));
+                if (bound.count(std::to_string(port) + "/" + proto)) continue;
+                out.push_back({proto, port, "", 0, 0});
+            }
+    }
+    return out;
+}
+
+Result<> ManagerImpl::check_networking(Container& c, const Json& body) {
+    Json& hc = c.host_config;
+    std::string mode = hc.value("NetworkMode", "bridge");
+    if (mode.rfind("container:", 0) == 0) {
+        std::string ref = mode.substr(10);
+        if (ref.empty()) return Error::invalid("invalid network mode: container: needs a container");
+        BERTH_TRY(as_invalid(find(ref)));
+    } else if (mode != "host" && mode != "none") {
+        BERTH_TRY(as_invalid(networks_->find(mode)));
+    }
+    Json endpoints = Json::object();
+    Json nc = body.value("NetworkingConfig", Json::object());
+    Json ec = nc.is_object() ? nc.value("EndpointsConfig", Json::object()) : Json::object();
+    if (!ec.is_object() && !ec.is_null())
+        return Error::invalid("NetworkingConfig.EndpointsConfig: expected object");
+    if (ec.is_object())
+        for (auto& [key, cfg] : ec.items()) {
+            // docker 28 names the default network "default", as NetworkMode.
+            std::string name = key == "default" ? "bridge" : key;
+            if (shares_netns(mode) || mode == "none") {
+                if (name != mode)
+                    return Error::invalid(
+                        "conflicting options: cannot attach both user-defined and non-user-defined "
+                        "network-modes");
+                continue;
+            }
+            auto n = BERTH_TRY(as_invalid(networks_->find(name)));
+            Json kept = BERTH_TRY(endpoint_config(name, cfg));
+            bool user_defined = n.value("UserDefined", false);
+            if (!user_defined && kept.contains("IPAMConfig"))
+                return Error::invalid("user specified IP address is supported on user defined networks only");
+            if (!user_defined && kept.contains("Aliases") && !kept["Aliases"].empty())
+                return Error::invalid(
+                    "network-scoped alias is supported only for containers in user defined networks");
+            endpoints[n.value("Name", name)] = kept;
+        }
+    if (!shares_netns(mode) && mode != "none") {
+        std::string primary = BERTH_TRY(networks_->find(mode)).value("Name", mode);
+        if (!endpoints.contains(primary)) endpoints[primary] = Json::object();
+        // Config.MacAddress (before API 1.44) is the primary network's.
+        if (auto mac = c.config.value("MacAddress", "");
+            !mac.empty() && !endpoints[primary].contains("MacAddress"))
+            endpoints[primary] = BERTH_TRY(endpoint_config(primary, {{"MacAddress", mac}}));
+        BERTH_TRY(port_requests(c.config, hc));
+    }
+    c.endpoints = endpoints;
+    return ok();
+}
+
+std::string ManagerImpl::resolv_conf_for(const Container& c) {
+    std::vector<std::string> nets;
+    for (auto& [name, cfg] : c.endpoints.items()) nets.push_back(name);
+    return networks_->resolv_conf(nets, string_list(c.host_config, "Dns"),
+                                  string_list(c.host_config, "DnsSearch"),
+                                  string_list(c.host_config, "DnsOptions"));
+}
+
+Result<> ManagerImpl::join_networks(Container& c) {
+    std::string mode = c.host_config.value("NetworkMode", "bridge");
+    if (shares_netns(mode)) return ok();
+    network::SandboxRequest req;
+    req.container_id = c.id;
+    req.container_name = c.name;
+    req.hostname = c.config.value("Hostname", "");
+    req.netns_path = "/proc/" + std::to_string(c.state.pid) + "/ns/net";
+    if (mode != "none") {
+        // The primary network first: its gateway is the default route.
+        std::string primary = networks_->find(mode).value_or(Json::object()).value("Name", mode);
+        if (c.endpoints.contains(primary))
+            req.endpoints.push_back(endpoint_request(primary, c.endpoints[primary]));
+        for (auto& [name, cfg] : c.endpoints.items())
+            if (name != primary) req.endpoints.push_back(endpoint_request(name, cfg));
+        req.ports = BERTH_TRY(port_requests(c.config, c.host_config));
+    }
+    Json settings = BERTH_TRY(networks_->join(req));
+    // /etc/hosts names the container's own address (written in place: it is bind-mounted).
+    std::string ip;
+    for (auto& [name, ep] : settings["Networks"].items()) {
+        ip = ep.value("IPAddress", "");
+        if (!ip.empty()) break;
+    }
+    if (!ip.empty()) {
+        auto hosts = read_file(c.hosts_path).value_or("");
+        std::string out;
+        for (auto& line : split(hosts, '\n')) {
+            if (line.rfind("127.0.1.1\t", 0) == 0) continue;
+            out += line + "\n";
+        }
+        out += ip + "\t" + req.hostname + "\n";
+        BERTH_TRY(write_file(c.hosts_path, out));
+    }
+    return ok();
+}
+
+void ManagerImpl::leave_networks(Container& c) {
+    if (auto r = networks_->leave(c.id); !r)
+        log::warn("container " + c.short_id() + ": network: " + r.error().str());
+}
+
+Json ManagerImpl::network_settings(const Container& c) {
+    Json s = c.state.running() ? networks_->settings(c.id) : networks_->settings("");
+    std::string mode = c.host_config.value("NetworkMode", "bridge");
+    if (s["Networks"].empty()) {
+        std::vector<std::string> names;
+        for (auto& [name, cfg] : c.endpoints.items()) names.push_back(name);
+        if (names.empty()) names.push_back(mode.rfind("container:", 0) == 0 ? "container" : mode);
+        for (auto& name : names) {
+            Json ep = empty_endpoint();
+            if (auto n = networks_->find(name)) ep["NetworkID"] = n->value("Id", "");
+            if (c.endpoints.contains(name)) {
+                const Json& cfg = c.endpoints[name];
+                if (cfg.contains("Aliases")) ep["Aliases"] = cfg["Aliases"];
+                if (cfg.contains("IPAMConfig")) ep["IPAMConfig"] = cfg["IPAMConfig"];
+                if (cfg.contains("MacAddress")) ep["MacAddress"] = cfg["MacAddress"];
+            }
+            if (mode.rfind("container:", 0) != 0) s["Networks"][name] = ep;
+        }
+    }
+    // Exposed ports that are not published show as null while the container runs.
+    if (c.state.running()) {
+        Json exposed = c.config.value("ExposedPorts", Json::object());
+        if (exposed.is_object())
+            for (auto& [key, v] : exposed.items()) {
+                std::string k = key.find('/') == std::string::npos ? key + "/tcp" : key;
+                if (!s["Ports"].contains(k)) s["Ports"][k] = nullptr;
+            }
+    }
+    return s;
+}
+
+Json list_ports(const Json& settings) {
+    Json out = Json::array();
+    const Json ports = settings.value("Ports", Json::object());
+    for (auto& [key, bindings] : ports.items()) {
+        auto slash = key.find('/');
+        int port = atoi(key.substr(0, slash).c_str());
+        std::string proto = slash == std::string::npos ? "tcp" : key.substr(slash + 1);
+        if (!bindings.is_array() || bindings.empty()) {
+            out.push_back({{"PrivatePort", port}, {"Type", proto}});
+            continue;
+        }
+        for (auto& b : bindings)
+            out.push_back({{"IP", b.value("HostIp", "")},
+                           {"PrivatePort", port},
+                           {"PublicPort", atoi(b.value("HostPort", "0").c_str())},
+                           {"Type", proto}});
+    }
+    return out;
+}
+
+Result<> ManagerImpl::connect_network(const std::string& ref, const std::string& network,
+                                      const Json& cfg_in) {
+    auto e = BERTH_TRY(find(ref));
+    std::lock_guard op(e->op);
+    Container& c = e->c;
+    std::string mode = c.host_config.value("NetworkMode", "bridge");
+    auto n = BERTH_TRY(networks_->find(network));
+    std::string name = n.value("Name", network);
+    if (n.value("Driver", "") == "host" || n.value("Driver", "") == "null" || mode == "host")
+        return Error(ErrorKind::PermissionDenied,
+                     "container cannot be disconnected from host network or connected to host network");
+    if (shares_netns(mode) || mode == "none")
+        return Error(
+            ErrorKind::PermissionDenied,
+            "container sharing network namespace with another container or host cannot be connected to "
+            "any other network");
+    Json cfg = BERTH_TRY(endpoint_config(name, cfg_in));
+    bool user_defined = n.value("UserDefined", false);
+    if (!user_defined && cfg.contains("IPAMConfig"))
+        return Error::invalid("user specified IP address is supported on user defined networks only");
+    if (c.endpoints.contains(name))
+        return Error(ErrorKind::PermissionDenied,
+                     "endpoint with name " + c.name + " already exists in network " + name);
+    if (c.state.running()) {
+        BERTH_TRY(networks_->connect({c.id, c.name}, "/proc/" + std::to_string(c.state.pid) + "/ns/net",
+                                     endpoint_request(name, cfg)));
+    }
+    std::lock_guard lk(mu_);
+    c.endpoints[name] = cfg;
+    return save(c);
+}
+
+Result<> ManagerImpl::disconnect_network(const std::string& ref, const std::string& network, bool force) {
+    auto e = BERTH_TRY(find(ref));
+    std::lock_guard op(e->op);
+    Container& c = e->c;
+    auto n = networks_->find(network);
+    if (!n && !force) return n.error();
+    std::string name = n ? n->value("Name", network) : network;
+    if (n && (n->value("Driver", "") == "host" || c.host_config.value("NetworkMode", "") == "host"))
+        return Error(ErrorKind::PermissionDenied,
+                     "container cannot be disconnected from host network or connected to host network");
+    if (!c.endpoints.contains(name)) {
+        if (force) return ok();
+        return Error(ErrorKind::PermissionDenied,
+                     "container " + c.id + " is not connected to network " + name);
+    }
+    if (c.state.running()) BERTH_TRY(networks_->disconnect(c.id, name, force));
+    std::lock_guard lk(mu_);
+    c.endpoints.erase(name);
+    return save(c);
+}
+
+}  // namespace berth::daemon::containers
