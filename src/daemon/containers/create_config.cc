@@ -224,14 +224,17 @@ Result<> validate_host_config(Json& hc) {
     return ok();
 }
 
-std::string container_hosts(const std::string& hostname, const Json& hc) {
+// `gateway`: what --add-host's "host-gateway" stands for (the default bridge's address).
+std::string container_hosts(const std::string& hostname, const Json& hc, const std::string& gateway) {
     std::string out =
         "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
         "ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
     for (auto& h : string_list(hc, "ExtraHosts")) {
-        auto colon = h.find(':');
+        auto colon = h.find_first_of(":=");  // "name:ip", or "name=ip" as docker 28 also takes
         if (colon == std::string::npos) continue;
-        out += h.substr(colon + 1) + "\t" + h.substr(0, colon) + "\n";
+        std::string ip = h.substr(colon + 1);
+        if (ip == "host-gateway") ip = gateway;
+        out += ip + "\t" + h.substr(0, colon) + "\n";
     }
     if (hc.value("NetworkMode", "") != "host") out += "127.0.1.1\t" + hostname + "\n";
     return out;
@@ -253,7 +256,7 @@ Result<Container> ManagerImpl::build_container(const std::string& name, const Js
     BERTH_TRY(check_fields(hc, kHostConfigFields, "HostConfig."));
     BERTH_TRY(validate_host_config(hc));
     for (auto& h : string_list(hc, "ExtraHosts"))
-        if (h.find(':') == std::string::npos) return Error::invalid("invalid extra host: " + h);
+        if (h.find_first_of(":=") == std::string::npos) return Error::invalid("invalid extra host: " + h);
 
     std::string image_name = body.value("Image", Json()).is_string() ? body["Image"].get<std::string>() : "";
     if (image_name.empty()) return Error::invalid("Config.Image: an image is required");
@@ -308,8 +311,8 @@ Result<Container> ManagerImpl::build_container(const std::string& name, const Js
     c.config = cfg;
     c.host_config = hc;
     BERTH_TRY(check_networking(c, body));
-    if (hc.value("NetworkMode", "") == "host" && hc.contains("PortBindings") && hc["PortBindings"].is_object() &&
-        !hc["PortBindings"].empty())
+    if (hc.value("NetworkMode", "") == "host" && hc.contains("PortBindings") &&
+        hc["PortBindings"].is_object() && !hc["PortBindings"].empty())
         warnings->push_back("Published ports are discarded when using host network mode");
 
     std::vector<std::string> argv = entrypoint;
@@ -362,9 +365,11 @@ Result<Json> ManagerImpl::create(const std::string& requested_name, const Json& 
         BERTH_TRY(mkdir_all(dir, 0710));
         BERTH_TRY(write_file_atomic(c.hostname_path, c.config.value("Hostname", "") + "\n", 0644,
                                     Durability::Atomic));
-        BERTH_TRY(write_file_atomic(c.hosts_path,
-                                    container_hosts(c.config.value("Hostname", ""), c.host_config), 0644,
-                                    Durability::Atomic));
+        BERTH_TRY(write_file_atomic(
+            c.hosts_path,
+            container_hosts(c.config.value("Hostname", ""), c.host_config,
+                            networks_->find("bridge").value_or(Json::object()).value("Gateway", "")),
+            0644, Durability::Atomic));
         BERTH_TRY(write_file_atomic(c.resolv_conf_path, resolv_conf_for(c), 0644, Durability::Atomic));
         BERTH_TRY(images_->create_rootfs(c.id, *images::Digest::parse(c.image_id)));
         // The record last: a daemon killed before this line leaves only files that load()

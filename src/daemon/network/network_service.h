@@ -89,7 +89,8 @@ public:
     virtual Result<Json> prune(const Filters& filters) = 0;
 
     // --- for containers ---
-    // The network's canonical {Id, Name, Driver}; NotFound "network X not found".
+    // The network's canonical {Id, Name, Driver, UserDefined, Internal, Gateway};
+    // NotFound "network X not found".
     virtual Result<Json> find(std::string_view name_or_id) = 0;
     // Connects the sandbox; on failure nothing stays configured. Returns NetworkSettings
     // (Docker's shape: Networks, Ports, IPAddress, Gateway, MacAddress, ...).

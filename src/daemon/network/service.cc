@@ -146,7 +146,8 @@ std::optional<Cidr> interface_address(const std::string& name) {
     if (getifaddrs(&list) != 0) return std::nullopt;
     std::optional<Cidr> out;
     for (auto* a = list; a; a = a->ifa_next) {
-        if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET || !a->ifa_netmask || name != a->ifa_name) continue;
+        if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET || !a->ifa_netmask || name != a->ifa_name)
+            continue;
         Ipv4 addr = ntohl(reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr.s_addr);
         Ipv4 mask = ntohl(reinterpret_cast<sockaddr_in*>(a->ifa_netmask)->sin_addr.s_addr);
         out = Cidr{addr, __builtin_popcount(mask)};
@@ -462,7 +463,8 @@ Result<Json> Service::find(std::string_view name_or_id) {
                 {"Name", n->name},
                 {"Driver", n->driver},
                 {"UserDefined", n->user_defined()},
-                {"Internal", n->internal}};
+                {"Internal", n->internal},
+                {"Gateway", n->is_bridge() ? format_ipv4(n->gateway) : ""}};
 }
 
 std::vector<std::string> Service::resolve(const std::string& container_id, const std::string& name) {

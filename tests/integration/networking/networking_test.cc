@@ -214,6 +214,21 @@ TEST_F(Networking, HostNoneAndContainerModes) {
     EXPECT_NE(shared.find(ip + "/"), std::string::npos) << shared;
 }
 
+TEST_F(Networking, DnsAndHostsOptions) {
+    auto files = out({"run", "--rm", "--dns", "192.0.2.53", "--dns-search", "example.org", "--dns-option",
+                      "ndots:2", "--add-host", "db:10.1.2.3", "--add-host", "gw:host-gateway", "--hostname",
+                      "box1", "busybox", "cat", "/etc/resolv.conf", "/etc/hosts", "/etc/hostname"});
+    EXPECT_NE(files.find("nameserver 192.0.2.53\n"), std::string::npos) << files;
+    EXPECT_NE(files.find("search example.org\n"), std::string::npos) << files;
+    EXPECT_NE(files.find("options ndots:2\n"), std::string::npos) << files;
+    EXPECT_NE(files.find("10.1.2.3\tdb\n"), std::string::npos) << files;
+    EXPECT_NE(files.find(subnet_prefix() + "1\tgw\n"), std::string::npos) << files;
+    EXPECT_NE(files.find("\tbox1\n"), std::string::npos) << files;
+    auto mac = out({"run", "--rm", "--mac-address", "02:42:de:ad:be:ef", "busybox", "cat",
+                    "/sys/class/net/eth0/address"});
+    EXPECT_EQ(mac, "02:42:de:ad:be:ef");
+}
+
 TEST_F(Networking, LeasesAndRulesSurviveADaemonCrash) {
     d_->stop();
     ASSERT_TRUE(d_->start(R"({"live-restore": true})"));
