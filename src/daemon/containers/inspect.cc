@@ -197,6 +197,33 @@ Result<Json> ManagerImpl::list(bool all, int limit, bool size, const Filters& fi
             !any("ancestor", [&](auto& x) { return x == c.image; }))
             continue;
         Json settings = network_settings(c);
+        // network=<name|id>; publish=<host port>[/proto]; expose=<container port>[/proto].
+        if (!any("network", [&](auto& x) {
+                for (auto& [name, ep] : settings["Networks"].items())
+                    if (name == x || (x.size() >= 3 && ep.value("NetworkID", "").rfind(x, 0) == 0))
+                        return true;
+                return false;
+            }))
+            continue;
+        auto port_match = [&](const std::string& want, bool host_side) {
+            auto slash = want.find('/');
+            std::string port = want.substr(0, slash),
+                        proto = slash == std::string::npos ? "" : want.substr(slash + 1);
+            for (auto& [key, bindings] : settings["Ports"].items()) {
+                auto ks = key.find('/');
+                if (!proto.empty() && key.substr(ks + 1) != proto) continue;
+                if (!host_side && key.substr(0, ks) == port) return true;
+                if (host_side && bindings.is_array())
+                    for (auto& b : bindings)
+                        if (b.value("HostPort", "") == port) return true;
+            }
+            if (!host_side && c.config.contains("ExposedPorts") && c.config["ExposedPorts"].is_object())
+                for (auto& [key, v] : c.config["ExposedPorts"].items())
+                    if (key.substr(0, key.find('/')) == port) return true;
+            return false;
+        };
+        if (!any("publish", [&](auto& x) { return port_match(x, true); })) continue;
+        if (!any("expose", [&](auto& x) { return port_match(x, false); })) continue;
         Json j = {{"Id", c.id},
                   {"Names", {"/" + c.name}},
                   {"Image", c.image},

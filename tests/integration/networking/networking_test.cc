@@ -109,6 +109,11 @@ TEST_F(Networking, PublishedPortsReachFromHostAndAnotherHost) {
     out({"run", "-d", "--name", "web", "-p", std::to_string(port) + ":80", "busybox", "httpd", "-f", "-p",
          "80", "-h", "/etc"});
     EXPECT_EQ(out({"port", "web"}), "80/tcp -> 0.0.0.0:" + std::to_string(port));
+    EXPECT_EQ(out({"ps", "--filter", "publish=" + std::to_string(port), "--format", "{{.Names}}"}), "web");
+    EXPECT_EQ(
+        out({"ps", "--filter", "expose=80/tcp", "--filter", "network=bridge", "--format", "{{.Names}}"}),
+        "web");
+    EXPECT_EQ(out({"ps", "--filter", "publish=1", "--format", "{{.Names}}"}), "");
     EXPECT_NE(out({"ps", "--format", "{{.Ports}}"}).find("0.0.0.0:" + std::to_string(port) + "->80/tcp"),
               std::string::npos);
     std::string hostname = out({"exec", "web", "hostname"});
@@ -147,6 +152,7 @@ TEST_F(Networking, PublishedPortsReachFromHostAndAnotherHost) {
 }
 
 TEST_F(Networking, UserDefinedNetworksResolveNamesAndAliases) {
+    std::string since = std::to_string(time(nullptr) - 1);
     out({"network", "create", "--subnet", "10.252.7.0/24", "--label", "team=net", "appnet"});
     auto ls = out({"network", "ls", "--filter", "label=team=net", "--format", "{{.Name}} {{.Driver}}"});
     EXPECT_EQ(ls, "appnet bridge");
@@ -187,6 +193,10 @@ TEST_F(Networking, UserDefinedNetworksResolveNamesAndAliases) {
     EXPECT_NE(busy.err.find("active endpoints"), std::string::npos) << busy.err;
     out({"rm", "-f", "db1", "fixed", "roamer"});
     out({"network", "rm", "appnet"});
+    auto events = out({"events", "--since", since, "--until", std::to_string(time(nullptr) + 1), "--filter",
+                       "type=network", "--format", "{{.Action}} {{.Actor.Attributes.name}}"});
+    for (const char* e : {"create appnet", "connect appnet", "disconnect appnet", "destroy appnet"})
+        EXPECT_NE(events.find(e), std::string::npos) << e << " in\n" << events;
 }
 
 TEST_F(Networking, InternalNetworksHaveNoWayOut) {
