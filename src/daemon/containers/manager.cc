@@ -291,6 +291,7 @@ Result<> ManagerImpl::rename(const std::string& ref, const std::string& new_name
         names_.erase(old);
         names_[new_name] = e->c.id;
     }
+    networks_->rename(e->c.id, e->c.name);  // DNS answers the new name
     publish(e->c, "rename", {{"oldName", "/" + old}});
     return ok();
 }

@@ -106,6 +106,8 @@ public:
     virtual Result<Json> restore(const std::string& container_id, const std::string& netns_path) = 0;
     // Releases every sandbox except those of `running` (they died while the daemon was away).
     virtual void release_others(const std::vector<std::string>& running) = 0;
+    // The container was renamed: the embedded DNS answers the new name.
+    virtual void rename(const std::string& container_id, const std::string& new_name) = 0;
     // The container's current NetworkSettings (empty object when it has no sandbox).
     virtual Json settings(const std::string& container_id) = 0;
     // /etc/resolv.conf for a container on these networks: 127.0.0.11 on user-defined ones.

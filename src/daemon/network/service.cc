@@ -208,6 +208,7 @@ public:
     Result<> leave(const std::string& container_id) override;
     Result<Json> restore(const std::string& container_id, const std::string& netns_path) override;
     void release_others(const std::vector<std::string>& running) override;
+    void rename(const std::string& container_id, const std::string& new_name) override;
     Json settings(const std::string& container_id) override;
     std::string resolv_conf(const std::vector<std::string>& networks, const std::vector<std::string>& dns,
                             const std::vector<std::string>& search,
@@ -1141,6 +1142,25 @@ Result<Json> Service::restore(const std::string& container_id, const std::string
     auto it = sandboxes_.find(container_id);
     if (it != sandboxes_.end()) it->second.reservations = std::move(held);
     return settings_locked(container_id);
+}
+
+void Service::rename(const std::string& container_id, const std::string& new_name) {
+    Json sandbox;
+    std::vector<Json> docs;
+    {
+        std::lock_guard lk(mu_);
+        auto it = endpoints_.find(container_id);
+        auto sb = sandboxes_.find(container_id);
+        if (it == endpoints_.end() || sb == sandboxes_.end()) return;
+        for (auto& e : it->second) {
+            e.container_name = new_name;
+            docs.push_back(e.doc());
+        }
+        sb->second.container_name = new_name;
+        sandbox = sb->second.doc();
+    }
+    if (auto r = store_->put_sandbox(sandbox, docs); !r)
+        log::warn("network: renaming " + container_id + ": " + r.error().str());
 }
 
 void Service::release_others(const std::vector<std::string>& running) {

@@ -170,6 +170,11 @@ TEST_F(Networking, UserDefinedNetworksResolveNamesAndAliases) {
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("nameserver 127.0.0.11"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("Address: " + db_ip), std::string::npos) << r.out;
+    // A renamed container answers to its new name.
+    out({"rename", "db1", "db2"});
+    EXPECT_EQ(
+        docker({"run", "--rm", "--network", "appnet", "busybox", "ping", "-c1", "-W2", "db2"}).exit_code, 0);
+    out({"rename", "db2", "db1"});
     // A fixed address is never handed out twice.
     auto dup = docker({"run", "-d", "--network", "appnet", "--ip", "10.252.7.50", "busybox", "true"});
     EXPECT_NE(dup.exit_code, 0);
