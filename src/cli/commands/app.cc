@@ -197,16 +197,23 @@ Cmd& Cmd::action(std::function<int(const std::vector<std::string>&)> fn) {
         int n = static_cast<int>(a.size());
         std::string err;
         std::string p = "'" + ctx->path(app) + "'";
+        // docker's cli.NoArgs/ExactArgs/RequiresMinArgs/RequiresMaxArgs/RequiresRangeArgs
+        // wording; only the "at least" one says "See".
+        bool see = false;
         if (m.min_args == m.max_args && n != m.min_args) {
             err = m.min_args == 0 ? p + " accepts no arguments"
-                                  : p + " requires exactly " + plural(m.min_args, "argument");
+                                  : p + " requires " + plural(m.min_args, "argument");
+        } else if (m.min_args > 0 && m.max_args > m.min_args && (n < m.min_args || n > m.max_args)) {
+            err = p + " requires at least " + std::to_string(m.min_args) + " and at most " +
+                  plural(m.max_args, "argument");
         } else if (n < m.min_args) {
             err = p + " requires at least " + plural(m.min_args, "argument");
+            see = true;
         } else if (m.max_args >= 0 && n > m.max_args) {
             err = p + " requires at most " + plural(m.max_args, "argument");
         }
         if (!err.empty()) {
-            ctx->io.err << usage_error(*ctx, app, "berth: " + err, true);
+            ctx->io.err << usage_error(*ctx, app, "berth: " + err, see);
             ctx->status = 1;
             return;
         }
@@ -244,7 +251,7 @@ std::string help_text(const Context& ctx, const CLI::App* app) {
     }
     std::vector<std::pair<std::string, std::string>> rows;
     for (const CLI::Option* opt : app->get_options()) {
-        if (opt->get_positional() || opt == app->get_help_ptr()) continue;
+        if (opt->get_positional() || opt == app->get_help_ptr() || opt->get_group().empty()) continue;
         std::string shorts, longs;
         for (const auto& s : opt->get_snames()) shorts = "-" + s;
         for (const auto& l : opt->get_lnames()) longs = "--" + l;
@@ -356,6 +363,7 @@ int run(const std::vector<std::string>& args, Io& io) {
     CLI::App* container = group("container", "Manage containers");
     CLI::App* image = group("image", "Manage images");
     CLI::App* system = group("system", "Manage Docker");
+    CLI::App* network = group("network", "Manage networks");
 
     add_system_commands(ctx, root, system);
     add_container_list(ctx, root, container);
@@ -367,6 +375,7 @@ int run(const std::vector<std::string>& args, Io& io) {
     add_io_commands(ctx, root, container);
     add_misc_commands(ctx, root, container);
     add_stats_commands(ctx, root, container);
+    add_network_commands(ctx, network);
 
     std::vector<std::string> rev(args.rbegin(), args.rend());
     try {
@@ -384,6 +393,20 @@ int run(const std::vector<std::string>& args, Io& io) {
             if (!arg.empty() && arg[0] != '-') {
                 io.err << "berth: unknown command: berth " << arg
                        << "\n\nRun 'berth --help' for more information\n";
+                return 1;
+            }
+        }
+        // A group (network, container, ...) given an unknown command: docker's cli.NoArgs text.
+        if (app != &root && ctx.meta.find(app) == ctx.meta.end() &&
+            dynamic_cast<const CLI::ExtrasError*>(&e)) {
+            std::string what = e.what();
+            auto colon = what.find(": ");
+            std::string arg = colon == std::string::npos ? "" : what.substr(colon + 2);
+            arg = arg.substr(0, arg.find(' '));
+            if (!arg.empty() && arg[0] != '-') {
+                std::string p = ctx.path(app);
+                io.err << "berth: unknown command: " << p << " " << arg << "\n\nUsage:  " << p << "\n\nRun '"
+                       << p << " --help' for more information\n";
                 return 1;
             }
         }

@@ -58,6 +58,11 @@ protected:
         ASSERT_TRUE(r.add("GET", "/containers/{id}/json", [record](Request& req) -> Result<Response> {
             record(req);
             if (req.param("id") == "nope") return Error::not_found("No such container: nope");
+            if (req.param("id") == "pub")
+                return Response::text(200, R"({"Id":"p","NetworkSettings":{"Ports":{
+                    "80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8080"},{"HostIp":"::","HostPort":"8080"}],
+                    "443/tcp":null,"53/udp":[{"HostIp":"127.0.0.1","HostPort":"5353"}]}}})",
+                                      "application/json");
             return Response::text(
                 200,
                 R"({"Id":")" + std::string(64, 'a') +
@@ -106,6 +111,50 @@ protected:
             s->finish();
             return Response{};
         }));
+        ASSERT_TRUE(r.add("GET", "/networks", [record](Request& req) -> Result<Response> {
+            record(req);
+            return Response::json(200, Json{{{"Name", "web-net"},
+                                             {"Id", std::string(64, '2')},
+                                             {"Driver", "bridge"},
+                                             {"Scope", "local"},
+                                             {"Internal", true},
+                                             {"Labels", {{"x", "y"}}}},
+                                            {{"Name", "bridge"},
+                                             {"Id", std::string(64, '1')},
+                                             {"Driver", "bridge"},
+                                             {"Scope", "local"}},
+                                            {{"Name", "host"},
+                                             {"Id", std::string(64, '3')},
+                                             {"Driver", "host"},
+                                             {"Scope", "local"}}});
+        }));
+        ASSERT_TRUE(r.add("GET", "/networks/{id}", [record](Request& req) -> Result<Response> {
+            record(req);
+            if (req.param("id") == "nope") return Error::not_found("network nope not found");
+            return Response::text(
+                200,
+                R"({"Name":"web-net","Id":"2222","Driver":"bridge","IPAM":{"Config":[{"Subnet":"10.5.0.0/16"}]}})",
+                "application/json");
+        }));
+        ASSERT_TRUE(r.add("DELETE", "/networks/{id}", [record](Request& req) -> Result<Response> {
+            record(req);
+            if (req.param("id") == "nope") return Error::not_found("network nope not found");
+            return Response::empty(204);
+        }));
+        ASSERT_TRUE(r.add("POST", "/networks/create", [record](Request& req) -> Result<Response> {
+            record(req);
+            return Response::json(201, Json{{"Id", std::string(64, '4')}, {"Warning", ""}});
+        }));
+        ASSERT_TRUE(r.add("POST", "/networks/prune", [record](Request& req) -> Result<Response> {
+            record(req);
+            return Response::json(200, Json{{"NetworksDeleted", {"a-net", "b-net"}}});
+        }));
+        for (const char* op : {"connect", "disconnect"})
+            ASSERT_TRUE(r.add("POST", std::string("/networks/{id}/") + op,
+                              [record](Request& req) -> Result<Response> {
+                                  record(req);
+                                  return Response::empty(200);
+                              }));
         api::ServerConfig cfg;
         // Every client connection is closed by the time stop() runs; a short grace keeps
         // an occasional slow shutdown of the server from stretching the test.
@@ -313,6 +362,157 @@ TEST_F(CliTest, HelpIsDockerShaped) {
     EXPECT_NE(r.out.find("berth container ls"), std::string::npos);
     r = run({"run", "--help"});
     EXPECT_NE(r.out.find("  -h, --hostname string"), std::string::npos) << r.out;
+}
+
+// The networking fields of the create body, flag set by flag, equal what docker CLI 28.2.2
+// sent for the same flags (captured once into testdata/, see its "comment").
+TEST_F(CliTest, CreateNetworkFieldsMatchDocker) {
+    auto data = read_json_file(std::string(BERTH_CLI_TESTDATA) + "/docker28-create-network-fields.json");
+    ASSERT_TRUE(data) << data.error().str();
+    for (const auto& c : (*data)["cases"]) {
+        std::vector<std::string> args = {"create"};
+        for (const auto& a : c["args"]) args.push_back(a.get<std::string>());
+        args.push_back("busybox");
+        auto r = run(args);
+        SCOPED_TRACE(dump_json(c["args"]));
+        ASSERT_EQ(r.code, 0) << r.err;
+        auto body = parse_json(last_body());
+        ASSERT_TRUE(body);
+        const Json& want = c["fields"];
+        Json got = {{"HostConfig", Json::object()}, {"NetworkingConfig", (*body)["NetworkingConfig"]}};
+        for (const auto& [k, v] : want["HostConfig"].items()) got["HostConfig"][k] = (*body)["HostConfig"][k];
+        if (body->contains("ExposedPorts")) got["ExposedPorts"] = (*body)["ExposedPorts"];
+        EXPECT_EQ(got, want);
+        EXPECT_FALSE(body->contains("MacAddress"));  // per endpoint since API 1.44
+    }
+}
+
+TEST_F(CliTest, CreateNetworkFlagErrorsAreDockers) {
+    auto r = run({"create", "-p", "x", "busybox"});
+    EXPECT_EQ(r.code, 125);
+    EXPECT_EQ(r.err, "berth: invalid containerPort: x\n\nRun 'berth create --help' for more information\n");
+    r = run({"run", "-d", "-p", "8000-8001:80-82", "busybox"});
+    EXPECT_EQ(r.code, 125);
+    EXPECT_EQ(r.err.substr(0, r.err.find('\n')),
+              "berth: invalid ranges specified for container and host Ports: 80-82 and 8000-8001");
+    r = run({"create", "--add-host", "foo", "busybox"});
+    EXPECT_EQ(r.code, 125);
+    EXPECT_EQ(
+        r.err,
+        "invalid argument \"foo\" for \"--add-host\" flag: bad format for add-host: \"foo\"\n\nUsage:  berth "
+        "create [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun 'berth create --help' for more information\n");
+    r = run({"create", "--network-alias", "x", "busybox"});
+    EXPECT_EQ(r.code, 125);
+    EXPECT_EQ(r.err.substr(0, r.err.find('\n')),
+              "berth: network-scoped aliases are only supported for user-defined networks");
+    r = run({"create", "--network", "host", "--network", "mynet", "busybox"});
+    EXPECT_EQ(
+        r.err.substr(0, r.err.find('\n')),
+        "berth: conflicting options: cannot attach both user-defined and non-user-defined network-modes");
+    r = run({"create", "--mac-address", "zz", "busybox"});
+    EXPECT_EQ(r.err.substr(0, r.err.find('\n')), "berth: zz is not a valid mac address");
+    r = run({"create", "--dns", "127.0.0.11", "busybox"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.err, "WARNING: Localhost DNS (127.0.0.11) may fail in containers.\n");
+}
+
+TEST_F(CliTest, PortCommand) {
+    auto r = run({"port", "pub"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "53/udp -> 127.0.0.1:5353\n80/tcp -> 0.0.0.0:8080\n80/tcp -> [::]:8080\n");
+    r = run({"port", "pub", "80"});
+    EXPECT_EQ(r.out, "0.0.0.0:8080\n[::]:8080\n");
+    r = run({"container", "port", "pub", "53/udp"});
+    EXPECT_EQ(r.out, "127.0.0.1:5353\n");
+    r = run({"port", "pub", "443"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.err, "Error: No public port '443' published for pub\n");
+    r = run({"port", "pub", "x"});
+    EXPECT_EQ(r.err, "Error: invalid port (x): strconv.ParseUint: parsing \"x\": invalid syntax\n");
+    r = run({"port", "pub", "1", "2"});
+    EXPECT_EQ(r.err.substr(0, r.err.find('\n')),
+              "berth: 'berth port' requires at least 1 and at most 2 arguments");
+}
+
+TEST_F(CliTest, NetworkLsAndInspect) {
+    auto r = run({"network", "ls"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out,
+              "NETWORK ID     NAME      DRIVER    SCOPE\n"
+              "111111111111   bridge    bridge    local\n"
+              "333333333333   host      host      local\n"
+              "222222222222   web-net   bridge    local\n");
+    r = run({"network", "list", "-q", "--no-trunc", "-f", "driver=bridge"});
+    EXPECT_EQ(r.out, std::string(64, '1') + "\n" + std::string(64, '3') + "\n" + std::string(64, '2') + "\n");
+    EXPECT_NE(requests().back().find("filters=%7B%22driver%22%3A%7B%22bridge%22%3Atrue%7D%7D"),
+              std::string::npos);
+    r = run({"network", "ls", "--format", "{{.Name}} {{.Internal}} {{.Labels}}"});
+    EXPECT_EQ(r.out, "bridge false \nhost false \nweb-net true x=y\n");
+    r = run({"network", "inspect", "--format", "{{.Name}} {{(index .IPAM.Config 0).Subnet}}", "web-net"});
+    EXPECT_EQ(r.out, "web-net 10.5.0.0/16\n");
+    r = run({"network", "inspect", "web-net", "nope"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.out.substr(0, 16), "[\n    {\n        ") << r.out;
+    EXPECT_EQ(r.err, "Error response from daemon: network nope not found\n");
+}
+
+TEST_F(CliTest, NetworkCreateRmPruneConnect) {
+    auto r = run({"network", "create", "-d", "bridge", "--subnet", "10.5.0.0/16", "--gateway", "10.5.0.1",
+                  "--ip-range", "10.5.1.0/24", "--internal", "--label", "a=b", "-o",
+                  "com.docker.network.bridge.name=br5", "--attachable", "--ipv6", "n2"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, std::string(64, '4') + "\n");
+    // The body docker CLI 28.2.2 sent for the same command.
+    EXPECT_EQ(*parse_json(last_body()), Json::parse(R"({"Driver":"bridge","Scope":"","EnableIPv6":true,
+        "IPAM":{"Driver":"default","Options":{},"Config":[{"Subnet":"10.5.0.0/16","IPRange":"10.5.1.0/24",
+        "Gateway":"10.5.0.1"}]},"Internal":true,"Attachable":true,"Ingress":false,"ConfigOnly":false,
+        "ConfigFrom":null,"Options":{"com.docker.network.bridge.name":"br5"},"Labels":{"a":"b"},"Name":"n2"})"));
+    r = run({"network", "create", "--ipv4=false", "n3"});
+    EXPECT_EQ((*parse_json(last_body()))["EnableIPv4"], false);
+    r = run({"network", "create", "--subnet", "10.1.0.0/16", "--subnet", "10.1.2.0/24", "n8"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.err, "multiple overlapping subnet configuration is not supported\n");
+    r = run({"network", "create", "--gateway", "10.1.0.1", "n5"});
+    EXPECT_EQ(r.err, "every ip-range or gateway must have a corresponding subnet\n");
+    r = run({"network", "create", "--subnet", "10.1.0.0/16", "--ip-range", "10.2.0.0/24", "n7"});
+    EXPECT_EQ(r.err, "no matching subnet for range 10.2.0.0/24\n");
+    r = run({"network", "create"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.err.substr(0, r.err.find('\n')), "berth: 'berth network create' requires 1 argument");
+
+    r = run({"network", "rm", "web-net", "nope"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.out, "web-net\n");
+    EXPECT_EQ(r.err, "Error response from daemon: network nope not found\nexit status 1\n");
+    r = run({"network", "remove", "-f", "nope"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.err, "");
+
+    r = run({"network", "prune", "-f", "--filter", "until=1h"});
+    EXPECT_EQ(r.out, "Deleted Networks:\na-net\nb-net\n\n");
+
+    r = run({"network", "connect", "--alias", "a", "--alias", "b,c", "--ip", "10.0.0.5", "n1", "web"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(requests().back(), "POST /v1.45/networks/n1/connect");
+    EXPECT_EQ(*parse_json(last_body()), Json::parse(R"({"Container":"web","EndpointConfig":{
+        "IPAMConfig":{"IPv4Address":"10.0.0.5"},"Links":null,"Aliases":["a","b","c"],"MacAddress":"",
+        "DriverOpts":{},"GwPriority":0,"NetworkID":"","EndpointID":"","Gateway":"","IPAddress":"","IPPrefixLen":0,
+        "IPv6Gateway":"","GlobalIPv6Address":"","GlobalIPv6PrefixLen":0,"DNSNames":null}})"));
+    r = run({"network", "disconnect", "-f", "n1", "web"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(*parse_json(last_body()), Json::parse(R"({"Container":"web","Force":true})"));
+}
+
+TEST_F(CliTest, NetworkHelp) {
+    auto r = run({"network", "--help"});
+    EXPECT_NE(r.out.find("Connect a container to a network"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("  prune "), std::string::npos) << r.out;
+    r = run({"network", "create", "--help"});
+    EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "Usage:  berth network create [OPTIONS] NETWORK");
+    EXPECT_NE(r.out.find("--subnet strings"), std::string::npos) << r.out;
+    r = run({"run", "--help"});
+    EXPECT_NE(r.out.find("      --network network"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("--net "), std::string::npos) << r.out;  // hidden, as in docker
 }
 
 TEST(Humanize, DockerWording) {

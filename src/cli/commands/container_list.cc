@@ -1,6 +1,7 @@
 // ps / container ls: docker's columns, humanised fields and --format.
 #include "cli/commands/context.h"
 #include "cli/commands/humanize.h"
+#include "cli/commands/ports.h"
 #include "cli/format/template.h"
 #include "cli/format/value.h"
 
@@ -31,7 +32,7 @@ Json ps_row(const Json& c, bool trunc) {
     int64_t created = c.value("Created", int64_t{0});
     r["CreatedAt"] = go_time_string(created);
     r["RunningFor"] = human_duration(now_seconds() - created) + " ago";
-    r["Ports"] = display_ports(c.value("Ports", Json::array()));
+    r["Ports"] = ports_column(c.value("Ports", Json::array()));
     r["State"] = str_of(c, "State");
     r["Status"] = str_of(c, "Status");
     int64_t srw = c.value("SizeRw", int64_t{0}), sroot = c.value("SizeRootFs", int64_t{0});

@@ -97,6 +97,7 @@ void add_run_commands(Context& ctx, CLI::App& root, CLI::App* container);
 void add_io_commands(Context& ctx, CLI::App& root, CLI::App* container);
 void add_misc_commands(Context& ctx, CLI::App& root, CLI::App* container);
 void add_stats_commands(Context& ctx, CLI::App& root, CLI::App* container);
+void add_network_commands(Context& ctx, CLI::App* network);
 
 // Docker's help text for a command.
 std::string help_text(const Context& ctx, const CLI::App* app);

@@ -180,24 +180,4 @@ std::string since_value(const std::string& s) {
     return s;  // a unix timestamp (with optional fraction) passes through
 }
 
-std::string display_ports(const Json& ports) {
-    if (!ports.is_array()) return "";
-    std::vector<std::string> out;
-    for (const auto& p : ports) {
-        std::string type = p.value("Type", "tcp");
-        int priv = p.value("PrivatePort", 0);
-        if (p.contains("PublicPort") && p["PublicPort"].is_number() && p["PublicPort"].get<int>() != 0) {
-            std::string ip = p.value("IP", "");
-            std::string host = ip.find(':') != std::string::npos ? "[" + ip + "]" : ip;
-            out.push_back(host + ":" + std::to_string(p["PublicPort"].get<int>()) + "->" +
-                          std::to_string(priv) + "/" + type);
-        } else {
-            out.push_back(std::to_string(priv) + "/" + type);
-        }
-    }
-    std::string s;
-    for (size_t i = 0; i < out.size(); ++i) s += (i ? ", " : "") + out[i];
-    return s;
-}
-
 }  // namespace berth::cli

@@ -28,7 +28,5 @@ int64_t parse_rfc3339(std::string_view s);
 // "10m", "1h30m", RFC 3339 or a unix timestamp to the API's "since" value (seconds).
 std::string since_value(const std::string& s);
 int64_t now_seconds();
-// "PublicIP:PublicPort->PrivatePort/Type, ..." from the container list's Ports.
-std::string display_ports(const Json& ports);
 
 }  // namespace berth::cli

@@ -1,5 +1,8 @@
 // top, port, diff.
+#include <algorithm>
+
 #include "cli/commands/context.h"
+#include "cli/commands/ports.h"
 #include "cli/format/template.h"
 
 namespace berth::cli {
@@ -29,33 +32,39 @@ int cmd_top(Context& ctx, const std::vector<std::string>& a) {
     return 0;
 }
 
+// docker's `port`: "80/tcp -> 0.0.0.0:8080" lines (or the addresses of one private port),
+// in natural order.
 int cmd_port(Context& ctx, const std::vector<std::string>& a) {
     auto info = ctx.client().get_json("/containers/" + a[0] + "/json");
     if (!info) return ctx.fail(info.error());
-    const Json& ports = info->value("NetworkSettings", Json::object()).value("Ports", Json::object());
-    std::string want;
+    Json ports = Json::object();
+    if (info->contains("NetworkSettings") && (*info)["NetworkSettings"].is_object())
+        ports = (*info)["NetworkSettings"].value("Ports", Json::object());
+    if (!ports.is_object()) ports = Json::object();
+    std::vector<std::string> out;
+    auto addr = [](const Json& b) {
+        return join_host_port(b.value("HostIp", std::string()), b.value("HostPort", std::string()));
+    };
     if (a.size() > 1) {
-        want = a[1];
-        if (want.find('/') == std::string::npos) want += "/tcp";
+        std::string port = a[1].substr(0, a[1].find('/'));
+        std::string proto = a[1].find('/') == std::string::npos ? "" : a[1].substr(a[1].find('/') + 1);
+        if (proto.empty()) proto = "tcp";
+        bool digits = !port.empty() && port.find_first_not_of("0123456789") == std::string::npos;
+        if (!digits || port.size() > 5 || std::stoul(port) > 65535)
+            return ctx.fail("Error: invalid port (" + port + "): strconv.ParseUint: parsing \"" + port +
+                            "\": " + (digits ? "value out of range" : "invalid syntax"));
+        std::string key = port + "/" + proto;
+        const Json* binds = ports.contains(key) ? &ports[key] : nullptr;
+        if (!binds || !binds->is_array() || binds->empty())
+            return ctx.fail("Error: No public port '" + a[1] + "' published for " + a[0]);
+        for (const auto& b : *binds) out.push_back(addr(b));
+    } else {
+        for (const auto& [key, binds] : ports.items())
+            if (binds.is_array())
+                for (const auto& b : binds) out.push_back(key + " -> " + addr(b));
     }
-    bool found = false;
-    if (ports.is_object())
-        for (const auto& [key, binds] : ports.items()) {
-            if (!want.empty() && key != want) continue;
-            if (!binds.is_array()) continue;
-            for (const auto& b : binds) {
-                std::string ip = b.value("HostIp", std::string());
-                std::string port = b.value("HostPort", std::string());
-                if (ip.find(':') != std::string::npos) ip = "[" + ip + "]";
-                if (want.empty())
-                    ctx.io.out << key << " -> " << ip << ":" << port << "\n";
-                else
-                    ctx.io.out << ip << ":" << port << "\n";
-                found = true;
-            }
-        }
-    if (!want.empty() && !found)
-        return ctx.fail("Error: No public port '" + want + "' published for " + a[0]);
+    std::sort(out.begin(), out.end(), natural_less);
+    for (const auto& l : out) ctx.io.out << l << "\n";
     return 0;
 }
 

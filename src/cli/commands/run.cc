@@ -7,6 +7,8 @@
 #include <fstream>
 
 #include "cli/commands/context.h"
+#include "cli/commands/netopts.h"
+#include "cli/commands/ports.h"
 #include "cli/commands/stream.h"
 
 namespace berth::cli {
@@ -17,14 +19,15 @@ struct RunOpts {
          init = false, publish_all = false, sig_proxy = true, oom_kill_disable = false,
          no_healthcheck = false;
     std::string name, workdir, user, entrypoint, hostname, domainname, memory, memory_swap,
-        memory_reservation, cpus, cpuset_cpus, cpuset_mems, shm_size, stop_signal, restart, network,
-        pull = "missing", platform, detach_keys, ipc, pid, uts, userns, cgroupns, log_driver, cgroup_parent,
-        runtime;
+        memory_reservation, cpus, cpuset_cpus, cpuset_mems, shm_size, stop_signal, restart, ip, ip6,
+        mac_address, pull = "missing", platform, detach_keys, ipc, pid, uts, userns, cgroupns, log_driver,
+                     cgroup_parent, runtime;
     int64_t cpu_shares = 0, cpu_quota = 0, cpu_period = 0, pids_limit = 0, stop_timeout = -1,
             oom_score_adj = 0;
     std::vector<std::string> env, env_file, labels, label_file, ulimits, devices, tmpfs, cap_add, cap_drop,
         security_opt, publish, expose, volumes, attach, dns, dns_search, dns_option, add_host, log_opt,
-        group_add, sysctls, volumes_from, mounts;
+        group_add, sysctls, volumes_from, mounts, network, net, network_alias, net_alias, dns_opt,
+        link_local_ip;
     bool entrypoint_set = false;
 };
 
@@ -85,42 +88,41 @@ Result<std::vector<std::string>> read_kv_files(const std::vector<std::string>& f
 
 namespace {
 
-Result<Json> port_bindings(const std::vector<std::string>& specs, Json& exposed) {
-    Json b = Json::object();
-    for (const auto& spec : specs) {
-        std::string s = spec, proto = "tcp";
-        if (auto slash = s.rfind('/'); slash != std::string::npos) {
-            proto = s.substr(slash + 1);
-            s = s.substr(0, slash);
-        }
-        std::string ip, host, cport;
-        auto last = s.rfind(':');
-        if (last == std::string::npos) {
-            cport = s;
-        } else {
-            cport = s.substr(last + 1);
-            std::string rest = s.substr(0, last);
-            auto c2 = rest.rfind(':');
-            if (c2 == std::string::npos)
-                host = rest;
-            else {
-                ip = rest.substr(0, c2);
-                host = rest.substr(c2 + 1);
-                if (ip.size() > 1 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
-            }
-        }
-        if (cport.empty() || cport.find_first_not_of("0123456789-") != std::string::npos)
-            return Error::invalid("invalid containerPort: " + cport);
-        std::string key = cport + "/" + proto;
-        exposed[key] = Json::object();
-        b[key].push_back({{"HostIp", ip}, {"HostPort", host}});
-    }
-    return b;
+NetworkFlags network_flags(const RunOpts& o) {
+    NetworkFlags f;
+    f.networks = o.network;
+    f.networks.insert(f.networks.end(), o.net.begin(), o.net.end());
+    f.aliases = o.network_alias;
+    f.aliases.insert(f.aliases.end(), o.net_alias.begin(), o.net_alias.end());
+    f.link_local_ips = o.link_local_ip;
+    f.ipv4 = o.ip;
+    f.ipv6 = o.ip6;
+    f.mac = o.mac_address;
+    return f;
+}
+
+// The values docker checks while parsing flags: its error is pflag's ("invalid argument
+// ... for ... flag: ...") followed by the usage, exit 125. Empty when all are fine.
+std::string flag_error(const RunOpts& o) {
+    auto check = [](const char* flag, const std::vector<std::string>& values, auto validate) -> std::string {
+        for (const auto& v : values)
+            if (auto r = validate(v); !r)
+                return "invalid argument \"" + v + "\" for \"" + flag + "\" flag: " + r.error().str();
+        return "";
+    };
+    std::string e = check("--add-host", o.add_host, validate_extra_host);
+    if (e.empty()) e = check("--dns", o.dns, validate_dns);
+    if (e.empty()) e = check("--dns-search", o.dns_search, validate_dns_search);
+    if (e.empty()) e = check("--network", o.network, parse_network_flag);
+    if (e.empty()) e = check("--net", o.net, parse_network_flag);
+    return e;
 }
 
 Result<Json> build_config(const RunOpts& o, const std::string& image, const std::vector<std::string>& cmd) {
     if (o.rm && !o.restart.empty() && o.restart != "no")
         return Error::invalid("Conflicting options: --restart and --rm");
+    if (!o.mac_address.empty() && !valid_mac(o.mac_address))
+        return Error::invalid(o.mac_address + " is not a valid mac address");
     Json c;
     c["Hostname"] = o.hostname;
     c["Domainname"] = o.domainname;
@@ -179,12 +181,11 @@ Result<Json> build_config(const RunOpts& o, const std::string& image, const std:
     if (!o.stop_signal.empty()) c["StopSignal"] = o.stop_signal;
     if (o.stop_timeout >= 0) c["StopTimeout"] = o.stop_timeout;
 
-    Json exposed = Json::object();
-    for (const auto& e : o.expose)
-        exposed[e.find('/') == std::string::npos ? e + "/tcp" : e] = Json::object();
+    PortSpecs ports = BERTH_TRY(publish_specs(o.publish));
+    BERTH_TRY(add_exposed(o.expose, ports.exposed));
     Json h;
-    h["PortBindings"] = BERTH_TRY(port_bindings(o.publish, exposed));
-    if (!exposed.empty()) c["ExposedPorts"] = exposed;
+    h["PortBindings"] = bindings_json(ports.bindings);
+    if (!ports.exposed.empty()) c["ExposedPorts"] = exposed_json(ports.exposed);
     Json volumes = Json::object();
     std::vector<std::string> binds;
     for (const auto& v : o.volumes) {
@@ -203,17 +204,25 @@ Result<Json> build_config(const RunOpts& o, const std::string& image, const std:
     h["CapAdd"] = o.cap_add.empty() ? Json() : Json(o.cap_add);
     h["CapDrop"] = o.cap_drop.empty() ? Json() : Json(o.cap_drop);
     h["SecurityOpt"] = o.security_opt.empty() ? Json() : Json(o.security_opt);
-    h["NetworkMode"] = o.network.empty() ? "default" : o.network;
+    NetworkFlags net = network_flags(o);
+    h["NetworkMode"] = network_mode(net);
     if (!o.ipc.empty()) h["IpcMode"] = o.ipc;
     if (!o.pid.empty()) h["PidMode"] = o.pid;
     if (!o.uts.empty()) h["UTSMode"] = o.uts;
     if (!o.userns.empty()) h["UsernsMode"] = o.userns;
     if (!o.cgroupns.empty()) h["CgroupnsMode"] = o.cgroupns;
     if (!o.runtime.empty()) h["Runtime"] = o.runtime;
-    if (!o.dns.empty()) h["Dns"] = o.dns;
-    if (!o.dns_search.empty()) h["DnsSearch"] = o.dns_search;
-    if (!o.dns_option.empty()) h["DnsOptions"] = o.dns_option;
-    if (!o.add_host.empty()) h["ExtraHosts"] = o.add_host;
+    // As docker: the DNS lists are never null, ExtraHosts is null when empty; validated
+    // values (canonical addresses, "host:ip") by now, see flag_error().
+    h["Dns"] = Json::array();
+    for (const auto& d : o.dns) h["Dns"].push_back(validate_dns(d).value_or(d));
+    h["DnsSearch"] = Json::array();
+    for (const auto& d : o.dns_search) h["DnsSearch"].push_back(validate_dns_search(d).value_or(d));
+    h["DnsOptions"] = Json::array();
+    for (const auto* l : {&o.dns_option, &o.dns_opt})
+        for (const auto& d : *l) h["DnsOptions"].push_back(d);
+    h["ExtraHosts"] = nullptr;
+    for (const auto& e : o.add_host) h["ExtraHosts"].push_back(validate_extra_host(e).value_or(e));
     if (!o.group_add.empty()) h["GroupAdd"] = o.group_add;
     if (!o.volumes_from.empty()) h["VolumesFrom"] = o.volumes_from;
     if (o.oom_score_adj != 0) h["OomScoreAdj"] = o.oom_score_adj;
@@ -314,7 +323,8 @@ Result<Json> build_config(const RunOpts& o, const std::string& image, const std:
     }
     if (!tmpfs.empty()) h["Tmpfs"] = tmpfs;
     c["HostConfig"] = h;
-    c["NetworkingConfig"] = {{"EndpointsConfig", Json::object()}};
+    // Config.MacAddress is left out: docker drops it for API >= 1.44 (it is per endpoint).
+    c["NetworkingConfig"] = {{"EndpointsConfig", BERTH_TRY(endpoints_config(net))}};
     return c;
 }
 
@@ -337,6 +347,7 @@ void define_container_flags(Cmd& c, RunOpts& o, bool run) {
     c.strs("--device", o.devices, "Add a host device to the container")
         .strs("--dns", o.dns, "Set custom DNS servers")
         .strs("--dns-option", o.dns_option, "Set DNS options")
+        .strs("--dns-opt", o.dns_opt, "Set DNS options")
         .strs("--dns-search", o.dns_search, "Set custom DNS search domains")
         .str("--domainname", o.domainname, "Container NIS domain name");
     app->add_option("--entrypoint", o.entrypoint, "Overwrite the default ENTRYPOINT of the image")
@@ -349,9 +360,12 @@ void define_container_flags(Cmd& c, RunOpts& o, bool run) {
         .str("-h,--hostname", o.hostname, "Container host name")
         .flag("--init", o.init, "Run an init inside the container that forwards signals and reaps processes")
         .flag("-i,--interactive", o.interactive, "Keep STDIN open even if not attached")
+        .str("--ip", o.ip, "IPv4 address (e.g., 172.30.100.104)")
+        .str("--ip6", o.ip6, "IPv6 address (e.g., 2001:db8::33)")
         .str("--ipc", o.ipc, "IPC mode to use")
         .strs("-l,--label", o.labels, "Set meta data on a container")
         .strs("--label-file", o.label_file, "Read in a line delimited file of labels")
+        .strs("--link-local-ip", o.link_local_ip, "Container IPv4/IPv6 link-local addresses")
         .str("--log-driver", o.log_driver, "Logging driver for the container")
         .strs("--log-opt", o.log_opt, "Log driver options")
         .str("-m,--memory", o.memory, "Memory limit", "bytes")
@@ -359,8 +373,12 @@ void define_container_flags(Cmd& c, RunOpts& o, bool run) {
         .str("--memory-swap", o.memory_swap,
              "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", "bytes")
         .strs("--mount", o.mounts, "Attach a filesystem mount to the container", "mount")
+        .str("--mac-address", o.mac_address, "Container MAC address (e.g., 92:d0:c6:0a:29:33)")
         .str("--name", o.name, "Assign a name to the container")
-        .str("--network,--net", o.network, "Connect a container to a network", "network")
+        .strs("--network", o.network, "Connect a container to a network", "network")
+        .strs("--net", o.net, "Connect a container to a network", "network")
+        .strs("--network-alias", o.network_alias, "Add network-scoped alias for the container")
+        .strs("--net-alias", o.net_alias, "Add network-scoped alias for the container")
         .flag("--no-healthcheck", o.no_healthcheck, "Disable any container-specified HEALTHCHECK")
         .flag("--oom-kill-disable", o.oom_kill_disable, "Disable OOM Killer")
         .num("--oom-score-adj", o.oom_score_adj, "Tune host's OOM preferences (-1000 to 1000)")
@@ -392,6 +410,8 @@ void define_container_flags(Cmd& c, RunOpts& o, bool run) {
         .strs("-v,--volume", o.volumes, "Bind mount a volume")
         .strs("--volumes-from", o.volumes_from, "Mount volumes from the specified container(s)")
         .str("-w,--workdir", o.workdir, "Working directory inside the container");
+    // docker accepts these spellings but hides them from the help.
+    for (const char* hidden : {"--net", "--net-alias", "--dns-opt"}) app->get_option(hidden)->group("");
 }
 
 std::string tagged(const std::string& image) {
@@ -463,6 +483,14 @@ Result<std::string> create_container(Context& ctx, const RunOpts& o, const std::
     if (j.contains("Warnings") && j["Warnings"].is_array())
         for (const auto& w : j["Warnings"])
             if (w.is_string()) write_err(ctx, "WARNING: " + w.get<std::string>() + "\n");
+    // docker's client-side warning for the first loopback --dns address.
+    for (const auto& d : o.dns) {
+        std::string ip = validate_dns(d).value_or("");
+        if (ip == "::1" || ip.rfind("127.", 0) == 0) {
+            write_err(ctx, "WARNING: Localhost DNS (" + ip + ") may fail in containers.\n");
+            break;
+        }
+    }
     return j.value("Id", std::string());
 }
 
@@ -480,7 +508,15 @@ int start_error_code(const std::string& msg) {
     return 125;
 }
 
+// A bad flag value, printed as docker's flag parser does.
+int flag_usage_error(Context& ctx, const std::string& cmd, const std::string& msg) {
+    ctx.io.err << msg << "\n\nUsage:  berth " << cmd << " [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun 'berth "
+               << cmd << " --help' for more information\n";
+    return 125;
+}
+
 int cmd_run(Context& ctx, const RunOpts& o, const std::vector<std::string>& args) {
+    if (auto e = flag_error(o); !e.empty()) return flag_usage_error(ctx, "run", e);
     if (o.interactive && o.tty && !o.detach && !::isatty(ctx.io.in_fd)) {
         ctx.io.err << "the input device is not a TTY\n";
         return 1;
@@ -567,6 +603,7 @@ void add_run_commands(Context& ctx, CLI::App& root, CLI::App* container) {
         create.also_known_as(top ? "berth container create" : "berth create").stop_at_first_arg();
         define_container_flags(create, *co, false);
         create.action([&ctx, co](const auto& a) {
+            if (auto e = flag_error(*co); !e.empty()) return flag_usage_error(ctx, "create", e);
             std::vector<std::string> cmd(a.begin() + 1, a.end());
             auto id = create_container(ctx, *co, a[0], cmd);
             if (!id) return report(ctx, "create", id.error());

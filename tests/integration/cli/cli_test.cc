@@ -8,6 +8,8 @@
 #include <ctime>
 
 #include "common/file.h"
+#include "common/scope.h"
+#include "support/daemon.h"
 #include "support/support.h"
 
 namespace berth::test {
@@ -20,7 +22,7 @@ protected:
         if (::access("/usr/local/bin/docker", X_OK) != 0) GTEST_SKIP() << "no docker CLI";
         dir_ = std::make_unique<TempDir>("berth-cli");
         sock_ = dir_->path() + "/berth.sock";
-        ASSERT_TRUE(write_file_atomic(dir_->path() + "/daemon.json", "{}"));
+        ASSERT_TRUE(write_file_atomic(dir_->path() + "/daemon.json", net_.apply("{}")));
         // A short exec root: shim sockets live under it and unix socket paths are short.
         char tmpl[] = "/run/bcXXXXXX";
         ASSERT_NE(::mkdtemp(tmpl), nullptr);
@@ -89,6 +91,7 @@ protected:
     }
 
     std::unique_ptr<TempDir> dir_;
+    NetworkIsolation net_;  // its own bridge, nft table and subnet
     std::string sock_, exec_root_;
     pid_t pid_ = 0;
 };
@@ -323,6 +326,100 @@ TEST_F(CliVsDocker, BusyboxImageAndContainers) {
     EXPECT_EQ(berth({"stop", "-t", "1", "sleeper"}).out, "sleeper\n");
     same({"ps", "-a", "--format", "{{.Names}} {{.State}}"});
     EXPECT_EQ(berth({"rm", "-f", "sleeper"}).out, "sleeper\n");
+}
+
+// Networking commands side by side, once berthd serves /networks (skipped before that).
+TEST_F(CliVsDocker, Networks) {
+    auto probe = berth({"network", "ls"});
+    if (probe.exit_code != 0 &&
+        (probe.err.find("page not found") != std::string::npos || probe.err.find("404") != std::string::npos))
+        GTEST_SKIP() << "berthd has no /networks yet: " << probe.err;
+    ASSERT_EQ(probe.exit_code, 0) << probe.err;
+    // Networks live in the temporary data root, but their bridges are host devices.
+    ScopeExit cleanup([&] {
+        berth({"rm", "-f", "netc1", "netc2"});
+        berth({"network", "rm", "-f", "bnet1", "dnet1", "bnet2"});
+    });
+    same({"network", "ls"});
+    same({"network", "ls", "-q"});
+    same({"network", "ls", "--no-trunc"});
+    same({"network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}} {{.Internal}} {{.IPv6}}"});
+    same({"network", "ls", "--filter", "driver=bridge", "--format", "{{.Name}}"});
+
+    auto created = berth({"network", "create", "--subnet", "10.213.0.0/24", "--gateway", "10.213.0.1",
+                          "--label", "a=b", "bnet1"});
+    ASSERT_EQ(created.exit_code, 0) << created.err;
+    EXPECT_EQ(created.out.size(), 65u) << created.out;
+    auto dcreated = docker({"network", "create", "--subnet", "10.214.0.0/24", "--internal", "dnet1"});
+    ASSERT_EQ(dcreated.exit_code, 0) << dcreated.err;
+    same({"network", "ls"});
+    same({"network", "ls", "--format", "{{.Name}} {{.Internal}} {{.Labels}}"});
+    same({"network", "inspect", "bnet1", "dnet1"});
+    same({"network", "inspect", "--format",
+          "{{.Name}} {{.Driver}} {{(index .IPAM.Config 0).Subnet}} {{(index .IPAM.Config 0).Gateway}} "
+          "{{.Labels}}",
+          "bnet1"});
+    // Errors: the same exit codes and wording (program name aside).
+    auto named = [](std::string s) {
+        for (size_t p; (p = s.find("docker")) != std::string::npos;) s.replace(p, 6, "berth");
+        return s;
+    };
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{"network", "inspect", "nonet"},
+                                               {"network", "rm", "nonet"},
+                                               {"network", "create", "--subnet", "10.213.0.0/24", "bnet2"},
+                                               {"network", "create", "--subnet", "bad/99", "bnet2"},
+                                               {"network", "connect", "nonet", "nocontainer"},
+                                               {"network", "create"},
+                                               {"network", "bogus"}}) {
+        auto d = docker(args);
+        auto b = berth(args);
+        SCOPED_TRACE(args[1] + " " + args.back());
+        EXPECT_EQ(d.exit_code, b.exit_code) << "docker: " << d.err << "\nberth: " << b.err;
+        EXPECT_EQ(named(d.err), b.err);
+        EXPECT_EQ(d.out, b.out);
+    }
+    same({"network", "rm", "-f", "nonet"});
+
+    // Containers on the networks: published ports, `port`, PORTS, connect and disconnect.
+    std::string maker = source_dir() + "/tests/fixtures/make-busybox-image";
+    std::string tar = dir_->path() + "/busybox.tar";
+    if (::access(maker.c_str(), X_OK) == 0 && run_command({maker, tar}).exit_code == 0 &&
+        berth({"load", "-i", tar}).exit_code == 0) {
+        auto c1 = berth({"run", "-d", "--name", "netc1", "--network", "bnet1", "--network-alias", "web", "-p",
+                         "127.0.0.1:18080:80", "-p", "18081-18082:81-82/udp", "--expose", "90", "busybox",
+                         "sleep", "1000"});
+        if (c1.exit_code == 0) {
+            same({"port", "netc1"});
+            same({"port", "netc1", "80"});
+            same({"port", "netc1", "81/udp"});
+            same({"ps", "--format", "{{.Names}} {{.Ports}} {{.Networks}}"});
+            same({"ps"});
+            auto p = berth({"port", "netc1"});
+            EXPECT_NE(p.out.find("80/tcp -> 127.0.0.1:18080"), std::string::npos) << p.out;
+            auto no = berth({"port", "netc1", "90"});
+            EXPECT_EQ(no.exit_code, 1);
+            EXPECT_EQ(no.err, "Error: No public port '90' published for netc1\n");
+            EXPECT_EQ(berth({"network", "connect", "--alias", "db", "dnet1", "netc1"}).exit_code, 0);
+            same({"inspect", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
+                  "netc1"});
+            EXPECT_EQ(berth({"network", "disconnect", "dnet1", "netc1"}).exit_code, 0);
+            same({"inspect", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
+                  "netc1"});
+            auto inuse_d = docker({"network", "rm", "bnet1"});
+            auto inuse_b = berth({"network", "rm", "bnet1"});
+            EXPECT_EQ(inuse_d.exit_code, inuse_b.exit_code);
+            EXPECT_EQ(named(inuse_d.err), inuse_b.err);
+            EXPECT_EQ(berth({"rm", "-f", "netc1"}).exit_code, 0);
+        } else {
+            ADD_FAILURE() << "run on a user-defined network: " << c1.err;
+        }
+    }
+    auto rm = berth({"network", "rm", "bnet1", "dnet1"});
+    EXPECT_EQ(rm.exit_code, 0) << rm.err;
+    EXPECT_EQ(rm.out, "bnet1\ndnet1\n");
+    same({"network", "ls"});
+    same({"network", "prune", "-f"});
 }
 
 }  // namespace
