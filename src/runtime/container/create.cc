@@ -172,7 +172,8 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     if (s.process->terminal && !has_console && !proxy_tty)
         return Error::invalid("process.terminal is true: --console-socket is required");
     seccomp::Filter filter;
-    if (s.linux->seccomp) filter = BERTH_TRY(seccomp::Filter::compile(*s.linux->seccomp));
+    if (s.linux->seccomp)
+        filter = BERTH_TRY(seccomp::Filter::compile_cached(*s.linux->seccomp, path_join(g.root, ".seccomp")));
     NsPlan plan = BERTH_TRY(plan_namespaces(&*s.linux));
 
     BERTH_TRY(mkdir_all(g.root, 0711));

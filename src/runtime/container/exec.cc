@@ -20,13 +20,16 @@ namespace {
 Result<spec::User> parse_user_flag(const std::string& u) {
     spec::User out;
     auto parts = split(u, ':', false);
-    if (parts.empty() || parts.size() > 2) return Error::invalid("--user: expected uid[:gid], got \"" + u + "\"");
+    if (parts.empty() || parts.size() > 2)
+        return Error::invalid("--user: expected uid[:gid], got \"" + u + "\"");
     char* end;
     out.uid = static_cast<uint32_t>(strtoul(parts[0].c_str(), &end, 10));
-    if (parts[0].empty() || *end) return Error::invalid("--user: uid must be numeric, got \"" + parts[0] + "\"");
+    if (parts[0].empty() || *end)
+        return Error::invalid("--user: uid must be numeric, got \"" + parts[0] + "\"");
     if (parts.size() == 2) {
         out.gid = static_cast<uint32_t>(strtoul(parts[1].c_str(), &end, 10));
-        if (parts[1].empty() || *end) return Error::invalid("--user: gid must be numeric, got \"" + parts[1] + "\"");
+        if (parts[1].empty() || *end)
+            return Error::invalid("--user: gid must be numeric, got \"" + parts[1] + "\"");
     }
     return out;
 }
@@ -73,8 +76,10 @@ struct ExecChild {
         BERTH_TRY(join_namespaces(*a.join));
         if (a.ctx.process->terminal) {
             auto [master, slave] = BERTH_TRY_CTX(open_pty(), "create pty");
-            if (a.console_fd >= 0) BERTH_TRY(send_fd(a.console_fd, master.get(), "/dev/ptmx"));
-            else if (a.pty_to_parent) BERTH_TRY(send_fd(a.sync_fd, master.get(), "/dev/ptmx"));
+            if (a.console_fd >= 0)
+                BERTH_TRY(send_fd(a.console_fd, master.get(), "/dev/ptmx"));
+            else if (a.pty_to_parent)
+                BERTH_TRY(send_fd(a.sync_fd, master.get(), "/dev/ptmx"));
             BERTH_TRY(become_tty(slave.get()));
         }
         return ok();
@@ -100,7 +105,7 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
         return Error::invalid("exec -t -d needs --console-socket");
     seccomp::Filter filter;
     if (s.linux && s.linux->seccomp)
-        filter = BERTH_TRY(seccomp::Filter::compile(*s.linux->seccomp));
+        filter = BERTH_TRY(seccomp::Filter::compile_cached(*s.linux->seccomp, path_join(g.root, ".seccomp")));
 
     // Join every namespace the container has, by its init's /proc entries.
     std::vector<std::pair<spec::NamespaceType, std::string>> join;
@@ -112,7 +117,8 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
             join.emplace_back(ns.type, proc_ns + spec::namespace_proc_name(ns.type));
             userns |= ns.type == spec::NamespaceType::User;
         }
-    std::stable_partition(join.begin(), join.end(), [](auto& p) { return p.first == spec::NamespaceType::User; });
+    std::stable_partition(join.begin(), join.end(),
+                          [](auto& p) { return p.first == spec::NamespaceType::User; });
 
     UniqueFd console;
     if (proc.terminal && !o.console_socket.empty())
@@ -123,8 +129,8 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     if (s.linux && s.linux->has_namespace(spec::NamespaceType::Pid))
         BERTH_TRY_CTX(setns_path(proc_ns + "pid", CLONE_NEWPID), "join pid namespace");
 
-    ExecChild args{&join, ProcessContext{&proc, &filter, userns, o.preserve_fds}, child_end.get(), console.get(),
-                   foreground_tty};
+    ExecChild args{&join, ProcessContext{&proc, &filter, userns, o.preserve_fds}, child_end.get(),
+                   console.get(), foreground_tty};
     pid_t pid = ::fork();
     if (pid < 0) return Error::sys("fork");
     if (pid == 0) {
@@ -145,7 +151,8 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     kill_child.dismiss();
     if (o.detach) return 0;
     int status = 0;
-    if (master) status = proxy_pty(master.get(), pid);
+    if (master)
+        status = proxy_pty(master.get(), pid);
     else
         while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }

@@ -18,6 +18,7 @@
 #include <cstring>
 
 #include "common/fd.h"
+#include "runtime/seccomp/filter_impl.h"
 
 namespace berth::runtime::seccomp {
 namespace {
@@ -200,15 +201,16 @@ Result<std::vector<sock_filter>> export_program(scmp_filter_ctx ctx) {
 
 }  // namespace
 
-struct Filter::Impl {
-    std::vector<sock_filter> program;
-    unsigned flags = 0;  // SECCOMP_FILTER_FLAG_*
-};
-
 Filter::Filter() = default;
 Filter::~Filter() = default;
 Filter::Filter(Filter&&) noexcept = default;
 Filter& Filter::operator=(Filter&&) noexcept = default;
+
+std::string Filter::program_bytes() const {
+    if (empty()) return {};
+    return std::string(reinterpret_cast<const char*>(impl_->program.data()),
+                       impl_->program.size() * sizeof(sock_filter));
+}
 
 bool Filter::empty() const {
     return !impl_ || impl_->program.empty();

@@ -2,6 +2,7 @@
 // no_new_privs, so no root is needed), which reports what its syscalls returned.
 #include "runtime/seccomp/seccomp.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -346,6 +347,59 @@ TEST(DockerDefault, SysAdminUnlocksUnshare) {
         return "unshare=" + res(::unshare(CLONE_NEWNS));
     });
     EXPECT_EQ(r.out, "unshare=0/0");
+}
+
+}  // namespace
+}  // namespace berth::runtime::seccomp
+
+namespace berth::runtime::seccomp {
+namespace {
+
+TEST(SeccompCache, GivesTheCompiledProgramAndSurvivesDamage) {
+    char tmpl[] = "/tmp/berth-seccomp-cache-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    std::string dir = std::string(tmpl) + "/cache";
+    spec::Seccomp profile = parse(docker_default_profile({"CAP_CHOWN", "CAP_KILL"}));
+    auto direct = Filter::compile(profile);
+    ASSERT_TRUE(direct) << direct.error().str();
+    auto first = Filter::compile_cached(profile, dir);  // compiles and stores
+    ASSERT_TRUE(first) << first.error().str();
+    auto second = Filter::compile_cached(profile, dir);  // from the cache
+    ASSERT_TRUE(second);
+    EXPECT_EQ(first->program_bytes(), direct->program_bytes());
+    EXPECT_EQ(second->program_bytes(), direct->program_bytes());
+    // Another profile is another entry, never the first one's program.
+    spec::Seccomp other = parse(docker_default_profile({"CAP_SYS_ADMIN"}));
+    auto third = Filter::compile_cached(other, dir);
+    ASSERT_TRUE(third);
+    EXPECT_EQ(third->program_bytes(), Filter::compile(other)->program_bytes());
+    EXPECT_NE(third->program_bytes(), direct->program_bytes());
+    // A damaged entry (flipped byte in the program, truncated file) is recompiled.
+    for (auto damage : {"flip", "truncate"}) {
+        DIR* d = ::opendir(dir.c_str());
+        ASSERT_NE(d, nullptr);
+        while (auto* e = ::readdir(d)) {
+            if (e->d_name[0] == '.') continue;
+            std::string path = dir + "/" + e->d_name;
+            int fd = ::open(path.c_str(), O_RDWR);
+            off_t size = ::lseek(fd, 0, SEEK_END);
+            if (std::string(damage) == "flip") {
+                char c;
+                ASSERT_EQ(::pread(fd, &c, 1, size - 3), 1);
+                c ^= 0x55;
+                ASSERT_EQ(::pwrite(fd, &c, 1, size - 3), 1);
+            } else {
+                ASSERT_EQ(::ftruncate(fd, size - 8), 0);
+            }
+            ::close(fd);
+        }
+        ::closedir(d);
+        auto again = Filter::compile_cached(profile, dir);
+        ASSERT_TRUE(again);
+        EXPECT_EQ(again->program_bytes(), direct->program_bytes()) << damage;
+    }
+    std::string rm = std::string("rm -rf ") + tmpl;
+    ASSERT_EQ(::system(rm.c_str()), 0);
 }
 
 }  // namespace
