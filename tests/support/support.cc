@@ -1,8 +1,11 @@
 #include "support/support.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -21,7 +24,9 @@ TempDir::TempDir(const std::string& prefix) {
     path_ = tmpl;
 }
 
-TempDir::~TempDir() { (void)remove_all(path_); }
+TempDir::~TempDir() {
+    (void)remove_all(path_);
+}
 
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& input,
                           int timeout_seconds) {
@@ -50,7 +55,9 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
     int open_fds = 2;
     bool timed_out = false;
     while (open_fds > 0) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+                .count();
         if (left <= 0) {
             timed_out = true;
             break;
@@ -78,8 +85,10 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
         if (f.fd >= 0) close(f.fd);
     int status = 0;
     waitpid(pid, &status, 0);
-    if (WIFEXITED(status)) res.exit_code = WEXITSTATUS(status);
-    else if (WIFSIGNALED(status)) res.signal = WTERMSIG(status);
+    if (WIFEXITED(status))
+        res.exit_code = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+        res.signal = WTERMSIG(status);
     return res;
 }
 
@@ -120,7 +129,9 @@ std::string build_dir() {
     return s ? s : BERTH_BUILD_DIR_DEFAULT;
 }
 
-std::string binary(const std::string& name) { return build_dir() + "/src/bin/" + name + "/" + name; }
+std::string binary(const std::string& name) {
+    return build_dir() + "/src/bin/" + name + "/" + name;
+}
 
 const std::string& Bundle::shared_rootfs() {
     static std::once_flag once;
@@ -147,12 +158,28 @@ Bundle::Bundle() : dir_("berth-bundle") {
     config_["process"]["terminal"] = false;
 }
 
-const std::string& Bundle::rootfs() const { return shared_rootfs(); }
+const std::string& Bundle::rootfs() const {
+    return shared_rootfs();
+}
 
-void Bundle::set_args(const std::vector<std::string>& args) { config_["process"]["args"] = args; }
+void Bundle::set_args(const std::vector<std::string>& args) {
+    config_["process"]["args"] = args;
+}
 
 void Bundle::write_config() const {
     if (!write_file_atomic(dir_.path() + "/config.json", dump_json(config_, 2))) abort();
+}
+
+int free_port() {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    close(fd);
+    return ntohs(a.sin_port);
 }
 
 }  // namespace berth::test

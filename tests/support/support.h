@@ -49,6 +49,9 @@ CommandResult run_shell(const std::string& cmd, int timeout_seconds = 60);
 // " [child failed]" appended when the child did not exit cleanly.
 std::string run_in_child(const std::function<std::string()>& fn);
 
+// A TCP port on 127.0.0.1 nothing listens on now (the kernel's pick for port 0).
+int free_port();
+
 std::string source_dir();  // BERTH_SOURCE_DIR, or the path compiled in
 std::string build_dir();   // BERTH_BUILD_DIR
 std::string binary(const std::string& name);  // build_dir()/src/bin/<name>/<name>

@@ -14,19 +14,6 @@
 namespace berth::test {
 namespace {
 
-// A TCP port nothing listens on now (the kernel's choice for port 0).
-int free_port() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-    socklen_t len = sizeof sa;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
-
 // A network namespace wired to the host by a veth pair, routed through it: "another host".
 class OtherHost {
 public:

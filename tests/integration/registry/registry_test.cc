@@ -23,18 +23,6 @@ namespace {
 const char* kDocker = "/usr/local/bin/docker";
 const char* kRegistry = "/usr/bin/docker-registry";
 
-int free_port() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 // A child process killed (SIGKILL) and reaped when the object goes.
 class Child {
 public:
