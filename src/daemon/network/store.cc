@@ -47,6 +47,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
 }
 
 Result<std::vector<Json>> Store::docs(const char* query) {
+    std::lock_guard lk(mu_);
     auto st = BERTH_TRY(db_->prepare(query));
     std::vector<Json> out;
     while (BERTH_TRY(st.step())) {
@@ -68,6 +69,7 @@ Result<std::vector<Json>> Store::sandboxes() {
 }
 
 Result<> Store::put_network(const Json& doc) {
+    std::lock_guard lk(mu_);
     auto tx = BERTH_TRY(sql::Transaction::begin(*db_));
     auto st = BERTH_TRY(db_->prepare("INSERT OR REPLACE INTO networks (id, name, doc) VALUES (?, ?, ?)"));
     st.bind(1, doc.value("Id", "")).bind(2, doc.value("Name", "")).bind(3, dump_json(doc));
@@ -76,6 +78,7 @@ Result<> Store::put_network(const Json& doc) {
 }
 
 Result<> Store::remove_network(const std::string& id) {
+    std::lock_guard lk(mu_);
     auto tx = BERTH_TRY(sql::Transaction::begin(*db_));
     auto st = BERTH_TRY(db_->prepare("DELETE FROM networks WHERE id = ?"));
     st.bind(1, id);
@@ -84,6 +87,7 @@ Result<> Store::remove_network(const std::string& id) {
 }
 
 Result<> Store::put_sandbox(const Json& sandbox, const std::vector<Json>& endpoints) {
+    std::lock_guard lk(mu_);
     auto tx = BERTH_TRY(sql::Transaction::begin(*db_));
     auto sb = BERTH_TRY(db_->prepare("INSERT OR REPLACE INTO sandboxes (container_id, doc) VALUES (?, ?)"));
     sb.bind(1, sandbox.value("ContainerID", "")).bind(2, dump_json(sandbox));
@@ -103,6 +107,7 @@ Result<> Store::put_sandbox(const Json& sandbox, const std::vector<Json>& endpoi
 }
 
 Result<> Store::remove_endpoint(const std::string& endpoint_id) {
+    std::lock_guard lk(mu_);
     auto tx = BERTH_TRY(sql::Transaction::begin(*db_));
     auto st = BERTH_TRY(db_->prepare("DELETE FROM endpoints WHERE id = ?"));
     st.bind(1, endpoint_id);
@@ -111,6 +116,7 @@ Result<> Store::remove_endpoint(const std::string& endpoint_id) {
 }
 
 Result<> Store::remove_sandbox(const std::string& container_id) {
+    std::lock_guard lk(mu_);
     auto tx = BERTH_TRY(sql::Transaction::begin(*db_));
     for (const char* q :
          {"DELETE FROM endpoints WHERE container_id = ?", "DELETE FROM sandboxes WHERE container_id = ?"}) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,9 @@ private:
     explicit Store(std::unique_ptr<sql::Db> db) : db_(std::move(db)) {}
     Result<std::vector<Json>> docs(const char* query);
     std::unique_ptr<sql::Db> db_;
+    // One connection serves every thread: SQLite serialises calls, not transactions, so
+    // each method holds this for its whole transaction.
+    std::mutex mu_;
 };
 
 }  // namespace berth::daemon::network
