@@ -8,7 +8,7 @@
 #include <ctime>
 
 #include "common/file.h"
-#include "common/time.h"
+#include "shim/clock.h"
 
 namespace berth::shim {
 
@@ -99,7 +99,7 @@ void JsonLogWriter::emit(int stream, std::string_view line) {
     std::string rec = "{\"log\":";
     append_json_string(rec, line);
     rec += stream == 1 ? ",\"stream\":\"stdout\",\"time\":\"" : ",\"stream\":\"stderr\",\"time\":\"";
-    rec += now_rfc3339_nano();
+    rec += rfc3339_nano_now();
     rec += "\"}\n";
     if (max_size_ > 0 && size_ + static_cast<int64_t>(rec.size()) > max_size_ && size_ > 0) rotate();
     if (write_all(fd_.get(), rec, path_)) size_ += static_cast<int64_t>(rec.size());

@@ -1,6 +1,6 @@
-// The shim's event loop: container output -> json-file log + attach clients; attach
+// The monitor's event loop: container output -> json-file log + attach clients; attach
 // clients' input -> container stdin; SIGCHLD -> reap (we are a subreaper) and, when the
-// init is gone, record the exit status and delete the runtime container.
+// init is gone, record the exit status (berthd deletes the runtime container).
 #include "shim/monitor.h"
 
 #include <fcntl.h>
@@ -13,17 +13,20 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstring>
 #include <vector>
 
 #include "common/file.h"
-#include "common/time.h"
-#include "runtime/container/container.h"
+#include "shim/clock.h"
 #include "shim/json_log.h"
 
 namespace berth::shim {
 
 namespace {
+
+// Static, not on the stack or the heap: its pages are touched only once output flows.
+char g_buf[32 * 1024];
 
 struct Client {
     int fd = -1;
@@ -63,7 +66,6 @@ private:
     int status_ = 0;
     JsonLogWriter log_;
     std::vector<Client> clients_;
-    char buf_[32 * 1024];
 };
 
 void Monitor::broadcast(int stream, std::string_view data) {
@@ -81,7 +83,7 @@ void Monitor::broadcast(int stream, std::string_view data) {
 }
 
 void Monitor::on_output(int fd, int stream) {
-    ssize_t n = read(fd, buf_, sizeof buf_);
+    ssize_t n = read(fd, g_buf, sizeof g_buf);
     if (n <= 0) {
         if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
         // EOF (or EIO on a pty whose last slave closed).
@@ -91,7 +93,7 @@ void Monitor::on_output(int fd, int stream) {
         if (fd != f_.in) close(fd);
         return;
     }
-    std::string_view data(buf_, static_cast<size_t>(n));
+    std::string_view data(g_buf, static_cast<size_t>(n));
     log_.write(stream, data);
     broadcast(stream, data);
 }
@@ -131,7 +133,7 @@ void Monitor::handle_header(Client& c) {
 }
 
 void Monitor::on_client(Client& c) {
-    ssize_t n = read(c.fd, buf_, sizeof buf_);
+    ssize_t n = read(c.fd, g_buf, sizeof g_buf);
     if (n <= 0) {
         if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
         // The client closed its sending side: stdin ends (with stdin_once), but the client
@@ -145,7 +147,7 @@ void Monitor::on_client(Client& c) {
         if (was_stdin && o_.stdin_once) close_stdin();
         return;
     }
-    std::string_view data(buf_, static_cast<size_t>(n));
+    std::string_view data(g_buf, static_cast<size_t>(n));
     if (!c.header_done) {
         auto nl = data.find('\n');
         c.header.append(data.substr(0, nl));
@@ -203,24 +205,16 @@ void Monitor::finish() {
         int stream = fd == f_.out ? 1 : 2;
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
         for (;;) {
-            ssize_t n = read(fd, buf_, sizeof buf_);
+            ssize_t n = read(fd, g_buf, sizeof g_buf);
             if (n <= 0) break;
-            log_.write(stream, std::string_view(buf_, static_cast<size_t>(n)));
-            broadcast(stream, std::string_view(buf_, static_cast<size_t>(n)));
+            log_.write(stream, std::string_view(g_buf, static_cast<size_t>(n)));
+            broadcast(stream, std::string_view(g_buf, static_cast<size_t>(n)));
         }
     }
     log_.flush();
-    ExitStatus es;
-    es.exit_code = WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
-    es.finished_at = now_rfc3339_nano();
-    runtime::GlobalOptions g{o_.runtime_root};
-    if (auto st = runtime::stats(g, o_.id)) {
-        auto& mem = (*st)["data"]["memory"];
-        if (mem.is_object()) es.oom_killed = mem.value("oom_kills", 0) > 0;
-    }
-    (void)write_file_atomic(path_join(o_.state_dir, kExitFile), dump_json(es.to_json()));
-    for (auto& c : clients_) drop(c);
-    (void)runtime::remove(g, o_.id, true);
+    int code = WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
+    // berthd reads the OOM kill from the container's cgroup when it sees us exit.
+    (void)write_file_atomic(path_join(o_.state_dir, kExitFile), exit_status_text(code, rfc3339_nano_now()));
     _exit(0);
 }
 
@@ -260,10 +254,50 @@ void Monitor::run() {
     }
 }
 
+bool parse_int(const char* s, int* out) {
+    auto end = s + strlen(s);
+    auto [p, ec] = std::from_chars(s, end, *out);
+    return ec == std::errc() && p == end && p != s;
+}
+
 }  // namespace
 
+std::vector<std::string> monitor_args(const Options& opts, const MonitorFds& fds, pid_t init_pid) {
+    std::vector<std::string> a = {"berth-shim",
+                                  "monitor",
+                                  std::to_string(init_pid),
+                                  std::to_string(fds.out),
+                                  std::to_string(fds.err),
+                                  std::to_string(fds.in),
+                                  std::to_string(fds.listener)};
+    auto rest = opts.to_args();
+    a.insert(a.end(), rest.begin(), rest.end());
+    return a;
+}
+
+int monitor_main(int argc, char** argv) {
+    int init = 0;
+    MonitorFds fds;
+    if (argc < 7 || strcmp(argv[1], "monitor") != 0 || !parse_int(argv[2], &init) || init <= 0 ||
+        !parse_int(argv[3], &fds.out) || !parse_int(argv[4], &fds.err) || !parse_int(argv[5], &fds.in) ||
+        !parse_int(argv[6], &fds.listener)) {
+        static const char usage[] =
+            "usage: berth-monitor monitor INIT OUT ERR IN LISTENER OPTIONS... "
+            "(started by berth-shim)\n";
+        (void)!write(2, usage, sizeof usage - 1);
+        return 2;
+    }
+    auto opts = Options::from_args(std::vector<std::string>(argv + 7, argv + argc));
+    if (!opts) {
+        std::string msg = opts.error().str() + "\n";
+        (void)!write(2, msg.data(), msg.size());
+        return 2;
+    }
+    monitor(*opts, fds, init);
+}
+
 void monitor(const Options& opts, const MonitorFds& fds, pid_t init_pid) {
-    static Monitor m(opts, fds, init_pid);  // static: the 32 KiB buffer stays off the stack
+    Monitor m(opts, fds, init_pid);
     m.run();
 }
 

@@ -3,10 +3,13 @@
 #include "shim/setup.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -51,6 +54,32 @@ Result<Pipe> make_pipe() {
 int keep(int fd) {
     if (fd < 0) return -1;
     return fcntl(fd, F_DUPFD, 100);
+}
+
+// The monitor is the process a container could reach through /proc/PID/exe (with
+// --pid=host): like berth-shim itself (runtime::protect_binary), it runs from a read-only
+// bind mount in our private mount namespace, so it cannot be overwritten from inside.
+Result<> protect_monitor(const std::string& path) {
+    if (access(path.c_str(), X_OK) != 0)
+        return Error::sys("berth-monitor (installed next to berth-shim)", path);
+    struct statvfs vfs;
+    if (statvfs(path.c_str(), &vfs) != 0) return Error::sys("statvfs", path);
+    if (vfs.f_flag & ST_RDONLY) return ok();
+    // protect_binary normally moved us into a mount namespace of our own already; if we
+    // still share berthd's, make one (the bind mount must not show on the host).
+    struct stat ours, parent;
+    if (stat("/proc/self/ns/mnt", &ours) != 0 ||
+        stat(("/proc/" + std::to_string(getppid()) + "/ns/mnt").c_str(), &parent) != 0 ||
+        ours.st_ino == parent.st_ino) {
+        if (unshare(CLONE_NEWNS) != 0) return Error::sys("unshare mount namespace (monitor protection)");
+        if (mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) return Error::sys("make / rslave");
+    }
+    if (mount(path.c_str(), path.c_str(), nullptr, MS_BIND, nullptr) != 0)
+        return Error::sys("bind mount", path);
+    if (mount(nullptr, path.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+              nullptr) != 0)
+        return Error::sys("remount read-only", path);
+    return ok();
 }
 
 void report(const std::string& line) {
@@ -109,29 +138,32 @@ int setup_main(const Options& o, const char* self) {
     sigemptyset(&mask);
     sigaddset(&mask, SIGCHLD);
     sigprocmask(SIG_BLOCK, &mask, nullptr);  // kept across exec: no exit is missed
+    // The tiny monitor binary next to ours, which we exec once the container exists.
+    std::string monitor_path(self);
+    monitor_path.erase(monitor_path.rfind('/') + 1);
+    monitor_path += kMonitorBinary;
     pid_t init = 0;
-    auto fds = create_container(o, &init);
+    auto fds = [&]() -> Result<MonitorFds> {
+        BERTH_TRY(protect_monitor(monitor_path));
+        return create_container(o, &init);
+    }();
     if (!fds) {
         const Error& e = fds.error();
         std::string text;
         for (auto it = e.context().rbegin(); it != e.context().rend(); ++it) text += *it + ": ";
         text += e.message();
-        report("error " + std::to_string(static_cast<int>(e.kind())) + " " + std::to_string(e.sys_errno()) + " " + text);
+        report("error " + std::to_string(static_cast<int>(e.kind())) + " " + std::to_string(e.sys_errno()) +
+               " " + text);
         return 1;
     }
     (void)write_file_atomic(path_join(o.state_dir, "shim.pid"), std::to_string(getpid()));
     report("ok " + std::to_string(init));
-    // Re-exec: the monitor maps only what it touches, so an idle shim stays small.
-    std::vector<std::string> args = {"berth-shim", "monitor", std::to_string(init), std::to_string(fds->out),
-                                     std::to_string(fds->err), std::to_string(fds->in),
-                                     std::to_string(fds->listener)};
-    auto rest = o.to_args();
-    args.insert(args.end(), rest.begin(), rest.end());
+    auto args = monitor_args(o, *fds, init);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    execv(self, argv.data());
-    return 1;
+    execv(monitor_path.c_str(), argv.data());
+    return 1;  // berthd sees the shim exit without exit.json, and reports it
 }
 
 }  // namespace berth::shim

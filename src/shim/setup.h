@@ -6,7 +6,7 @@
 
 namespace berth::shim {
 
-// Creates the container, reports on fd 3, and re-executes `self` in monitor mode.
+// Creates the container, reports on fd 3, and execs berth-monitor (next to `self`).
 // Returns only on failure (the exit code).
 int setup_main(const Options& opts, const char* self);
 

@@ -6,13 +6,15 @@
 // Life of a shim (berthd's side in brackets):
 //   [spawn_shim(opts)]  fork+exec berth-shim; it creates the container (state "created",
 //                       init waiting on exec.fifo), then reports "ok <pid>" on the ready
-//                       pipe and re-executes itself in monitor mode, which keeps only
-//                       the few pages the loop needs (the host memory per container).
+//                       pipe and execs berth-monitor (a separate tiny static binary next
+//                       to berth-shim) in the same process: an idle monitor is the host
+//                       memory each running container costs.
 //   [runtime::start]    berthd opens exec.fifo: the user process runs.
 //   monitor             copies output to the log and to attached clients; stdin from the
-//                       attach client to the container; SIGCHLD: reap the init.
-//   exit                writes <state_dir>/exit.json atomically, deletes the runtime
-//                       container (cgroup, state), and exits: berthd's pidfd fires.
+//                       attach client to the container; SIGCHLD: reap (it is a subreaper).
+//   exit                writes <state_dir>/exit.json atomically and exits: berthd's pidfd
+//                       fires, and berthd reads the OOM kill from the cgroup and deletes
+//                       the runtime container (the monitor links no runtime code).
 //
 // Files in state_dir: shim.pid, attach.sock, exit.json; the log at log_path.
 #pragma once
@@ -25,24 +27,9 @@
 
 #include "common/error.h"
 #include "common/json.h"
+#include "shim/options.h"
 
 namespace berth::shim {
-
-struct Options {
-    std::string id;
-    std::string bundle;         // OCI bundle (config.json)
-    std::string state_dir;      // shim files (attach.sock, exit.json, shim.pid)
-    std::string runtime_root;   // berth-runtime's --root
-    std::string log_path;       // json-file log; empty: no log
-    int64_t log_max_size = -1;  // bytes; -1: unlimited
-    int log_max_file = 1;
-    bool tty = false;
-    bool open_stdin = false;
-    bool stdin_once = false;
-
-    std::vector<std::string> to_args() const;
-    static Result<Options> from_args(const std::vector<std::string>& args);
-};
 
 struct ExitStatus {
     int exit_code = 0;
@@ -61,17 +48,7 @@ struct Spawned {
 Result<Spawned> spawn_shim(const std::string& shim_path, const Options& opts);
 Result<ExitStatus> read_exit_status(const std::string& state_dir);
 
-// The attach protocol: a client connects to attach.sock and sends one line,
-//   "attach stdin=0|1 stdout=0|1 stderr=0|1\n"   then receives output (stdcopy-framed
-//                                                without a tty, raw with one) and sends stdin
-//   "resize <rows> <cols>\n"                     resizes the pty, then the shim closes
-constexpr const char* kAttachSocket = "attach.sock";
-constexpr const char* kExitFile = "exit.json";
-
 // `berth-shim init -- CMD...`: PID 1 for `run --init` (signals forwarded, orphans reaped).
 int init_main(int argc, char** argv);
-
-// stdcopy framing (Docker's multiplexed stream): [stream, 0, 0, 0, big-endian len]
-std::string stdcopy_frame(int stream, std::string_view data);
 
 }  // namespace berth::shim

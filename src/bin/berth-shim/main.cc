@@ -1,6 +1,6 @@
 // berth-shim: the per-container supervisor (see src/shim/shim.h).
 //   berth-shim --id ID --bundle DIR --state-dir DIR --runtime-root DIR [...]   (setup)
-//   berth-shim monitor INIT OUT ERR IN LISTENER <options>                     (after re-exec)
+//     then execs berth-monitor (built and installed next to it; src/shim/monitor.h)
 //   berth-shim init -- CMD...           (inside a container: docker run --init's PID 1)
 #include <unistd.h>
 
@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "runtime/container/container.h"
-#include "shim/monitor.h"
 #include "shim/setup.h"
 #include "shim/shim.h"
 
@@ -18,12 +17,6 @@ using namespace berth;
 
 int main(int argc, char** argv) {
     if (argc > 1 && strcmp(argv[1], "init") == 0) return shim::init_main(argc - 1, argv + 1);
-    if (argc > 6 && strcmp(argv[1], "monitor") == 0) {
-        shim::MonitorFds fds{atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6])};
-        auto opts = shim::Options::from_args(std::vector<std::string>(argv + 7, argv + argc));
-        if (!opts) return 2;
-        shim::monitor(*opts, fds, atoi(argv[2]));
-    }
     if (auto r = runtime::protect_binary(argc, argv); !r) {
         std::string line = "error 7 0 " + r.error().str() + "\n";
         (void)!write(3, line.data(), line.size());
