@@ -310,10 +310,12 @@ Result<> start(const GlobalOptions& g, const std::string& id) {
             fifo.get(), POLLIN, 0
         };
         (void)::poll(&pfd, 1, n == 0 ? 1 : 50);
-        // The init may have written its byte, exec'd and exited (a zombie) since our read:
-        // the byte is then waiting in the fifo, and the start did happen.
-        if (!process_start_time(s.pid) && ::read(fifo.get(), &b, 1) == 1) break;
-        if (!process_start_time(s.pid)) {
+        // The init may have written its byte, exec'd and exited since our read: the byte then
+        // waits in the fifo, and the start did happen. Liveness first, then the read: an init
+        // found gone had done all its writing, so an empty fifo then means it never started.
+        bool alive = process_start_time(s.pid).has_value();
+        if (::read(fifo.get(), &b, 1) == 1) break;
+        if (!alive) {
             ::unlink(fp.c_str());
             return Error::internal("container \"" + id + "\": init exited before start");
         }
