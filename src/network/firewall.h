@@ -27,8 +27,6 @@
 
 #include "common/error.h"
 
-struct nft_ctx;
-
 namespace berth::network {
 
 struct PortMapping {
@@ -69,14 +67,14 @@ public:
 
 private:
     explicit Firewall(std::string table);
-    // Runs one nft command buffer as one transaction; output (JSON when asked) on success.
+    // Runs one nft command buffer as one transaction, in a context of its own (none is kept
+    // between calls: see firewall.cc); output (JSON when asked) on success.
     Result<std::string> run(const std::string& commands, bool json = false);
     // "delete rule" commands for the bridge's rules in both of our tables (mu_ held).
     Result<std::string> delete_commands(const std::string& bridge);
 
     std::string table_;
-    nft_ctx* ctx_ = nullptr;
-    std::mutex mu_;
+    std::mutex mu_;  // one change at a time: delete_commands() reads what the next run() edits
 };
 
 }  // namespace berth::network

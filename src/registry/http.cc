@@ -1,25 +1,19 @@
-// One HTTP exchange over libcurl (see http.h).
+// One HTTP exchange over libcurl, loaded on first use (see http.h, curl_api.h).
 #include "registry/http.h"
 
 #include <dirent.h>
 
 #include <algorithm>
-#include <mutex>
-
-#include <curl/curl.h>
 
 #include "common/file.h"
+#include "registry/curl_api.h"
 
 namespace berth::registry::http {
 
 namespace {
 
-void global_init() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 struct Transfer {
+    const CurlApi* api;
     const Request* req;
     Response* resp;
     CURL* curl = nullptr;
@@ -55,7 +49,7 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
     auto* t = static_cast<Transfer*>(user);
     size_t len = size * n;
     long status = 0;
-    curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+    t->api->easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
     // Only a final 2xx body goes to the sink; errors and redirect bodies are kept for messages.
     if (t->req->sink && !t->resp->sink_error) {
         if (status >= 200 && status < 300) {
@@ -161,76 +155,76 @@ std::string host_of(std::string_view url) {
 }
 
 Result<Response> perform(const Config& cfg, const std::string& tls_host, const Request& req) {
-    global_init();
-    CURL* c = curl_easy_init();
+    const CurlApi* api = BERTH_TRY(curl_api());
+    CURL* c = api->easy_init();
     if (!c) return Error::internal("curl_easy_init failed");
     Response resp;
-    Transfer t{&req, &resp, c};
+    Transfer t{api, &req, &resp, c};
     struct curl_slist* headers = nullptr;
-    for (auto& h : req.headers) headers = curl_slist_append(headers, h.c_str());
+    for (auto& h : req.headers) headers = api->slist_append(headers, h.c_str());
     std::string range = "Range: bytes=" + std::to_string(req.range_from) + "-";
-    if (req.range_from > 0) headers = curl_slist_append(headers, range.c_str());
+    if (req.range_from > 0) headers = api->slist_append(headers, range.c_str());
     if (!req.read && req.body.empty() &&
         (req.method == "PUT" || req.method == "POST" || req.method == "PATCH"))
-        headers = curl_slist_append(headers, "Content-Length: 0");
-    headers = curl_slist_append(headers, "Expect:");
+        headers = api->slist_append(headers, "Content-Length: 0");
+    headers = api->slist_append(headers, "Expect:");
     char errbuf[CURL_ERROR_SIZE] = {};
     TlsFiles tls = tls_files(cfg, tls_host);
     struct curl_blob ca {
         tls.ca_blob.data(), tls.ca_blob.size(), CURL_BLOB_NOCOPY
     };
 
-    curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "berth/0.1 (distribution client)");
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, req.progress ? 0L : 1L);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, req.follow_redirects ? 1L : 0L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(cfg.connect_timeout));
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, static_cast<long>(cfg.stall_seconds));
-    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // identity/gzip for JSON; blobs come as is
-    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
+    api->easy_setopt(c, CURLOPT_URL, req.url.c_str());
+    api->easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    api->easy_setopt(c, CURLOPT_USERAGENT, "berth/0.1 (distribution client)");
+    api->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    api->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    api->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    api->easy_setopt(c, CURLOPT_HEADERDATA, &t);
+    api->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    api->easy_setopt(c, CURLOPT_WRITEDATA, &t);
+    api->easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    api->easy_setopt(c, CURLOPT_XFERINFODATA, &t);
+    api->easy_setopt(c, CURLOPT_NOPROGRESS, req.progress ? 0L : 1L);
+    api->easy_setopt(c, CURLOPT_FOLLOWLOCATION, req.follow_redirects ? 1L : 0L);
+    api->easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+    api->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    api->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    api->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(cfg.connect_timeout));
+    api->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    api->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, static_cast<long>(cfg.stall_seconds));
+    api->easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // identity/gzip for JSON; blobs come as is
+    api->easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
     if (!tls.ca_blob.empty()) {
-        curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
-        curl_easy_setopt(c, CURLOPT_CAPATH, "/etc/ssl/certs");
+        api->easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
+        api->easy_setopt(c, CURLOPT_CAPATH, "/etc/ssl/certs");
     }
     if (!tls.cert.empty()) {
-        curl_easy_setopt(c, CURLOPT_SSLCERT, tls.cert.c_str());
-        curl_easy_setopt(c, CURLOPT_SSLKEY, tls.key.c_str());
+        api->easy_setopt(c, CURLOPT_SSLCERT, tls.cert.c_str());
+        api->easy_setopt(c, CURLOPT_SSLKEY, tls.key.c_str());
     }
     if (req.method == "HEAD") {
-        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+        api->easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (req.method == "GET") {
-        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+        api->easy_setopt(c, CURLOPT_HTTPGET, 1L);
     } else {
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
-        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-        curl_easy_setopt(c, CURLOPT_READDATA, &t);
+        api->easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+        api->easy_setopt(c, CURLOPT_UPLOAD, 1L);
+        api->easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+        api->easy_setopt(c, CURLOPT_READDATA, &t);
         int64_t size = req.read ? req.body_size : static_cast<int64_t>(req.body.size());
-        curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
+        api->easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
     }
-    CURLcode rc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
+    CURLcode rc = api->easy_perform(c);
+    api->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
     char* eff = nullptr;
-    curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff);
+    api->easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff);
     if (eff) resp.effective_url = eff;
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(c);
+    api->slist_free_all(headers);
+    api->easy_cleanup(c);
     if (resp.sink_error) return *resp.sink_error;
     if (rc != CURLE_OK) {
-        std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+        std::string why = errbuf[0] ? errbuf : api->easy_strerror(rc);
         if (rc == CURLE_OPERATION_TIMEDOUT) why = "transfer stalled: " + why;
         return Error(ErrorKind::Unavailable, req.method + " " + req.url + ": " + why);
     }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "registry/auth.h"
+#include "registry/curl_api.h"
 #include "registry/http.h"
 
 namespace berth::registry {
@@ -63,6 +64,16 @@ TEST(Endpoints, InsecureAndMirrors) {
     ASSERT_EQ(local.size(), 1u);
     EXPECT_EQ(local[0].base_url, "http://127.0.0.1:5000");
     EXPECT_EQ(http::host_of("https://h:1/v2/x?y"), "h:1");
+}
+
+TEST(CurlApi, LoadsOnceWithEveryFunction) {
+    auto api = http::curl_api();
+    ASSERT_TRUE(api.has_value()) << api.error().message();
+    const http::CurlApi* a = *api;
+    EXPECT_TRUE(a->easy_init && a->easy_cleanup && a->easy_setopt && a->easy_getinfo && a->easy_perform &&
+                a->easy_strerror && a->slist_append && a->slist_free_all);
+    EXPECT_EQ(*http::curl_api(), a);
+    EXPECT_STREQ(a->easy_strerror(CURLE_OK), "No error");
 }
 
 TEST(Http, ConnectionRefusedIsUnavailable) {
