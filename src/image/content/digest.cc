@@ -1,9 +1,14 @@
-// Digest parsing/validation and SHA-256 over OpenSSL's EVP interface.
+// Digest parsing/validation and SHA-256 with OpenSSL's SHA256_* functions.
+//
+// Not EVP: the first EVP digest loads OpenSSL's default provider, ~2 MB of libcrypto pages
+// and heap that stay in every berthd; SHA256_* run the same assembly (SHA-NI) without it.
+// They are deprecated in OpenSSL 3 but kept, hence OPENSSL_SUPPRESS_DEPRECATED.
 #include "image/content/digest.h"
 
 #include <algorithm>
 
-#include <openssl/evp.h>
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 namespace berth::image::content {
 
@@ -39,15 +44,11 @@ Digest Digest::of(std::string_view data) {
 }
 
 struct Sha256::Impl {
-    EVP_MD_CTX* ctx = nullptr;
-    ~Impl() { EVP_MD_CTX_free(ctx); }
+    SHA256_CTX ctx;
 };
 
 Sha256::Sha256() : impl_(std::make_unique<Impl>()) {
-    impl_->ctx = EVP_MD_CTX_new();
-    // Allocation failure or a missing sha256 provider is not something callers can handle.
-    BERTH_ASSERT(impl_->ctx != nullptr);
-    BERTH_ASSERT(EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr) == 1);
+    BERTH_ASSERT(SHA256_Init(&impl_->ctx) == 1);
 }
 
 Sha256::~Sha256() = default;
@@ -55,13 +56,13 @@ Sha256::Sha256(Sha256&&) noexcept = default;
 Sha256& Sha256::operator=(Sha256&&) noexcept = default;
 
 void Sha256::update(std::string_view data) {
-    if (!data.empty()) BERTH_ASSERT(EVP_DigestUpdate(impl_->ctx, data.data(), data.size()) == 1);
+    if (!data.empty()) BERTH_ASSERT(SHA256_Update(&impl_->ctx, data.data(), data.size()) == 1);
 }
 
 Digest Sha256::finish() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    BERTH_ASSERT(EVP_DigestFinal_ex(impl_->ctx, md, &len) == 1 && len == 32);
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    constexpr unsigned len = SHA256_DIGEST_LENGTH;
+    BERTH_ASSERT(SHA256_Final(md, &impl_->ctx) == 1);
     static constexpr char kHex[] = "0123456789abcdef";
     std::string hex;
     hex.reserve(64);
