@@ -324,7 +324,9 @@ Result<Json> build_config(const RunOpts& o, const std::string& image, const std:
     if (!tmpfs.empty()) h["Tmpfs"] = tmpfs;
     c["HostConfig"] = h;
     // Config.MacAddress is left out: docker drops it for API >= 1.44 (it is per endpoint).
-    c["NetworkingConfig"] = {{"EndpointsConfig", BERTH_TRY(endpoints_config(net))}};
+    // Outside the braced list: BERTH_TRY's early return from inside one leaks its elements.
+    Json endpoints = BERTH_TRY(endpoints_config(net));
+    c["NetworkingConfig"] = {{"EndpointsConfig", endpoints}};
     return c;
 }
 
