@@ -54,6 +54,15 @@ std::string Context::path(const CLI::App* app) const {
     return out;
 }
 
+bool Context::confirm(const std::string& warning) {
+    io.out << warning << "\nAre you sure you want to continue? [y/N] ";
+    io.out.flush();
+    std::string line;
+    char ch;
+    while (::read(io.in_fd, &ch, 1) == 1 && ch != '\n') line += ch;
+    return line == "y" || line == "Y";
+}
+
 int Context::fail(const Error& e) {
     return fail(e.str());
 }

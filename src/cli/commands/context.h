@@ -52,6 +52,9 @@ struct Context {
     // Prints the error as docker does ("Error response from daemon: ...") and returns 1.
     int fail(const Error& e);
     int fail(const std::string& message);
+    // Docker's "WARNING! ... Are you sure you want to continue? [y/N]" prompt on stdin;
+    // anything but y/Y declines.
+    bool confirm(const std::string& warning);
 
 private:
     std::unique_ptr<client::Client> client_;

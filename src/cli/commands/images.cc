@@ -216,20 +216,9 @@ int cmd_rmi(Context& ctx, bool force, bool no_prune, const std::vector<std::stri
     return status;
 }
 
-// Docker's [y/N] prompt on stdin; anything but y/Y declines.
-bool confirm(Context& ctx, const std::string& warning) {
-    ctx.io.out << warning << "\nAre you sure you want to continue? [y/N] ";
-    ctx.io.out.flush();
-    std::string line;
-    char ch;
-    while (::read(ctx.io.in_fd, &ch, 1) == 1 && ch != '\n') line += ch;
-    return line == "y" || line == "Y";
-}
-
 int cmd_image_prune(Context& ctx, bool all, bool force, const std::vector<std::string>& filters) {
     if (!force &&
-        !confirm(
-            ctx,
+        !ctx.confirm(
             all ? "WARNING! This will remove all images without at least one container associated to them."
                 : "WARNING! This will remove all dangling images.")) {
         return 0;

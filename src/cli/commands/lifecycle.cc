@@ -52,15 +52,7 @@ void define_stop_like(Context& ctx, CLI::App* parent, const std::string& name, c
 }
 
 int cmd_container_prune(Context& ctx, bool force, const std::vector<std::string>& filters) {
-    if (!force) {
-        ctx.io.out
-            << "WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ";
-        ctx.io.out.flush();
-        std::string line;
-        char ch;
-        while (::read(ctx.io.in_fd, &ch, 1) == 1 && ch != '\n') line += ch;
-        if (line != "y" && line != "Y") return 0;
-    }
+    if (!force && !ctx.confirm("WARNING! This will remove all stopped containers.")) return 0;
     client::Query q;
     if (auto r = q.add_filters(filters); !r) return ctx.fail(r.error());
     auto rep = ctx.client().post_json("/containers/prune", q);

@@ -309,16 +309,9 @@ int cmd_rm(Context& ctx, bool force, const std::vector<std::string>& names) {
 }
 
 int cmd_prune(Context& ctx, bool force, const std::vector<std::string>& filters) {
-    if (!force) {
-        ctx.io.out
-            << "WARNING! This will remove all custom networks not used by at least one container.\nAre you "
-               "sure you want to continue? [y/N] ";
-        ctx.io.out.flush();
-        std::string line;
-        char ch;
-        while (::read(ctx.io.in_fd, &ch, 1) == 1 && ch != '\n') line += ch;
-        if (line != "y" && line != "Y") return 0;
-    }
+    if (!force &&
+        !ctx.confirm("WARNING! This will remove all custom networks not used by at least one container."))
+        return 0;
     client::Query q;
     if (auto r = q.add_filters(filters); !r) return ctx.fail(r.error());
     auto rep = ctx.client().post_json("/networks/prune", q);
