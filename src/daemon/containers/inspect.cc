@@ -47,17 +47,6 @@ bool glob_match(const std::string& pattern, const std::string& s) {
     return fnmatch(pattern.c_str(), s.c_str(), 0) == 0;
 }
 
-// label filters: "key" or "key=value"
-bool labels_match(const Json& labels, const std::vector<std::string>& wanted) {
-    for (auto& w : wanted) {
-        auto eq = w.find('=');
-        std::string k = w.substr(0, eq);
-        if (!labels.is_object() || !labels.contains(k)) return false;
-        if (eq != std::string::npos && labels[k] != w.substr(eq + 1)) return false;
-    }
-    return true;
-}
-
 }  // namespace
 
 Result<Json> ManagerImpl::inspect(const std::string& ref, bool size) {

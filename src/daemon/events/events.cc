@@ -34,6 +34,18 @@ bool any_of_values(const std::vector<std::string>& wanted, const std::string& va
 }
 }  // namespace
 
+bool labels_match(const Json& labels, const std::vector<std::string>& wanted) {
+    for (auto& w : wanted) {
+        auto eq = w.find('=');
+        std::string key = w.substr(0, eq);
+        if (!labels.is_object() || !labels.contains(key)) return false;
+        if (eq != std::string::npos &&
+            (!labels[key].is_string() || labels[key].get<std::string>() != w.substr(eq + 1)))
+            return false;
+    }
+    return true;
+}
+
 bool event_matches(const Event& ev, const EventFilters& filters) {
     for (auto& [key, values] : filters) {
         if (values.empty()) continue;
@@ -42,14 +54,16 @@ bool event_matches(const Event& ev, const EventFilters& filters) {
             return it == ev.attributes.end() ? std::string() : it->second;
         };
         bool ok = false;
-        if (key == "type") ok = any_of_values(values, ev.type);
+        if (key == "type")
+            ok = any_of_values(values, ev.type);
         else if (key == "event") {
             // "exec_start" matches "exec_start: sh -c ..." as in Docker.
             for (auto& v : values) ok |= ev.action == v || ev.action.rfind(v + ":", 0) == 0;
         } else if (key == "container") {
             if (ev.type != "container") return false;
             for (auto& v : values)
-                ok |= v == ev.actor_id || v == attr("name") || (v.size() >= 12 && ev.actor_id.rfind(v, 0) == 0);
+                ok |=
+                    v == ev.actor_id || v == attr("name") || (v.size() >= 12 && ev.actor_id.rfind(v, 0) == 0);
         } else if (key == "image") {
             for (auto& v : values) ok |= v == attr("image") || v == ev.actor_id || v == attr("name");
         } else if (key == "label") {
@@ -57,7 +71,8 @@ bool event_matches(const Event& ev, const EventFilters& filters) {
                 auto eq = v.find('=');
                 std::string k = v.substr(0, eq);
                 auto it = ev.attributes.find(k);
-                ok |= it != ev.attributes.end() && (eq == std::string::npos || it->second == v.substr(eq + 1));
+                ok |=
+                    it != ev.attributes.end() && (eq == std::string::npos || it->second == v.substr(eq + 1));
             }
         } else if (key == "network" || key == "volume" || key == "daemon") {
             if (ev.type != key) return false;
@@ -90,7 +105,9 @@ std::optional<Event> Subscription::next(std::chrono::steady_clock::time_point de
     return ev;
 }
 
-EventBus::~EventBus() { close(); }
+EventBus::~EventBus() {
+    close();
+}
 
 void EventBus::publish(Event ev) {
     if (ev.time_nano == 0) ev.time_nano = now_nano();
@@ -115,7 +132,8 @@ std::unique_ptr<Subscription> EventBus::subscribe(EventFilters filters, int64_t 
     return s;
 }
 
-std::vector<Event> EventBus::history(const EventFilters& filters, int64_t since_nano, int64_t until_nano) const {
+std::vector<Event> EventBus::history(const EventFilters& filters, int64_t since_nano,
+                                     int64_t until_nano) const {
     std::vector<Event> out;
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& ev : history_)

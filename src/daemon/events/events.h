@@ -39,6 +39,9 @@ struct Event {
 // volume, daemon, scope.
 using EventFilters = std::map<std::string, std::vector<std::string>>;
 bool event_matches(const Event& ev, const EventFilters& filters);
+// Docker's label filters, shared by every list and prune: each "key" or "key=value" of
+// `wanted` is on `labels` (a JSON object of strings).
+bool labels_match(const Json& labels, const std::vector<std::string>& wanted);
 
 class EventBus;
 

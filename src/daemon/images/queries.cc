@@ -56,18 +56,6 @@ Result<int64_t> parse_until(const std::string& v) {
     return static_cast<int64_t>(time(nullptr) - total);
 }
 
-bool labels_match(const Json& labels, const std::vector<std::string>& wanted) {
-    for (auto& w : wanted) {
-        auto eq = w.find('=');
-        std::string key = w.substr(0, eq);
-        if (!labels.is_object() || !labels.contains(key)) return false;
-        if (eq != std::string::npos &&
-            (!labels[key].is_string() || labels[key].get<std::string>() != w.substr(eq + 1)))
-            return false;
-    }
-    return true;
-}
-
 // moby's reference filter: a name matches when the pattern matches its familiar form with
 // or without the tag; only the matching names are listed.
 std::vector<std::string> matching_refs(const std::vector<std::string>& refs,

@@ -670,15 +670,9 @@ Result<Json> Service::list(const Filters& filters) {
                 bool dangling = !predefined && d["Containers"].empty();
                 return (v == "true" || v == "1") == dangling;
             });
-        if (auto it = filters.find("label"); ok_ && it != filters.end())
-            for (auto& want : it->second) {
-                auto eq = want.find('=');
-                std::string k = want.substr(0, eq);
-                const Json& labels = d["Labels"];
-                if (!labels.contains(k) ||
-                    (eq != std::string::npos && labels[k].get<std::string>() != want.substr(eq + 1)))
-                    ok_ = false;
-            }
+        if (auto it = filters.find("label");
+            ok_ && it != filters.end() && !labels_match(d["Labels"], it->second))
+            ok_ = false;
         if (ok_) out.push_back(d);
     }
     return out;
@@ -731,22 +725,10 @@ Result<Json> Service::prune(const Filters& filters) {
             if (used) continue;
             bool keep = false;
             const Json& labels = n.doc["Labels"];
-            if (auto it = filters.find("label"); it != filters.end())
-                for (auto& want : it->second) {
-                    auto eq = want.find('=');
-                    std::string k = want.substr(0, eq);
-                    if (!labels.contains(k) ||
-                        (eq != std::string::npos && labels[k].get<std::string>() != want.substr(eq + 1)))
-                        keep = true;
-                }
+            if (auto it = filters.find("label"); it != filters.end() && !labels_match(labels, it->second))
+                keep = true;
             if (auto it = filters.find("label!"); it != filters.end())
-                for (auto& want : it->second) {
-                    auto eq = want.find('=');
-                    std::string k = want.substr(0, eq);
-                    if (labels.contains(k) &&
-                        (eq == std::string::npos || labels[k].get<std::string>() == want.substr(eq + 1)))
-                        keep = true;
-                }
+                for (auto& want : it->second) keep = keep || labels_match(labels, {want});
             if (auto it = filters.find("until"); it != filters.end())
                 for (auto& until : it->second) {
                     auto created = parse_rfc3339(n.doc.value("Created", ""));
