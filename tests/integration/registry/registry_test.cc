@@ -2,6 +2,8 @@
 // docker-registry (plain HTTP on 127.0.0.1), interop with skopeo (same digests both ways),
 // search and login errors, and a hostile registry (tests/fixtures/hostile-registry):
 // wrong digest, truncated blob, 500s then success, malformed/unknown/huge manifests.
+#include "support/registry.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -21,69 +23,11 @@ namespace berth::test {
 namespace {
 
 const char* kDocker = "/usr/local/bin/docker";
-const char* kRegistry = "/usr/bin/docker-registry";
-
-// A child process killed (SIGKILL) and reaped when the object goes.
-class Child {
-public:
-    explicit Child(std::vector<std::string> argv, const std::string& log) {
-        pid_ = fork();
-        if (pid_ == 0) {
-            int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-            dup2(fd, 1);
-            dup2(fd, 2);
-            std::vector<char*> args;
-            for (auto& a : argv) args.push_back(a.data());
-            args.push_back(nullptr);
-            execv(args[0], args.data());
-            _exit(127);
-        }
-    }
-    ~Child() {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            waitpid(pid_, nullptr, 0);
-        }
-    }
-
-private:
-    pid_t pid_ = -1;
-};
+const char* kRegistry = "/usr/bin/docker-registry";  // run by support::Registry
 
 bool wait_http(int port, const std::string& path = "/v2/") {
-    for (int i = 0; i < 100; ++i) {
-        auto r = run_command(
-            {"curl", "-sf", "-o", "/dev/null", "http://127.0.0.1:" + std::to_string(port) + path});
-        if (r.exit_code == 0) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
+    return wait_http_url("http://127.0.0.1:" + std::to_string(port) + path);
 }
-
-// Debian's docker-registry on 127.0.0.1:<port>, filesystem storage in a temp dir.
-class Registry {
-public:
-    Registry() : port_(free_port()) {
-        std::string cfg = dir_.path() + "/config.yml";
-        (void)write_file_atomic(
-            cfg,
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: " + dir_.path() +
-                "/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:" + std::to_string(port_) +
-                "\n")
-            .has_value();
-        child_ =
-            std::make_unique<Child>(std::vector<std::string>{kRegistry, "serve", cfg}, dir_.path() + "/log");
-        ready_ = wait_http(port_);
-    }
-    bool ready() const { return ready_; }
-    std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
-
-private:
-    TempDir dir_{"berth-registry"};
-    int port_;
-    std::unique_ptr<Child> child_;
-    bool ready_ = false;
-};
 
 class Hostile {
 public:
@@ -132,12 +76,6 @@ protected:
     }
     Daemon daemon_;
 };
-
-std::string skopeo_digest(const std::string& ref) {
-    auto r = run_command(
-        {"skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://" + ref});
-    return trim(r.out);
-}
 
 TEST_F(RegistryTest, PullRunPushWithSkopeoInterop) {
     Registry reg;
