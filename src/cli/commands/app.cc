@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <set>
 #include <sstream>
 
 #include "cli/commands/context.h"
@@ -342,6 +344,89 @@ std::string docker_parse_message(const CLI::ParseError& e) {
 
 }  // namespace
 
+const std::vector<CommandFamily>& command_families() {
+    static const std::vector<CommandFamily> families = {
+        {"system",
+         [](Context& c, CLI::App& r, const CommandGroups& g) { add_system_commands(c, r, g.system); },
+         {"events", "info", "system df", "system events", "system info", "version"}},
+        {"container list",
+         [](Context& c, CLI::App& r, const CommandGroups& g) { add_container_list(c, r, g.container); },
+         {"container list", "container ls", "container ps", "ps"}},
+        {"inspect",
+         [](Context& c, CLI::App& r, const CommandGroups& g) {
+             add_inspect_commands(c, r, g.container, g.image);
+         },
+         {"container inspect", "image inspect", "inspect"}},
+        {"images",
+         [](Context& c, CLI::App& r, const CommandGroups& g) { add_image_commands(c, r, g.image); },
+         {"history", "image history", "image list", "image ls", "image prune", "image remove", "image rm",
+          "image tag", "images", "rmi", "tag"}},
+        {"image io",
+         [](Context& c, CLI::App& r, const CommandGroups& g) {
+             add_image_io_commands(c, r, g.image, g.container);
+         },
+         {"container export", "export", "image import", "image load", "image save", "import", "load",
+          "save"}},
+        {"lifecycle",
+         [](Context& c, CLI::App& r, const CommandGroups& g) { add_lifecycle_commands(c, r, g.container); },
+         {"container kill", "container pause", "container prune", "container remove", "container rename",
+          "container restart", "container rm", "container stop", "container unpause", "container wait",
+          "kill", "pause", "rename", "restart", "rm", "stop", "unpause", "wait"}},
+        {"run",
+         [](Context& c, CLI::App& r, const CommandGroups& g) { add_run_commands(c, r, g.container); },
+         {"container create", "container run", "create", "run"}},
+        {"io",
+         [](Context& c, CLI::App& r, const CommandGroups& g) { add_io_commands(c, r, g.container); },
+         {"attach", "container attach", "container exec", "container logs", "container start", "exec", "logs",
+          "start"}},
+        {"misc",
+         [](Context& c, CLI::App& r, const CommandGroups& g) { add_misc_commands(c, r, g.container); },
+         {"container diff", "container port", "container top", "diff", "port", "top"}},
+        {"stats",
+         [](Context& c, CLI::App& r, const CommandGroups& g) { add_stats_commands(c, r, g.container); },
+         {"container stats", "stats"}},
+        {"network",
+         [](Context& c, CLI::App&, const CommandGroups& g) { add_network_commands(c, g.network); },
+         {"network connect", "network create", "network disconnect", "network inspect", "network list",
+          "network ls", "network prune", "network remove", "network rm"}},
+    };
+    return families;
+}
+
+namespace {
+
+// The families a command line names: its first word after the global flags ("ps"), or a
+// group and its command ("container ls"). Nullopt (all of them) when it names none, for the
+// top-level help and docker's unknown-command errors (none for `berth --version`).
+std::optional<std::vector<const CommandFamily*>> families_named(const std::vector<std::string>& args) {
+    static const std::set<std::string, std::less<>> valued = {
+        "-H",        "--host",   "-l",       "--log-level", "--tlscacert",
+        "--tlscert", "--tlskey", "--config", "-c",          "--context"};
+    size_t i = 0;
+    while (i < args.size() && !args[i].empty() && args[i][0] == '-' && args[i] != "--")
+        i += valued.count(args[i]) ? 2 : 1;
+    if (i >= args.size()) {
+        // `berth --version` needs no command; `berth` and `berth --help` list them all.
+        bool version = std::find(args.begin(), args.end(), "-v") != args.end() ||
+                       std::find(args.begin(), args.end(), "--version") != args.end();
+        bool help = std::find(args.begin(), args.end(), "-h") != args.end() ||
+                    std::find(args.begin(), args.end(), "--help") != args.end();
+        if (version && !help) return std::vector<const CommandFamily*>{};
+        return std::nullopt;
+    }
+    std::string line = args[i];
+    if ((line == "container" || line == "image" || line == "system" || line == "network") &&
+        i + 1 < args.size())
+        line += " " + args[i + 1];
+    std::vector<const CommandFamily*> out;
+    for (const auto& f : command_families())
+        if (std::find(f.commands.begin(), f.commands.end(), line) != f.commands.end()) out.push_back(&f);
+    if (out.empty()) return std::nullopt;
+    return out;
+}
+
+}  // namespace
+
 int run(const std::vector<std::string>& args, Io& io) {
     Context ctx(io);
     CLI::App root("A self-sufficient runtime for containers", "berth");
@@ -369,22 +454,14 @@ int run(const std::vector<std::string>& args, Io& io) {
         g->require_subcommand(0, 1);
         return g;
     };
-    CLI::App* container = group("container", "Manage containers");
-    CLI::App* image = group("image", "Manage images");
-    CLI::App* system = group("system", "Manage Docker");
-    CLI::App* network = group("network", "Manage networks");
-
-    add_system_commands(ctx, root, system);
-    add_container_list(ctx, root, container);
-    add_inspect_commands(ctx, root, container, image);
-    add_image_commands(ctx, root, image);
-    add_image_io_commands(ctx, root, image, container);
-    add_lifecycle_commands(ctx, root, container);
-    add_run_commands(ctx, root, container);
-    add_io_commands(ctx, root, container);
-    add_misc_commands(ctx, root, container);
-    add_stats_commands(ctx, root, container);
-    add_network_commands(ctx, network);
+    CommandGroups groups{.container = group("container", "Manage containers"),
+                         .image = group("image", "Manage images"),
+                         .system = group("system", "Manage Docker"),
+                         .network = group("network", "Manage networks")};
+    auto wanted = families_named(args);
+    for (const auto& f : command_families())
+        if (!wanted || std::find(wanted->begin(), wanted->end(), &f) != wanted->end())
+            f.add(ctx, root, groups);
 
     std::vector<std::string> rev(args.rbegin(), args.rend());
     try {

@@ -102,6 +102,25 @@ void add_misc_commands(Context& ctx, CLI::App& root, CLI::App* container);
 void add_stats_commands(Context& ctx, CLI::App& root, CLI::App* container);
 void add_network_commands(Context& ctx, CLI::App* network);
 
+// The groups docker nests commands under ("berth container ls").
+struct CommandGroups {
+    CLI::App* container;
+    CLI::App* image;
+    CLI::App* system;
+    CLI::App* network;
+};
+
+// A family of commands (the add_* above) and the command lines it declares ("ps",
+// "container ls", aliases included). berth registers only the family its command line
+// names: building docker's whole tree costs more than a short command itself. A unit test
+// keeps `commands` equal to what `add` registers.
+struct CommandFamily {
+    const char* name;
+    void (*add)(Context& ctx, CLI::App& root, const CommandGroups& groups);
+    std::vector<std::string> commands;
+};
+const std::vector<CommandFamily>& command_families();
+
 // Docker's help text for a command.
 std::string help_text(const Context& ctx, const CLI::App* app);
 
