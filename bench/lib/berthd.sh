@@ -4,7 +4,11 @@
 #   source bench/lib/berthd.sh; berthd_start "$work" [BUILD_DIR]   # sets BERTHD_SOCK, BERTHD_PID
 # The caller's EXIT trap must call berthd_stop (berthd_start installs one if there is none).
 berthd_stop() {
-    [ -n "${BERTHD_PID:-}" ] && kill "$BERTHD_PID" 2>/dev/null && wait "$BERTHD_PID" 2>/dev/null
+    # (no `a && b` here: under set -e a failing last command would end the EXIT trap early)
+    if [ -n "${BERTHD_PID:-}" ]; then
+        kill "$BERTHD_PID" 2>/dev/null || true
+        wait "$BERTHD_PID" 2>/dev/null || true
+    fi
     BERTHD_PID=
     ip link del "bbench$$" 2>/dev/null || true
     nft delete table ip "berth_bench$$" 2>/dev/null || true
