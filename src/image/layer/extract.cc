@@ -2,8 +2,8 @@
 #include "image/layer/extract.h"
 
 #include <archive.h>
-#include <dirent.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <tuple>
 
@@ -25,7 +26,9 @@ constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
 constexpr size_t kMaxWarnings = 20;
 
-bool starts_with_sv(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with_sv(std::string_view s, std::string_view p) {
+    return s.substr(0, p.size()) == p;
+}
 
 // Escapes surface as EXDEV from RESOLVE_BENEATH; say so in words.
 Error explain(Error e) {
@@ -35,12 +38,24 @@ Error explain(Error e) {
 }
 
 Result<uint32_t> map_id(const std::vector<IdMap>& map, int64_t id, const char* what) {
-    if (id < 0 || id > UINT32_MAX) return Error::invalid(std::string("invalid ") + what + " " + std::to_string(id));
+    if (id < 0 || id > UINT32_MAX)
+        return Error::invalid(std::string("invalid ") + what + " " + std::to_string(id));
     if (map.empty()) return static_cast<uint32_t>(id);
     for (const IdMap& m : map) {
-        if (id >= m.container_id && id - m.container_id < m.size) return static_cast<uint32_t>(m.host_id + (id - m.container_id));
+        if (id >= m.container_id && id - m.container_id < m.size)
+            return static_cast<uint32_t>(m.host_id + (id - m.container_id));
     }
     return Error::invalid(std::string(what) + " " + std::to_string(id) + " is not in the id map");
+}
+
+// The process's umask, read without changing it (umask(2) would, for every thread);
+// everything masked when it cannot be read, so that modes are then always set explicitly.
+mode_t process_umask() {
+    auto status = read_file("/proc/self/status");
+    if (!status) return 0777;
+    auto at = status->find("\nUmask:");
+    if (at == std::string::npos) return 0777;
+    return static_cast<mode_t>(std::strtoul(status->c_str() + at + 7, nullptr, 8)) & 0777;
 }
 
 }  // namespace
@@ -51,7 +66,10 @@ Extractor::Extractor(int root_fd, const ApplyOptions& options, ApplyResult& resu
       opts_(options),
       result_(result),
       read_error_(read_error),
-      in_root_(options.follow_absolute_symlinks) {}
+      in_root_(options.follow_absolute_symlinks),
+      umask_(process_umask()),
+      euid_(::geteuid()),
+      egid_(::getegid()) {}
 
 void Extractor::warn(std::string msg) {
     if (result_.warnings.size() < kMaxWarnings) result_.warnings.push_back(std::move(msg));
@@ -73,7 +91,8 @@ Result<> Extractor::process(archive* a, archive_entry* e, const char* raw) {
     if (archive_entry_size_is_set(e) && archive_entry_size(e) < 0) return Error::invalid("negative size");
     uint64_t size = archive_entry_size_is_set(e) ? static_cast<uint64_t>(archive_entry_size(e)) : 0;
     if (size > opts_.max_entry_size) {
-        return Error::invalid("size " + std::to_string(size) + " exceeds the limit " + std::to_string(opts_.max_entry_size));
+        return Error::invalid("size " + std::to_string(size) + " exceeds the limit " +
+                              std::to_string(opts_.max_entry_size));
     }
     auto [parent_sv, base_sv] = split_parent(path);
     std::string parent(parent_sv), base(base_sv);
@@ -94,14 +113,21 @@ Result<> Extractor::process(archive* a, archive_entry* e, const char* raw) {
     if (link) return hardlink(e, link, pfd, base, path);
     if (opts_.whiteout_format == WhiteoutFormat::Plain) created_.insert(path);
     switch (type) {
-        case AE_IFREG: return regular(a, e, pfd, base);
-        case AE_IFDIR: return directory(e, pfd, base, path);
-        case AE_IFLNK: return symlink(e, pfd, base);
+        case AE_IFREG:
+            return regular(a, e, pfd, base);
+        case AE_IFDIR:
+            return directory(e, pfd, base, path);
+        case AE_IFLNK:
+            return symlink(e, pfd, base);
         case AE_IFCHR:
         case AE_IFBLK:
-        case AE_IFIFO: return special(e, pfd, base);
-        case AE_IFSOCK: warn("skipped socket " + path); return ok();
-        default: return Error::invalid("unsupported entry type " + std::to_string(type));
+        case AE_IFIFO:
+            return special(e, pfd, base);
+        case AE_IFSOCK:
+            warn("skipped socket " + path);
+            return ok();
+        default:
+            return Error::invalid("unsupported entry type " + std::to_string(type));
     }
 }
 
@@ -110,6 +136,9 @@ Result<int> Extractor::parent_fd(std::string_view parent) {
     cached_fd_ = BERTH_TRY(open_or_create_dir(root_, parent, in_root_));
     cached_parent_ = parent;
     cache_valid_ = true;
+    // New files take a setgid directory's group rather than ours: they need their chown.
+    struct stat st;
+    cached_parent_setgid_ = ::fstat(cached_fd_.get(), &st) != 0 || (st.st_mode & S_ISGID) != 0;
     return cached_fd_.get();
 }
 
@@ -193,10 +222,20 @@ Result<> Extractor::regular(archive* a, archive_entry* e, int pfd, const std::st
     // Create first, clear the way only when the name is taken (rare): one syscall less per
     // file. O_EXCL never opens an existing file or follows a symlink.
     constexpr int kCreate = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-    int raw = ::openat(pfd, base.c_str(), kCreate, 0600);
+    mode_t perm = archive_entry_perm(e) & 07777;
+    uid_t uid = euid_;
+    gid_t gid = egid_;
+    if (opts_.set_ownership) std::tie(uid, gid) = BERTH_TRY(owner(e));
+    // Usually (root's file, plain bits the umask keeps) the file is created as it must end
+    // up, saving a chown and a chmod per file. Otherwise it is created private, chowned,
+    // then chmodded: chown clears setuid/setgid bits and file capabilities.
+    bool chown_needed = opts_.set_ownership && (uid != euid_ || gid != egid_ || cached_parent_setgid_);
+    bool chmod_needed = (perm & 07000) != 0 || (perm & umask_) != 0;
+    mode_t create_mode = chmod_needed ? 0600 : perm;
+    int raw = ::openat(pfd, base.c_str(), kCreate, create_mode);
     if (raw < 0 && errno == EEXIST) {
         BERTH_TRY(make_room(pfd, base, false));
-        raw = ::openat(pfd, base.c_str(), kCreate, 0600);
+        raw = ::openat(pfd, base.c_str(), kCreate, create_mode);
     }
     if (raw < 0) return Error::sys("create", base);
     UniqueFd fd(raw);
@@ -217,12 +256,8 @@ Result<> Extractor::regular(archive* a, archive_entry* e, int pfd, const std::st
     }
     int64_t size = archive_entry_size(e);
     if (pos < size && ::ftruncate(fd.get(), size) != 0) return Error::sys("truncate", base);
-    if (opts_.set_ownership) {
-        auto [uid, gid] = BERTH_TRY(owner(e));
-        if (::fchown(fd.get(), uid, gid) != 0) return Error::sys("chown", base);
-    }
-    // After chown, which clears setuid/setgid bits and file capabilities.
-    if (::fchmod(fd.get(), archive_entry_perm(e) & 07777) != 0) return Error::sys("chmod", base);
+    if (chown_needed && ::fchown(fd.get(), uid, gid) != 0) return Error::sys("chown", base);
+    if (chmod_needed && ::fchmod(fd.get(), perm) != 0) return Error::sys("chmod", base);
     BERTH_TRY(set_xattrs(e, fd.get(), pfd, base));
     timespec ts[2];
     times(e, ts);
@@ -260,7 +295,8 @@ Result<> Extractor::symlink(archive_entry* e, int pfd, const std::string& base) 
     if (::symlinkat(target, pfd, base.c_str()) != 0) return Error::sys("symlink", base);
     if (opts_.set_ownership) {
         auto [uid, gid] = BERTH_TRY(owner(e));
-        if (::fchownat(pfd, base.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) return Error::sys("chown", base);
+        if (::fchownat(pfd, base.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0)
+            return Error::sys("chown", base);
     }
     BERTH_TRY(set_xattrs(e, -1, pfd, base));
     timespec ts[2];
@@ -273,7 +309,9 @@ Result<> Extractor::hardlink(archive_entry* e, const char* target, int pfd, cons
                              const std::string& path) {
     (void)e;
     auto cleaned = clean_entry_name(target, opts_.max_name_length);
-    if (!cleaned) return Error::invalid("hard link target \"" + std::string(target) + "\": " + cleaned.error().message());
+    if (!cleaned)
+        return Error::invalid("hard link target \"" + std::string(target) +
+                              "\": " + cleaned.error().message());
     std::string tpath = std::move(*cleaned);
     if (tpath.empty()) return Error::invalid("hard link to the layer root");
     if (tpath == path) return ok();  // a link to itself: nothing to do
@@ -284,7 +322,8 @@ Result<> Extractor::hardlink(archive_entry* e, const char* target, int pfd, cons
     if (!tpfd || ::fstatat(tpfd->get(), tbase.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         int err = tpfd ? errno : tpfd.error().sys_errno();
         if (err == ENOENT || err == ENOTDIR)
-            return Error::invalid("hard link target \"" + tpath + "\" is not an entry already extracted in this layer");
+            return Error::invalid("hard link target \"" + tpath +
+                                  "\" is not an entry already extracted in this layer");
         if (err == EXDEV) return Error::invalid("hard link target \"" + tpath + "\" escapes the layer root");
         return Error::sys("stat hard link target", tpath, err);
     }
@@ -309,10 +348,12 @@ Result<> Extractor::special(archive_entry* e, int pfd, const std::string& base) 
     }
     if (opts_.set_ownership) {
         auto [uid, gid] = BERTH_TRY(owner(e));
-        if (::fchownat(pfd, base.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) return Error::sys("chown", base);
+        if (::fchownat(pfd, base.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0)
+            return Error::sys("chown", base);
     }
     // Just created by us as a device/fifo, so following is harmless here.
-    if (::fchmodat(pfd, base.c_str(), archive_entry_perm(e) & 07777, 0) != 0) return Error::sys("chmod", base);
+    if (::fchmodat(pfd, base.c_str(), archive_entry_perm(e) & 07777, 0) != 0)
+        return Error::sys("chmod", base);
     BERTH_TRY(set_xattrs(e, -1, pfd, base));
     timespec ts[2];
     times(e, ts);
@@ -334,7 +375,8 @@ Result<> Extractor::whiteout(std::string_view parent, std::string_view name) {
     BERTH_TRY(make_room(pfd, base, false));
     pfd = BERTH_TRY(parent_fd(parent));
     // overlayfs's whiteout: a 0:0 char device (allowed without CAP_MKNOD since Linux 5.8).
-    if (::mknodat(pfd, base.c_str(), S_IFCHR | 0, makedev(0, 0)) != 0) return Error::sys("mknod whiteout", base);
+    if (::mknodat(pfd, base.c_str(), S_IFCHR | 0, makedev(0, 0)) != 0)
+        return Error::sys("mknod whiteout", base);
     return ok();
 }
 
@@ -374,7 +416,8 @@ Result<> Extractor::finish() {
             return Error(explain(std::move(dfd).error())).with_context("layer entry \"" + it->path + "/\"");
         }
         const std::string& shown = it->path.empty() ? "." : it->path;
-        if (opts_.set_ownership && ::fchown(dfd->get(), it->uid, it->gid) != 0) return Error::sys("chown", shown);
+        if (opts_.set_ownership && ::fchown(dfd->get(), it->uid, it->gid) != 0)
+            return Error::sys("chown", shown);
         if (::fchmod(dfd->get(), it->mode) != 0) return Error::sys("chmod", shown);
         if (::futimens(dfd->get(), it->times) != 0) return Error::sys("utimens", shown);
     }

@@ -23,7 +23,8 @@ class Extractor {
 public:
     // `read_error` is consulted when libarchive fails: the decompressor's own error is more
     // telling than libarchive's "read callback failed".
-    Extractor(int root_fd, const ApplyOptions& options, ApplyResult& result, const std::optional<Error>* read_error);
+    Extractor(int root_fd, const ApplyOptions& options, ApplyResult& result,
+              const std::optional<Error>* read_error);
 
     // Creates the entry; errors are prefixed with `layer entry "<name>"`.
     Result<> entry(archive* a, archive_entry* e);
@@ -65,6 +66,10 @@ private:
     std::string cached_parent_;
     UniqueFd cached_fd_;
     bool cache_valid_ = false;
+    bool cached_parent_setgid_ = true;
+    mode_t umask_;  // the process's, which the kernel applies to created files
+    uid_t euid_;
+    gid_t egid_;
     std::vector<DirMeta> dirs_;
     std::unordered_set<std::string> created_;  // Plain whiteouts: what this layer added
 };

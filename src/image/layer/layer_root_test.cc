@@ -32,8 +32,10 @@ UniqueFd open_dir(const std::string& path) {
 // A v2 file capability blob: cap_net_bind_service (10) permitted + effective.
 std::string net_bind_cap() {
     std::string v(20, '\0');
-    v[0] = 0x01; v[3] = 0x02;  // magic VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE
-    v[4] = 0x00; v[5] = 0x04;  // permitted[0] = 1 << 10
+    v[0] = 0x01;
+    v[3] = 0x02;  // magic VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE
+    v[4] = 0x00;
+    v[5] = 0x04;  // permitted[0] = 1 << 10
     return v;
 }
 
@@ -127,13 +129,50 @@ TEST(LayerRootTest, TrustedXattrsSkippedUnlessEnabled) {
     BERTH_REQUIRE_ROOT();
     berth::test::TempDir tmp("berth-layer-root");
     UniqueFd fd = open_dir(tmp.path());
-    std::string layer = test::make_tar({{.name = "f", .data = "x", .xattrs = {{"trusted.evil", "1"}, {"user.ok", "2"}}}});
+    std::string layer =
+        test::make_tar({{.name = "f", .data = "x", .xattrs = {{"trusted.evil", "1"}, {"user.ok", "2"}}}});
     auto r = apply_layer(test::string_reader(layer), fd.get(), {});
     ASSERT_TRUE(r) << r.error().str();
     EXPECT_EQ(r->skipped_xattrs, 1u) << (r->warnings.empty() ? "" : r->warnings[0]);
     char buf[8];
     EXPECT_LT(::lgetxattr((tmp.path() + "/f").c_str(), "trusted.evil", buf, sizeof buf), 0);
     EXPECT_EQ(::lgetxattr((tmp.path() + "/f").c_str(), "user.ok", buf, sizeof buf), 1);
+}
+
+// Files are created with their final mode when nothing would change it afterwards: modes the
+// umask would cut, setuid bits and a setgid parent's group must still come out exact.
+TEST(LayerRootTest, ModesAndOwnersAreExactWhateverTheUmask) {
+    BERTH_REQUIRE_ROOT();
+    berth::test::TempDir tmp("berth-layer-root");
+    std::string shared = tmp.path() + "/shared";
+    ASSERT_TRUE(mkdir_all(shared));
+    ASSERT_EQ(::chown(shared.c_str(), 0, 4321), 0);
+    ASSERT_EQ(::chmod(shared.c_str(), 02775), 0);
+    UniqueFd fd = open_dir(tmp.path());
+    mode_t old = ::umask(027);
+    auto r = apply_layer(test::string_reader(test::make_tar({
+                             {.name = "rw-all", .data = "x", .mode = 0666},
+                             {.name = "exec", .data = "x", .mode = 0755},
+                             {.name = "ro", .data = "x", .mode = 0400},
+                             {.name = "none", .data = "x", .mode = 0},
+                             {.name = "sgid", .data = "x", .mode = 02755, .gid = 5},
+                             {.name = "shared/root-file", .data = "x", .mode = 0644},
+                         })),
+                         fd.get(), {});
+    ::umask(old);
+    ASSERT_TRUE(r) << r.error().str();
+    auto mode_of = [&](const char* n) {
+        struct stat st {};
+        ::lstat((tmp.path() + "/" + n).c_str(), &st);
+        return std::pair<mode_t, gid_t>(st.st_mode & 07777, st.st_gid);
+    };
+    EXPECT_EQ(mode_of("rw-all").first, 0666u);
+    EXPECT_EQ(mode_of("exec").first, 0755u);
+    EXPECT_EQ(mode_of("ro").first, 0400u);
+    EXPECT_EQ(mode_of("none").first, 0u);
+    EXPECT_EQ(mode_of("sgid"), std::make_pair(mode_t{02755}, gid_t{5}));
+    EXPECT_EQ(mode_of("shared/root-file"), std::make_pair(mode_t{0644}, gid_t{0}))
+        << "not the setgid dir's group";
 }
 
 TEST(LayerRootTest, IdMapShiftsOwnership) {
@@ -150,9 +189,11 @@ TEST(LayerRootTest, IdMapShiftsOwnership) {
     ASSERT_EQ(::lstat((tmp.path() + "/f").c_str(), &st), 0);
     EXPECT_EQ(st.st_uid, 100005u);
     EXPECT_EQ(st.st_gid, 100007u);
-    auto bad = apply_layer(test::string_reader(test::make_tar({{.name = "g", .uid = 70000}})), fd.get(), opts);
+    auto bad =
+        apply_layer(test::string_reader(test::make_tar({{.name = "g", .uid = 70000}})), fd.get(), opts);
     ASSERT_FALSE(bad);
-    EXPECT_NE(bad.error().str().find("uid 70000 is not in the id map"), std::string::npos) << bad.error().str();
+    EXPECT_NE(bad.error().str().find("uid 70000 is not in the id map"), std::string::npos)
+        << bad.error().str();
 }
 
 }  // namespace
