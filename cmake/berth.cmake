@@ -27,3 +27,24 @@ function(berth_add_test name)
   set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
     ENVIRONMENT "BERTH_BUILD_DIR=${PROJECT_BINARY_DIR};BERTH_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()
+
+# berth_static_or_shared(VAR SHARED <link items> STATIC <names>)
+# Link items for a dependency: its archives (lib<name>.a) for a consumer whose
+# BERTH_STATIC_DEPS property is on (berth and berthd: fewer shared objects to map and
+# relocate at every start, fewer pages resident in an idle daemon) and the shared items
+# for everything else (tests, sanitizer builds). Shared for all when an archive is missing.
+function(berth_static_or_shared var)
+  cmake_parse_arguments(ARG "" "" "SHARED;STATIC" ${ARGN})
+  set(archives)
+  foreach(name ${ARG_STATIC})
+    find_library(BERTH_ARCHIVE_${name} NAMES lib${name}.a)
+    if(NOT BERTH_ARCHIVE_${name})
+      message(STATUS "lib${name}.a not found: linking ${ARG_SHARED} as shared libraries")
+      set(${var} ${ARG_SHARED} PARENT_SCOPE)
+      return()
+    endif()
+    list(APPEND archives ${BERTH_ARCHIVE_${name}})
+  endforeach()
+  set(on "$<BOOL:$<TARGET_PROPERTY:BERTH_STATIC_DEPS>>")
+  set(${var} "$<${on}:${archives}>" "$<$<NOT:${on}>:${ARG_SHARED}>" PARENT_SCOPE)
+endfunction()
