@@ -106,7 +106,9 @@ public:
     virtual Result<RunnableImage> runnable(std::string_view name) = 0;
     // Creates (and does not mount) a read-write snapshot `key` over the image's layers.
     virtual Result<image::snapshotter::Mount> create_rootfs(std::string_view key, const Digest& image_id) = 0;
-    virtual Result<> mount_rootfs(std::string_view key, const std::string& target) = 0;
+    // volatile_upper: see image::snapshotter::Mount (for AutoRemove containers).
+    virtual Result<> mount_rootfs(std::string_view key, const std::string& target,
+                                  bool volatile_upper = false) = 0;
     virtual Result<> unmount_rootfs(std::string_view key, const std::string& target) = 0;
     virtual Result<> remove_rootfs(std::string_view key) = 0;
     // Bytes in the snapshot's upper dir (SizeRw).

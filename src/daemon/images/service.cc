@@ -175,8 +175,8 @@ Result<image::snapshotter::Mount> Service::create_rootfs(std::string_view key, c
     return snap_.create_active(key, parents);
 }
 
-Result<> Service::mount_rootfs(std::string_view key, const std::string& target) {
-    return snap_.mount(key, target);
+Result<> Service::mount_rootfs(std::string_view key, const std::string& target, bool volatile_upper) {
+    return snap_.mount(key, target, volatile_upper);
 }
 Result<> Service::unmount_rootfs(std::string_view key, const std::string& target) {
     return snap_.unmount(key, target);

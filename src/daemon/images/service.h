@@ -31,7 +31,8 @@ public:
     Result<> login(std::string_view server, const registry::Credentials& credentials) override;
     Result<RunnableImage> runnable(std::string_view name) override;
     Result<image::snapshotter::Mount> create_rootfs(std::string_view key, const Digest& image_id) override;
-    Result<> mount_rootfs(std::string_view key, const std::string& target) override;
+    Result<> mount_rootfs(std::string_view key, const std::string& target,
+                          bool volatile_upper = false) override;
     Result<> unmount_rootfs(std::string_view key, const std::string& target) override;
     Result<> remove_rootfs(std::string_view key) override;
     Result<int64_t> rootfs_usage(std::string_view key) override;

@@ -50,6 +50,8 @@ Result<> mount_new_api(const Mount& m, const std::string& target) {
             return fs_error(fs.get(), "fsconfig upperdir", m.upper, errno);
         if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "workdir", m.work.c_str(), 0) != 0)
             return fs_error(fs.get(), "fsconfig workdir", m.work, errno);
+        if (m.volatile_upper && ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0)
+            return fs_error(fs.get(), "fsconfig volatile", m.work, errno);
     }
     if (::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0)
         return fs_error(fs.get(), "create overlay", target, errno);
@@ -67,6 +69,7 @@ Result<> mount_new_api(const Mount& m, const std::string& target) {
 Result<> mount_legacy(const Mount& m, const std::string& target, const std::string& scratch) {
     std::string upper_opts;
     if (!m.upper.empty()) upper_opts = ",upperdir=" + m.upper + ",workdir=" + m.work;
+    if (!m.upper.empty() && m.volatile_upper) upper_opts += ",volatile";
     std::string data = "lowerdir=";
     for (size_t i = 0; i < m.lowers.size(); ++i) data += (i ? ":" : "") + m.lowers[i];
     data += upper_opts;
@@ -106,7 +109,8 @@ Result<> mount_legacy(const Mount& m, const std::string& target, const std::stri
         if (errno != EINTR) return Error::sys("waitpid");
     }
     if (!WIFEXITED(status)) return Error::internal("overlay mount helper died");
-    if (WEXITSTATUS(status) != 0) return Error::sys("mount overlay (short lower names)", target, WEXITSTATUS(status));
+    if (WEXITSTATUS(status) != 0)
+        return Error::sys("mount overlay (short lower names)", target, WEXITSTATUS(status));
     return ok();
 }
 
@@ -137,6 +141,7 @@ std::vector<std::string> Mount::options() const {
     if (!upper.empty()) {
         out.push_back("upperdir=" + upper);
         out.push_back("workdir=" + work);
+        if (volatile_upper) out.push_back("volatile");
     }
     if (readonly) out.push_back("ro");
     return out;

@@ -31,7 +31,8 @@ Result<std::string> chain_hex(std::string_view chain_id) {
 
 Result<> check_key(std::string_view key) {
     bool good = !key.empty() && key.size() <= 128 && key.front() != '.';
-    for (char c : key) good = good && (isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+    for (char c : key)
+        good = good && (isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
     if (!good) return Error::invalid("invalid snapshot key \"" + std::string(key.substr(0, 100)) + "\"");
     return ok();
 }
@@ -74,7 +75,8 @@ Result<uint64_t> disk_usage(int dirfd, std::set<std::pair<dev_t, ino_t>>& seen) 
 }  // namespace
 
 Result<Snapshotter> Snapshotter::open(const std::string& root, const Options& options) {
-    if (root.empty() || root.front() != '/') return Error::invalid("snapshotter root must be absolute: " + root);
+    if (root.empty() || root.front() != '/')
+        return Error::invalid("snapshotter root must be absolute: " + root);
     BERTH_TRY(mkdir_all(root + "/active", 0700));
     BERTH_TRY(mkdir_all(root + "/tmp", 0700));
     ::chmod(root.c_str(), 0700);
@@ -102,7 +104,8 @@ Result<std::string> Snapshotter::layer_dir(std::string_view chain_id) const {
     return dir;
 }
 
-Result<PreparedLayer> Snapshotter::prepare_layer(std::string_view chain_id, std::string_view parent_chain_id) {
+Result<PreparedLayer> Snapshotter::prepare_layer(std::string_view chain_id,
+                                                 std::string_view parent_chain_id) {
     std::string hex = BERTH_TRY(chain_hex(chain_id));
     if (!parent_chain_id.empty() && !has_layer(parent_chain_id))
         return Error::not_found("parent layer " + std::string(parent_chain_id) + " is not committed");
@@ -130,7 +133,9 @@ Result<> Snapshotter::commit(const PreparedLayer& layer) {
     return ok();
 }
 
-Result<> Snapshotter::abort(const PreparedLayer& layer) { return remove_all(layer.dir); }
+Result<> Snapshotter::abort(const PreparedLayer& layer) {
+    return remove_all(layer.dir);
+}
 
 Result<> Snapshotter::remove_layer(std::string_view chain_id) {
     std::string hex = BERTH_TRY(chain_hex(chain_id));
@@ -142,11 +147,16 @@ Result<> Snapshotter::remove_layer(std::string_view chain_id) {
     return remove_all(doomed);
 }
 
-std::string Snapshotter::active_dir(std::string_view key) const { return root_ + "/active/" + std::string(key); }
+std::string Snapshotter::active_dir(std::string_view key) const {
+    return root_ + "/active/" + std::string(key);
+}
 
-std::string Snapshotter::merged_dir(std::string_view key) const { return active_dir(key) + "/merged"; }
+std::string Snapshotter::merged_dir(std::string_view key) const {
+    return active_dir(key) + "/merged";
+}
 
-Result<Mount> Snapshotter::create_active(std::string_view key, const std::vector<std::string>& parents, bool readonly) {
+Result<Mount> Snapshotter::create_active(std::string_view key, const std::vector<std::string>& parents,
+                                         bool readonly) {
     BERTH_TRY(check_key(key));
     for (const auto& p : parents) BERTH_TRY(layer_dir(p));
     std::string dir = active_dir(key);
@@ -173,7 +183,8 @@ Result<Mount> Snapshotter::mounts(std::string_view key) const {
     std::string dir = active_dir(key);
     auto list = read_file(dir + "/parents");
     if (!list) {
-        if (list.error().sys_errno() == ENOENT) return Error::not_found("snapshot " + std::string(key) + " does not exist");
+        if (list.error().sys_errno() == ENOENT)
+            return Error::not_found("snapshot " + std::string(key) + " does not exist");
         return std::move(list).error();
     }
     Mount m;
@@ -199,10 +210,18 @@ Result<Mount> Snapshotter::mounts(std::string_view key) const {
     return m;
 }
 
-Result<> Snapshotter::mount(std::string_view key, const std::string& target) const {
+Result<> Snapshotter::mount(std::string_view key, const std::string& target, bool volatile_upper) const {
     Mount m = BERTH_TRY(mounts(key));
+    if (volatile_upper && !m.upper.empty()) {
+        m.volatile_upper = true;
+        // overlay leaves work/incompat/volatile behind and refuses to mount over it again;
+        // a clean remount of our own layer (restart) may go on.
+        std::string marker = m.work + "/work/incompat/volatile";
+        if (path_exists(marker)) BERTH_TRY(remove_all(marker));
+    }
     std::string where = target.empty() ? merged_dir(key) : target;
-    BERTH_TRY_CTX(mount_snapshot(m, where, active_dir(key), options_.mount_api), "mount snapshot " + std::string(key));
+    BERTH_TRY_CTX(mount_snapshot(m, where, active_dir(key), options_.mount_api),
+                  "mount snapshot " + std::string(key));
     return ok();
 }
 
@@ -221,7 +240,8 @@ Result<> Snapshotter::remove_active(std::string_view key) {
     if (!path_exists(dir)) return Error::not_found("snapshot " + std::string(key) + " does not exist");
     BERTH_TRY(unmount(key));
     std::string doomed = BERTH_TRY(make_temp_dir(root_ + "/tmp", "rm-active"));
-    if (::rename(dir.c_str(), (doomed + "/s").c_str()) != 0) return Error::sys("rename " + dir + " to", doomed);
+    if (::rename(dir.c_str(), (doomed + "/s").c_str()) != 0)
+        return Error::sys("rename " + dir + " to", doomed);
     return remove_all(doomed);
 }
 

@@ -47,11 +47,15 @@ namespace berth::image::snapshotter {
 
 // What to mount for an active snapshot.
 struct Mount {
-    std::string type;                  // "overlay" or "bind"
-    std::string source;                // bind: the directory bound
-    std::vector<std::string> lowers;   // overlay: absolute lower dirs, top first
-    std::string upper, work;           // overlay: empty for a read-only view
+    std::string type;                 // "overlay" or "bind"
+    std::string source;               // bind: the directory bound
+    std::vector<std::string> lowers;  // overlay: absolute lower dirs, top first
+    std::string upper, work;          // overlay: empty for a read-only view
     bool readonly = false;
+    // overlay "volatile": the upper is never synced (not by syncfs, not at unmount, which
+    // otherwise syncs the whole host filesystem under it). For writable layers that are
+    // thrown away rather than trusted after a crash: `run --rm` containers, as Podman does.
+    bool volatile_upper = false;
     // Classic mount(8) options, e.g. {"lowerdir=a:b", "upperdir=u", "workdir=w"}.
     std::vector<std::string> options() const;
 };
@@ -96,8 +100,8 @@ public:
                                 bool readonly = false);
     Result<Mount> mounts(std::string_view key) const;
     std::string merged_dir(std::string_view key) const;
-    // Mounts the snapshot at target (default: merged_dir(key)).
-    Result<> mount(std::string_view key, const std::string& target = {}) const;
+    // Mounts the snapshot at target (default: merged_dir(key)); see Mount::volatile_upper.
+    Result<> mount(std::string_view key, const std::string& target = {}, bool volatile_upper = false) const;
     Result<> unmount(std::string_view key, const std::string& target = {}) const;
     // Unmounts merged_dir if mounted, then removes everything of the snapshot.
     Result<> remove_active(std::string_view key);

@@ -1,5 +1,7 @@
 // Snapshotter against the real kernel (root): deep stacks (128 and 200 layers) through the
 // new mount API and the legacy short-name path, whiteouts, read-only views, usage, cleanup.
+#include "image/snapshotter/snapshotter.h"
+
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -10,7 +12,6 @@
 #include <gtest/gtest.h>
 
 #include "common/file.h"
-#include "image/snapshotter/snapshotter.h"
 #include "support/support.h"
 
 namespace berth::image::snapshotter {
@@ -31,7 +32,8 @@ class SnapshotterTest : public ::testing::TestWithParam<MountApi> {
 protected:
     void SetUp() override {
         BERTH_REQUIRE_ROOT();
-        auto s = Snapshotter::open(tmp_.path() + "/overlay", {.mount_api = GetParam(), .sync_on_commit = false});
+        auto s =
+            Snapshotter::open(tmp_.path() + "/overlay", {.mount_api = GetParam(), .sync_on_commit = false});
         ASSERT_TRUE(s) << s.error().str();
         snap_.emplace(std::move(*s));
     }
@@ -49,7 +51,9 @@ protected:
             ASSERT_TRUE(write_file_atomic(p->diff + "/layer-" + std::to_string(i), "x"));
             ASSERT_TRUE(write_file_atomic(p->diff + "/top", std::to_string(i)));
             if (i % 10 == 9) {
-                ASSERT_EQ(::mknod((p->diff + "/layer-" + std::to_string(i - 1)).c_str(), S_IFCHR, makedev(0, 0)), 0);
+                ASSERT_EQ(
+                    ::mknod((p->diff + "/layer-" + std::to_string(i - 1)).c_str(), S_IFCHR, makedev(0, 0)),
+                    0);
             }
             ASSERT_TRUE(snap_->commit(*p));
         }
@@ -93,8 +97,12 @@ protected:
     std::optional<Snapshotter> snap_;
 };
 
-TEST_P(SnapshotterTest, Mount128Layers) { deep_stack(128); }
-TEST_P(SnapshotterTest, Mount200Layers) { deep_stack(200); }
+TEST_P(SnapshotterTest, Mount128Layers) {
+    deep_stack(128);
+}
+TEST_P(SnapshotterTest, Mount200Layers) {
+    deep_stack(200);
+}
 
 TEST_P(SnapshotterTest, ReadOnlyViews) {
     make_layers(2);
@@ -115,6 +123,27 @@ TEST_P(SnapshotterTest, ReadOnlyViews) {
     EXPECT_EQ(w.error().sys_errno(), EROFS);
     ASSERT_TRUE(snap_->remove_active("single"));
     ASSERT_TRUE(snap_->remove_active("view"));
+}
+
+// A volatile upper (run --rm) mounts with the option, keeps writes, and mounts again after
+// a clean unmount although overlay leaves its incompat/volatile marker behind.
+TEST_P(SnapshotterTest, VolatileUpperRemounts) {
+    make_layers(2);
+    ASSERT_TRUE(snap_->create_active("c1", parents(2)));
+    std::string merged = snap_->merged_dir("c1");
+    for (int round = 0; round < 2; ++round) {
+        auto r = snap_->mount("c1", {}, true);
+        ASSERT_TRUE(r) << "round " << round << ": " << r.error().str();
+        auto info = read_file("/proc/self/mountinfo");
+        ASSERT_TRUE(info);
+        auto line = info->substr(info->find(" " + merged + " "));
+        EXPECT_NE(line.substr(0, line.find('\n')).find("volatile"), std::string::npos) << line;
+        ASSERT_TRUE(write_file_atomic(merged + "/round-" + std::to_string(round), "x"));
+        ASSERT_TRUE(snap_->unmount("c1"));
+    }
+    EXPECT_TRUE(path_exists(snap_->root() + "/active/c1/upper/round-0"));
+    EXPECT_TRUE(path_exists(snap_->root() + "/active/c1/upper/round-1"));
+    ASSERT_TRUE(snap_->remove_active("c1"));
 }
 
 TEST_P(SnapshotterTest, PrepareCommitAbortAndErrors) {
