@@ -428,13 +428,15 @@ Error Client::daemon_error(const Response& r) {
 }
 
 Result<Stream> Client::stream(std::string_view method, std::string_view path, const Query& q,
-                              std::string_view body, int body_fd, const std::string& content_type) {
+                              std::string_view body, int body_fd, const std::string& content_type,
+                              const std::map<std::string, std::string>& extra_headers) {
     std::string target = BERTH_TRY(versioned(path, q));
     auto c = BERTH_TRY(connect());
     if (body_fd >= 0) {
         std::string head;
         head.append(method).append(" ").append(target).append(" HTTP/1.1\r\n");
         head += "Host: api.moby.localhost\r\nUser-Agent: Berth-Client/0.1.0 (linux)\r\n";
+        for (const auto& [k, v] : extra_headers) head += k + ": " + v + "\r\n";
         head += "Content-Type: " + content_type + "\r\nTransfer-Encoding: chunked\r\n\r\n";
         BERTH_TRY(c->write_all(head));
         char buf[1 << 16];
@@ -454,7 +456,7 @@ Result<Stream> Client::stream(std::string_view method, std::string_view path, co
             if (n == 0) break;
         }
     } else {
-        std::map<std::string, std::string> headers;
+        std::map<std::string, std::string> headers = extra_headers;
         if (!body.empty()) headers["Content-Type"] = content_type;
         BERTH_TRY(send_request(*c, method, target, body, headers));
     }

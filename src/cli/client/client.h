@@ -161,9 +161,11 @@ public:
 
     // A request whose response body is read incrementally. A status >= 400 is an error.
     // `body_fd` (>= 0) streams a request body from that fd (chunked), e.g. `load`.
+    // `headers` are extra request headers (X-Registry-Auth for pull/push).
     Result<Stream> stream(std::string_view method, std::string_view path, const Query& q = {},
                           std::string_view body = {}, int body_fd = -1,
-                          const std::string& content_type = "application/json");
+                          const std::string& content_type = "application/json",
+                          const std::map<std::string, std::string>& headers = {});
 
     // Sends a request without waiting for the answer (wait before start: the daemon may
     // answer only when the container exits); Stream::finish() reads it.

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/commands/context.h"
+#include "cli/commands/registry.h"
 #include "cli/format/template.h"
 
 namespace berth::cli {
@@ -288,7 +289,14 @@ std::string help_text(const Context& ctx, const CLI::App* app) {
         std::vector<std::pair<std::string, std::string>> groups, cmds;
         for (const CLI::App* s : subs) {
             bool grp = ctx.meta.find(s) == ctx.meta.end();
-            (grp ? groups : cmds).emplace_back(s->get_name(), s->get_description());
+            // A long description ("Authenticate to a registry.\nDefaults to ...") is listed
+            // by its first line, as docker lists a command's Short.
+            std::string desc = s->get_description();
+            if (auto nl = desc.find('\n'); nl != std::string::npos) {
+                desc.resize(nl);
+                if (!desc.empty() && desc.back() == '.') desc.pop_back();
+            }
+            (grp ? groups : cmds).emplace_back(s->get_name(), desc);
         }
         auto print = [&](const char* title, auto& list) {
             if (list.empty()) return;
@@ -385,6 +393,9 @@ const std::vector<CommandFamily>& command_families() {
         {"stats",
          [](Context& c, CLI::App& r, const CommandGroups& g) { add_stats_commands(c, r, g.container); },
          {"container stats", "stats"}},
+        {"registry",
+         [](Context& c, CLI::App& r, const CommandGroups& g) { add_registry_commands(c, r, g.image); },
+         {"image pull", "image push", "login", "logout", "pull", "push", "search"}},
         {"network",
          [](Context& c, CLI::App&, const CommandGroups& g) { add_network_commands(c, g.network); },
          {"network connect", "network create", "network disconnect", "network inspect", "network list",

@@ -3,37 +3,14 @@
 #include <unistd.h>
 
 #include "cli/commands/context.h"
+#include "cli/commands/progress.h"
 #include "common/fd.h"
 
 namespace berth::cli {
 
 Result<> display_json_messages(Context& ctx, client::Stream& s) {
-    for (;;) {
-        auto line = BERTH_TRY(s.read_line());
-        if (!line) return ok();
-        auto m = parse_json(*line, "message");
-        if (!m || !m->is_object()) continue;
-        const Json& j = *m;
-        if (j.contains("errorDetail") || j.contains("error")) {
-            std::string msg = j.value("error", std::string());
-            if (msg.empty() && j.contains("errorDetail") && j["errorDetail"].is_object())
-                msg = j["errorDetail"].value("message", std::string());
-            return Error::internal(msg);
-        }
-        std::string out;
-        if (j.contains("stream") && j["stream"].is_string()) {
-            out = j["stream"].get<std::string>();
-        } else if (j.contains("status") && j["status"].is_string()) {
-            if (j.contains("id") && j["id"].is_string()) out = j["id"].get<std::string>() + ": ";
-            out += j["status"].get<std::string>();
-            if (j.contains("progress") && j["progress"].is_string())
-                out += " " + j["progress"].get<std::string>();
-            out += "\n";
-        } else if (j.contains("aux")) {
-            continue;
-        }
-        write_out(ctx, out);
-    }
+    ProgressRenderer out(progress_output(ctx, /*to_stderr=*/false));
+    return render_stream(s, out);
 }
 
 namespace {

@@ -9,6 +9,7 @@
 #include "cli/commands/context.h"
 #include "cli/commands/netopts.h"
 #include "cli/commands/ports.h"
+#include "cli/commands/registry.h"
 #include "cli/commands/stream.h"
 
 namespace berth::cli {
@@ -17,7 +18,7 @@ namespace {
 struct RunOpts {
     bool detach = false, interactive = false, tty = false, rm = false, privileged = false, read_only = false,
          init = false, publish_all = false, sig_proxy = true, oom_kill_disable = false,
-         no_healthcheck = false;
+         no_healthcheck = false, quiet = false;
     std::string name, workdir, user, entrypoint, hostname, domainname, memory, memory_swap,
         memory_reservation, cpus, cpuset_cpus, cpuset_mems, shm_size, stop_signal, restart, ip, ip6,
         mac_address, pull = "missing", platform, detach_keys, ipc, pid, uts, userns, cgroupns, log_driver,
@@ -391,6 +392,7 @@ void define_container_flags(Cmd& c, RunOpts& o, bool run) {
         .strs("-p,--publish", o.publish, "Publish a container's port(s) to the host")
         .flag("-P,--publish-all", o.publish_all, "Publish all exposed ports to random ports")
         .str("--pull", o.pull, "Pull image before running (\"always\", \"missing\", \"never\")")
+        .flag("-q,--quiet", o.quiet, "Suppress the pull output")
         .flag("--read-only", o.read_only, "Mount the container's root filesystem as read only")
         .str("--restart", o.restart, "Restart policy to apply when a container exits")
         .flag("--rm", o.rm,
@@ -424,42 +426,9 @@ std::string tagged(const std::string& image) {
     return image + ":latest";
 }
 
-// Pulls through POST /images/create, progress to stderr.
-Result<> pull(Context& ctx, const std::string& image) {
-    std::string ref = tagged(image);
-    std::string repo = ref, tag;
-    auto at = ref.find('@');
-    if (at != std::string::npos) {
-        repo = ref.substr(0, at);
-        tag = ref.substr(at + 1);
-    } else {
-        auto colon = ref.rfind(':');
-        repo = ref.substr(0, colon);
-        tag = ref.substr(colon + 1);
-    }
-    // docker sends the normalised name: "busybox" -> "docker.io/library/busybox".
-    auto slash = repo.find('/');
-    std::string first = slash == std::string::npos ? "" : repo.substr(0, slash);
-    if (slash == std::string::npos)
-        repo = "docker.io/library/" + repo;
-    else if (first.find_first_of(".:") == std::string::npos && first != "localhost")
-        repo = "docker.io/" + repo;
-    client::Query q;
-    q.add("fromImage", repo).add("tag", tag);
-    auto s = BERTH_TRY(ctx.client().stream("POST", "/images/create", q));
-    for (;;) {
-        auto line = BERTH_TRY(s.read_line());
-        if (!line) return ok();
-        auto m = parse_json(*line, "message");
-        if (!m || !m->is_object()) continue;
-        if (m->contains("error"))
-            return Error::internal((*m)["error"].is_string() ? (*m)["error"].get<std::string>()
-                                                             : "pull failed");
-        std::string out;
-        if (m->contains("id") && (*m)["id"].is_string()) out = (*m)["id"].get<std::string>() + ": ";
-        if (m->contains("status") && (*m)["status"].is_string()) out += (*m)["status"].get<std::string>();
-        write_err(ctx, out + "\n");
-    }
+// run/create pull to stderr (docker's pullImage), with -q discarding the progress.
+Result<> pull(Context& ctx, const RunOpts& o, const std::string& image) {
+    return pull_image(ctx, image, o.platform, /*to_stderr=*/true, o.quiet);
 }
 
 // create with docker's pull-if-missing; returns the new container's ID.
@@ -469,7 +438,7 @@ Result<std::string> create_container(Context& ctx, const RunOpts& o, const std::
     client::Query q;
     q.add_if(!o.name.empty(), "name", o.name).add_if(!o.platform.empty(), "platform", o.platform);
     if (o.pull == "always")
-        BERTH_TRY(pull(ctx, image));
+        BERTH_TRY(pull(ctx, o, image));
     else if (o.pull != "missing" && o.pull != "never")
         return Error::invalid("invalid pull option: '" + o.pull +
                               "': must be one of \"always\", \"missing\" or \"never\"");
@@ -477,7 +446,7 @@ Result<std::string> create_container(Context& ctx, const RunOpts& o, const std::
     auto r = BERTH_TRY(ctx.client().request("POST", "/containers/create", q, text));
     if (r.status == 404 && o.pull == "missing" && r.body.find("No such image") != std::string::npos) {
         write_err(ctx, "Unable to find image '" + tagged(image) + "' locally\n");
-        BERTH_TRY(pull(ctx, image));
+        BERTH_TRY(pull(ctx, o, image));
         r = BERTH_TRY(ctx.client().request("POST", "/containers/create", q, text));
     }
     if (r.status >= 400) return client::Client::daemon_error(r);
