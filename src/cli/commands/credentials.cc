@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 
+#include "common/base64.h"
 #include "common/file.h"
 
 namespace berth::cli::credentials {
@@ -30,9 +31,6 @@ std::string dir_of(const std::string& path) {
     auto slash = path.rfind('/');
     return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
 }
-
-constexpr std::string_view kStd = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr std::string_view kUrl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 }  // namespace
 
@@ -174,60 +172,6 @@ Json auth_body(const AuthEntry& entry, const std::string& server_address) {
 std::string encode_auth_header(const AuthEntry& entry, const std::string& server_address) {
     if (entry.empty()) return base64_encode("{}", true);
     return base64_encode(dump_json(auth_body(entry, server_address)), true);
-}
-
-std::string base64_encode(std::string_view data, bool url) {
-    std::string_view abc = url ? kUrl : kStd;
-    std::string out;
-    out.reserve((data.size() + 2) / 3 * 4);
-    size_t i = 0;
-    for (; i + 2 < data.size(); i += 3) {
-        uint32_t v =
-            (uint32_t(uint8_t(data[i])) << 16) | (uint32_t(uint8_t(data[i + 1])) << 8) | uint8_t(data[i + 2]);
-        out += abc[(v >> 18) & 63];
-        out += abc[(v >> 12) & 63];
-        out += abc[(v >> 6) & 63];
-        out += abc[v & 63];
-    }
-    if (size_t rest = data.size() - i; rest > 0) {
-        uint32_t v = uint32_t(uint8_t(data[i])) << 16;
-        if (rest == 2) v |= uint32_t(uint8_t(data[i + 1])) << 8;
-        out += abc[(v >> 18) & 63];
-        out += abc[(v >> 12) & 63];
-        out += rest == 2 ? abc[(v >> 6) & 63] : '=';
-        out += '=';
-    }
-    return out;
-}
-
-Result<std::string> base64_decode(std::string_view data) {
-    while (!data.empty() && (data.back() == '=' || data.back() == '\n')) data.remove_suffix(1);
-    std::string out;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (char c : data) {
-        int v;
-        if (c >= 'A' && c <= 'Z')
-            v = c - 'A';
-        else if (c >= 'a' && c <= 'z')
-            v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9')
-            v = c - '0' + 52;
-        else if (c == '+' || c == '-')
-            v = 62;
-        else if (c == '/' || c == '_')
-            v = 63;
-        else
-            return Error::invalid("invalid base64 data");
-        acc = (acc << 6) | uint32_t(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += static_cast<char>((acc >> bits) & 0xff);
-        }
-    }
-    if (bits >= 6) return Error::invalid("invalid base64 data: truncated");
-    return out;
 }
 
 }  // namespace berth::cli::credentials

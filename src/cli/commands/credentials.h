@@ -79,8 +79,4 @@ std::string encode_auth_header(const AuthEntry& entry, const std::string& server
 // The JSON body of POST /auth.
 Json auth_body(const AuthEntry& entry, const std::string& server_address);
 
-std::string base64_encode(std::string_view data, bool url = false);
-// Standard or URL alphabet, padding optional; bad input is InvalidArgument.
-Result<std::string> base64_decode(std::string_view data);
-
 }  // namespace berth::cli::credentials

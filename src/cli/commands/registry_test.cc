@@ -16,6 +16,7 @@
 #include "cli/commands/cli.h"
 #include "cli/commands/credentials.h"
 #include "cli/commands/progress.h"
+#include "common/base64.h"
 #include "common/file.h"
 #include "support/support.h"
 
@@ -178,7 +179,7 @@ TEST_F(CredentialsTest, WriteThenReadWithDockerLayout) {
     ASSERT_EQ(::stat((dir_.path() + "/berth").c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0700u);
     auto j = *parse_json(*read_file(paths().berth));
-    EXPECT_EQ(j["auths"]["127.0.0.1:5000"]["auth"], credentials::base64_encode("alice:s3cr:et"));
+    EXPECT_EQ(j["auths"]["127.0.0.1:5000"]["auth"], base64_encode("alice:s3cr:et"));
     EXPECT_NE(read_file(paths().berth)->find("\n\t\"auths\""), std::string::npos);  // docker's tabs
 
     auto e = credentials::lookup(paths(), "127.0.0.1:5000");
@@ -193,7 +194,7 @@ TEST_F(CredentialsTest, WriteThenReadWithDockerLayout) {
 TEST_F(CredentialsTest, OtherKeysSurviveAndEraseMatchesSpellings) {
     ASSERT_TRUE(mkdir_all(dir_.path() + "/berth", 0700));
     ASSERT_TRUE(write_file_atomic(paths().berth, R"({"auths":{"https://reg.example:5000/v2/":{"auth":")" +
-                                                     credentials::base64_encode("u:p") +
+                                                     base64_encode("u:p") +
                                                      R"("}},"proxies":{"default":{"httpProxy":"x"}}})"));
     auto f = credentials::ConfigFile::load(paths().berth);
     ASSERT_TRUE(f);
@@ -211,7 +212,7 @@ TEST_F(CredentialsTest, OtherKeysSurviveAndEraseMatchesSpellings) {
 TEST_F(CredentialsTest, FallsBackToDockerConfig) {
     ASSERT_TRUE(mkdir_all(dir_.path() + "/docker", 0700));
     ASSERT_TRUE(write_file_atomic(paths().docker, R"({"auths":{"https://index.docker.io/v1/":{"auth":")" +
-                                                      credentials::base64_encode("hub:pw") + R"("}}})"));
+                                                      base64_encode("hub:pw") + R"("}}})"));
     auto e = credentials::lookup(paths(), credentials::key_for_domain("docker.io"));
     ASSERT_TRUE(e && *e) << (e ? "none" : e.error().str());
     EXPECT_EQ((*e)->username, "hub");
@@ -256,14 +257,14 @@ TEST(AuthHeader, Base64UrlJson) {
     EXPECT_EQ(credentials::encode_auth_header({}, "x"), "e30=");
     std::string h = credentials::encode_auth_header({.username = "u", .password = "p>?~"}, "127.0.0.1:5000");
     EXPECT_EQ(h.find_first_of("+/"), std::string::npos) << h;
-    auto j = parse_json(*credentials::base64_decode(h));
+    auto j = parse_json(*base64_decode(h));
     ASSERT_TRUE(j);
     EXPECT_EQ(*j, (Json{{"username", "u"}, {"password", "p>?~"}, {"serveraddress", "127.0.0.1:5000"}}));
-    EXPECT_EQ(credentials::base64_encode("a"), "YQ==");
-    EXPECT_EQ(credentials::base64_encode("ab"), "YWI=");
-    EXPECT_EQ(credentials::base64_encode("abc"), "YWJj");
-    EXPECT_EQ(*credentials::base64_decode("YWI"), "ab");
-    EXPECT_FALSE(credentials::base64_decode("a*b"));
+    EXPECT_EQ(base64_encode("a"), "YQ==");
+    EXPECT_EQ(base64_encode("ab"), "YWI=");
+    EXPECT_EQ(base64_encode("abc"), "YWJj");
+    EXPECT_EQ(*base64_decode("YWI"), "ab");
+    EXPECT_FALSE(base64_decode("a*b"));
 }
 
 // ---- commands against a fake daemon ----
@@ -380,7 +381,7 @@ protected:
     }
     Json last_auth() {
         std::lock_guard<std::mutex> l(mu_);
-        auto d = credentials::base64_decode(auths_.empty() ? "" : auths_.back());
+        auto d = base64_decode(auths_.empty() ? "" : auths_.back());
         auto j = d ? parse_json(*d) : Result<Json>(Error::invalid("bad"));
         return j ? *j : Json("undecodable: " + (auths_.empty() ? "" : auths_.back()));
     }
@@ -440,7 +441,7 @@ TEST_F(RegistryCliTest, LoginStoresOnlyVerifiedCredentialsAndPullSendsThem) {
               (Json{{"username", "alice"}, {"password", "good"}, {"serveraddress", "127.0.0.1:5000"}}));
     auto j = parse_json(config());
     ASSERT_TRUE(j) << config();
-    EXPECT_EQ((*j)["auths"]["127.0.0.1:5000"]["auth"], credentials::base64_encode("alice:good"));
+    EXPECT_EQ((*j)["auths"]["127.0.0.1:5000"]["auth"], base64_encode("alice:good"));
 
     r = run({"pull", "127.0.0.1:5000/private/app:v1"});
     ASSERT_EQ(r.code, 0) << r.err;
