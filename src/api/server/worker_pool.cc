@@ -3,6 +3,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "common/log.h"
@@ -41,9 +42,12 @@ void WorkerPool::run() {
     std::unique_lock lock(mu_);
     for (;;) {
         if (queue_.empty()) {
+            // One idle thread waits `linger` for the next request; the others of a burst go at
+            // once, so that right after a burst the daemon is back to its idle size.
+            auto linger = idle_ == 0 ? linger_ : std::min(linger_, kBurstLinger);
             ++idle_;
             done_cv_.notify_all();  // drain() waits for every thread to be idle
-            bool got = work_cv_.wait_for(lock, linger_, [this] { return !queue_.empty() || exiting_; });
+            bool got = work_cv_.wait_for(lock, linger, [this] { return !queue_.empty() || exiting_; });
             --idle_;
             if (!got || queue_.empty()) break;
         }
@@ -55,12 +59,12 @@ void WorkerPool::run() {
         lock.lock();
         done_cv_.notify_all();
     }
-    bool last = --threads_ == 0;
+    bool burst_over = --threads_ <= 1;
     done_cv_.notify_all();
     lock.unlock();
-    // The last handler thread of a burst gone idle: give the heap's free pages back, so an
-    // idle daemon's RSS returns to its resting size.
-    if (last) malloc_trim(0);
+    // The burst's extra threads gone: give the heap's free pages back, so that the daemon's
+    // RSS returns to its resting size.
+    if (burst_over) malloc_trim(0);
 }
 
 bool WorkerPool::drain(std::chrono::milliseconds timeout) {

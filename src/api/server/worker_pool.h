@@ -1,5 +1,6 @@
-// Private: an elastic pool of threads for handlers. Threads start on demand and exit after
-// `linger` without work, so an idle daemon keeps none (we promise a small idle RSS).
+// Private: an elastic pool of threads for handlers. Threads start on demand; one idle thread
+// waits `linger` for more work, the others of a burst exit after 100 ms, so an idle daemon
+// keeps at most one (we promise a small idle RSS).
 #pragma once
 
 #include <chrono>
@@ -27,6 +28,7 @@ public:
 private:
     void run();
 
+    static constexpr std::chrono::milliseconds kBurstLinger{100};
     std::chrono::milliseconds linger_;
     mutable std::mutex mu_;
     std::condition_variable work_cv_;
