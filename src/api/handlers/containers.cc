@@ -64,13 +64,17 @@ Result<> add_container_routes(Router& r, ContainerManager* m, daemon::EventBus* 
         auto out = BERTH_TRY(m->create(req.query.get("name"), body));
         return Response::json(201, out);
     }));
-    BERTH_TRY(r.add("GET", "/containers/json", [m](Request& req) -> Result<Response> {
-        auto filters = BERTH_TRY(req.query.filters());
-        int64_t limit = BERTH_TRY(req.query.get_int("limit", -1));
-        auto out = BERTH_TRY(
-            m->list(req.query.get_bool("all"), static_cast<int>(limit), req.query.get_bool("size"), filters));
-        return Response::json(200, out);
-    }));
+    BERTH_TRY(r.add(
+        "GET", "/containers/json",
+        [m](Request& req) -> Result<Response> {
+            auto filters = BERTH_TRY(req.query.filters());
+            int64_t limit = BERTH_TRY(req.query.get_int("limit", -1));
+            auto out = BERTH_TRY(m->list(req.query.get_bool("all"), static_cast<int>(limit),
+                                         req.query.get_bool("size"), filters));
+            return Response::json(200, out);
+        },
+        // In memory unless sizes are asked for (a walk of every writable layer).
+        RouteOptions{.quick = [](const Request& req) { return !req.query.get_bool("size"); }}));
     BERTH_TRY(r.add("GET", "/containers/{id}/json", [m](Request& req) -> Result<Response> {
         return Response::json(200, BERTH_TRY(m->inspect(req.param("id"), req.query.get_bool("size"))));
     }));

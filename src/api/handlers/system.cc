@@ -256,8 +256,9 @@ Result<> add_system_routes(Router& router, const SystemServices& s) {
         r.headers.set("Pragma", "no-cache");
         return r;
     };
-    BERTH_TRY(router.add("GET", "/_ping", ping));
-    BERTH_TRY(router.add("HEAD", "/_ping", ping));
+    RouteOptions quick{.quick = [](const Request&) { return true; }};
+    BERTH_TRY(router.add("GET", "/_ping", ping, quick));
+    BERTH_TRY(router.add("HEAD", "/_ping", ping, quick));
     BERTH_TRY(router.add("GET", "/version",
                          [s](Request&) -> Result<Response> { return Response::json(200, version_json(s)); }));
     BERTH_TRY(router.add("GET", "/events", [s](Request& req) { return events(req, s); }));

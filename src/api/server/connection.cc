@@ -68,14 +68,19 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 }  // namespace
 
 Connection::Connection(ServerCore& core, std::unique_ptr<Transport> t)
-    : core_(core), t_(std::move(t)), stream_(t_.get()), timer_(t_->executor()),
+    : core_(core),
+      t_(std::move(t)),
+      stream_(t_.get()),
+      timer_(t_->executor()),
       parsers_(std::make_unique<Parsers>()) {}
 
 Connection::~Connection() {
     if (id_ != 0) core_.remove_connection(id_);
 }
 
-void Connection::post(std::function<void()> fn) { asio::post(t_->executor(), std::move(fn)); }
+void Connection::post(std::function<void()> fn) {
+    asio::post(t_->executor(), std::move(fn));
+}
 
 void Connection::start() {
     id_ = core_.add_connection(weak_from_this());
@@ -165,8 +170,8 @@ void Connection::on_header(const error_code& ec) {
     for (const auto& f : msg) req_->headers.add(sv(f.name_string()), sv(f.value()));
     keep_alive_ = msg.keep_alive();
     is_head_ = msg.method() == http::verb::head;
-    req_->upgrade = contains_token(req_->headers.value("Connection"), "upgrade") &&
-                    req_->headers.has("Upgrade");
+    req_->upgrade =
+        contains_token(req_->headers.value("Connection"), "upgrade") && req_->headers.has("Upgrade");
     route_and_dispatch();
 }
 
@@ -207,8 +212,7 @@ void Connection::route_and_dispatch() {
     std::size_t limit = core_.config.max_body_bytes;
     if (hp.content_length() && *hp.content_length() > limit) {
         keep_alive_ = false;
-        early_ = error_response(413, "request body too large: limit is " +
-                                         std::to_string(limit) + " bytes");
+        early_ = error_response(413, "request body too large: limit is " + std::to_string(limit) + " bytes");
         return dispatch();
     }
     if (!early_ && expect_continue) queue_write("HTTP/1.1 100 Continue\r\n\r\n");
@@ -247,6 +251,17 @@ void Connection::dispatch() {
         write_response(*early_);
         return queue_action(Action::FinishExchange);
     }
+    if (route_->options.quick && route_->options.quick(*req_)) {
+        Result<Response> r = Error::internal("handler returned nothing");
+        try {
+            r = route_->handler(*req_);
+        } catch (const std::exception& e) {
+            r = Error::internal(std::string("handler failed: ") + e.what());
+        } catch (...) {
+            r = Error::internal("handler failed with an unknown exception");
+        }
+        return handler_done(std::move(r));
+    }
     req_->exchange = shared_from_this();
     core_.pool.submit([self = shared_from_this(), req = req_, route = route_] {
         Result<Response> r = Error::internal("handler returned nothing");
@@ -270,8 +285,8 @@ void Connection::handler_done(Result<Response> r) {
         // The stream ended with an error (usually the client left); nothing to answer.
         log::debug("api: " + req->method + " " + req->target + ": " + r.error().str());
     } else if (!r && http_status(r.error().kind()) >= 500) {
-        log::error("api: " + (req ? req->method + " " + req->target : std::string("request")) +
-                   ": " + r.error().str());
+        log::error("api: " + (req ? req->method + " " + req->target : std::string("request")) + ": " +
+                   r.error().str());
     }
     if (closed_ || taken) return;  // a stream or hijack owns the connection now
     write_response(r ? *r : error_response(r.error()));
@@ -337,8 +352,7 @@ Result<std::shared_ptr<ResponseStream>> Connection::start_stream(int status, Hea
     return make_response_stream(self);
 }
 
-Result<std::shared_ptr<HijackedStream>> Connection::hijack(std::string_view content_type,
-                                                           bool upgrade) {
+Result<std::shared_ptr<HijackedStream>> Connection::hijack(std::string_view content_type, bool upgrade) {
     auto self = shared_from_this();
     post([self, ct = std::string(content_type), upgrade] {
         if (self->closed_) return;
@@ -364,23 +378,24 @@ std::unique_ptr<BodyReader> Connection::body_reader() {
 void Connection::start_background_read() {
     if (reading_ || closed_ || peer_gone_ || buffer_.size() > 0) return;
     reading_ = true;
-    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](
-                                                       const error_code& ec, std::size_t n) {
-        self->reading_ = false;
-        self->buffer_.commit(n);
-        if (ec) {
-            self->mark_gone();
-            self->next_after_read_ = false;
-            return self->close_now();
-        }
-        if (self->next_after_read_) {
-            self->next_after_read_ = false;
-            self->idle_ = false;
-            return self->finish_exchange();
-        }
-        // Bytes arrived: a pipelined request, parsed once the stream ends. Stop reading
-        // here, or end_stream() would wait on a read that only more bytes can finish.
-    });
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](const error_code& ec, std::size_t n) {
+                                self->reading_ = false;
+                                self->buffer_.commit(n);
+                                if (ec) {
+                                    self->mark_gone();
+                                    self->next_after_read_ = false;
+                                    return self->close_now();
+                                }
+                                if (self->next_after_read_) {
+                                    self->next_after_read_ = false;
+                                    self->idle_ = false;
+                                    return self->finish_exchange();
+                                }
+                                // Bytes arrived: a pipelined request, parsed once the stream ends. Stop
+                                // reading here, or end_stream() would wait on a read that only more bytes can
+                                // finish.
+                            });
 }
 
 void Connection::end_stream() {
@@ -406,11 +421,11 @@ void Connection::raw_read(asio::mutable_buffer buf, IoHandler done) {
         return post([done = std::move(done), n] { done({}, n); });
     }
     reading_ = true;
-    t_->read_some(buf, [self = shared_from_this(), done = std::move(done)](const error_code& ec,
-                                                                           std::size_t n) {
-        self->reading_ = false;
-        done(ec, n);
-    });
+    t_->read_some(buf,
+                  [self = shared_from_this(), done = std::move(done)](const error_code& ec, std::size_t n) {
+                      self->reading_ = false;
+                      done(ec, n);
+                  });
 }
 
 void Connection::body_read(asio::mutable_buffer buf, IoHandler done) {
@@ -499,10 +514,18 @@ void Connection::pump_writes() {
 
 void Connection::run_action(Action a) {
     switch (a) {
-        case Action::ShutdownSend: t_->shutdown_send(); break;
-        case Action::Close: close_now(); break;
-        case Action::EndStream: end_stream(); break;
-        case Action::FinishExchange: finish_exchange(); break;
+        case Action::ShutdownSend:
+            t_->shutdown_send();
+            break;
+        case Action::Close:
+            close_now();
+            break;
+        case Action::EndStream:
+            end_stream();
+            break;
+        case Action::FinishExchange:
+            finish_exchange();
+            break;
     }
 }
 
@@ -520,12 +543,12 @@ void Connection::graceful_close() {
 void Connection::drain(std::size_t budget) {
     buffer_.consume(buffer_.size());
     reading_ = true;
-    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this(), budget](
-                                                       const error_code& ec, std::size_t n) {
-        self->reading_ = false;
-        if (ec || n >= budget || self->closed_) return self->close_now();
-        self->drain(budget - n);
-    });
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this(), budget](const error_code& ec, std::size_t n) {
+                                self->reading_ = false;
+                                if (ec || n >= budget || self->closed_) return self->close_now();
+                                self->drain(budget - n);
+                            });
 }
 
 void Connection::close_now() {

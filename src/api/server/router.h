@@ -9,6 +9,7 @@
 //   auto m = r.match("GET", "/v1.45/images/library/busybox/json");  // name = library/busybox
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -25,6 +26,10 @@ inline constexpr std::string_view kMinApiVersion = "1.24";
 struct RouteOptions {
     // The handler reads the body itself through Request::body_reader() (no size limit).
     bool stream_body = false;
+    // True for a request this handler answers at once without blocking (no waiting on a
+    // container, no streaming, no disk walk): it then runs on the connection's I/O thread,
+    // sparing the two thread hand-offs that cost more than a ping itself.
+    std::function<bool(const Request&)> quick;
 };
 
 struct Route {
