@@ -1,8 +1,10 @@
 // Repository: manifests and blobs over the distribution API, with auth and retries.
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <thread>
 
+#include "common/file.h"
 #include "image/content/content_store.h"
 #include "image/manifest/manifest.h"
 #include "registry/auth.h"
@@ -51,7 +53,6 @@ bool in_cidr(std::string_view ip, std::string_view cidr) {
 
 bool is_insecure(const Config& cfg, std::string_view host) {
     std::string h = strip_port(host);
-    if (h == "localhost" || in_cidr(h, "127.0.0.0/8") || h == "::1") return true;
     for (auto& r : cfg.insecure_registries) {
         std::string_view rv = r;
         if (rv.starts_with("http://")) rv.remove_prefix(7);
@@ -59,7 +60,9 @@ bool is_insecure(const Config& cfg, std::string_view host) {
         if (rv == host || rv == h) return true;
         if (in_cidr(h, rv)) return true;
     }
-    return false;
+    // Certificates configured for a loopback registry mean it serves HTTPS: verify it.
+    if (http::has_tls_files(cfg, std::string(host))) return false;
+    return h == "localhost" || in_cidr(h, "127.0.0.0/8") || h == "::1";
 }
 
 std::vector<Endpoint> endpoints(const Config& cfg, std::string_view domain) {
@@ -192,7 +195,15 @@ struct Repository::Impl {
 
     Error status_error(const http::Response& resp, const std::string& what) const {
         std::string msg = registry_message(resp);
-        std::string text = what + ": " + (msg.empty() ? "HTTP " + std::to_string(resp.status) : msg);
+        if (msg.empty()) {
+            msg = "HTTP " + std::to_string(resp.status);
+            // A short plain-text reason ("Client sent an HTTP request to an HTTPS server.").
+            std::string body = trim(resp.body);
+            bool text_body = !body.empty() && body.size() <= 200 && body[0] != '<' && body[0] != '{' &&
+                             std::all_of(body.begin(), body.end(), [](unsigned char c) { return c >= 0x20; });
+            if (text_body) msg += ": " + body;
+        }
+        std::string text = what + ": " + msg;
         switch (resp.status) {
             case 401:
                 return Error(ErrorKind::PermissionDenied, what + ": " + unauthorized_message(resp));
@@ -277,6 +288,7 @@ Result<int64_t> Repository::fetch_blob(std::string_view digest, const SinkFn& si
     int64_t delivered = 0;
     std::string what = "blob " + std::string(digest);
     for (int attempt = 0;; ++attempt) {
+        int64_t before = delivered;
         http::Request req;
         req.url = impl_->url("blobs/" + std::string(digest));
         req.range_from = delivered;  // retries resume where the last attempt stopped
@@ -292,7 +304,9 @@ Result<int64_t> Repository::fetch_blob(std::string_view digest, const SinkFn& si
         auto resp = impl_->send_once(req);
         bool last = attempt >= impl_->cfg.retries;
         if (!resp) {
-            if (resp.error().kind() != ErrorKind::Unavailable || last)
+            // A stall that brought no new byte is not retried: it would only stall again.
+            bool stalled = resp.error().message().find("transfer stalled") != std::string::npos;
+            if (resp.error().kind() != ErrorKind::Unavailable || last || (stalled && delivered == before))
                 return Error(resp.error()).with_context(what);
         } else if (resp->status == 200 || resp->status == 206) {
             if (expected_size < 0 || delivered == expected_size) return delivered;

@@ -4,6 +4,7 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "common/file.h"
 #include "registry/curl_api.h"
@@ -19,6 +20,12 @@ struct Transfer {
     CURL* curl = nullptr;
     size_t read_pos = 0;
     int64_t skip = -1;  // bytes to drop from a 200 answer to a ranged request; -1: not decided
+    // Stall detection: when bytes last moved either way (curl's low-speed check averages over
+    // a window of several seconds, so it fires late after a burst).
+    std::chrono::steady_clock::time_point last_move = std::chrono::steady_clock::now();
+    curl_off_t last_dl = 0, last_ul = 0;
+    bool stalled = false;
+    int stall_seconds = 30;
 };
 
 std::string lower(std::string_view s) {
@@ -104,6 +111,15 @@ size_t on_read(char* buf, size_t size, size_t n, void* user) {
 
 int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
     auto* t = static_cast<Transfer*>(user);
+    auto now = std::chrono::steady_clock::now();
+    if (dlnow != t->last_dl || ulnow != t->last_ul) {
+        t->last_dl = dlnow;
+        t->last_ul = ulnow;
+        t->last_move = now;
+    } else if (now - t->last_move >= std::chrono::seconds(t->stall_seconds)) {
+        t->stalled = true;
+        return 1;  // aborts the transfer
+    }
     if (!t->req->progress) return 0;
     try {
         if (ultotal > 0)
@@ -147,6 +163,11 @@ TlsFiles tls_files(const Config& cfg, const std::string& host) {
 
 }  // namespace
 
+bool has_tls_files(const Config& cfg, const std::string& host) {
+    auto t = tls_files(cfg, host);
+    return !t.ca_blob.empty() || !t.cert.empty();
+}
+
 std::string host_of(std::string_view url) {
     auto p = url.find("://");
     if (p != std::string_view::npos) url.remove_prefix(p + 3);
@@ -160,6 +181,7 @@ Result<Response> perform(const Config& cfg, const std::string& tls_host, const R
     if (!c) return Error::internal("curl_easy_init failed");
     Response resp;
     Transfer t{api, &req, &resp, c};
+    t.stall_seconds = cfg.stall_seconds;
     struct curl_slist* headers = nullptr;
     for (auto& h : req.headers) headers = api->slist_append(headers, h.c_str());
     std::string range = "Range: bytes=" + std::to_string(req.range_from) + "-";
@@ -185,14 +207,12 @@ Result<Response> perform(const Config& cfg, const std::string& tls_host, const R
     api->easy_setopt(c, CURLOPT_WRITEDATA, &t);
     api->easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
     api->easy_setopt(c, CURLOPT_XFERINFODATA, &t);
-    api->easy_setopt(c, CURLOPT_NOPROGRESS, req.progress ? 0L : 1L);
+    api->easy_setopt(c, CURLOPT_NOPROGRESS, 0L);  // on_progress also watches for stalls
     api->easy_setopt(c, CURLOPT_FOLLOWLOCATION, req.follow_redirects ? 1L : 0L);
     api->easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
     api->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     api->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     api->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(cfg.connect_timeout));
-    api->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    api->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, static_cast<long>(cfg.stall_seconds));
     api->easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // identity/gzip for JSON; blobs come as is
     api->easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
     if (!tls.ca_blob.empty()) {
@@ -225,7 +245,10 @@ Result<Response> perform(const Config& cfg, const std::string& tls_host, const R
     if (resp.sink_error) return *resp.sink_error;
     if (rc != CURLE_OK) {
         std::string why = errbuf[0] ? errbuf : api->easy_strerror(rc);
-        if (rc == CURLE_OPERATION_TIMEDOUT) why = "transfer stalled: " + why;
+        if (t.stalled)
+            why = "transfer stalled: no data moved for " + std::to_string(cfg.stall_seconds) + " seconds";
+        else if (rc == CURLE_OPERATION_TIMEDOUT)
+            why = "timed out: " + why;
         return Error(ErrorKind::Unavailable, req.method + " " + req.url + ": " + why);
     }
     return resp;

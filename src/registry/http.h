@@ -41,6 +41,9 @@ struct Response {
 // errors naming the URL; HTTP statuses, even 5xx, are returned in Response.
 Result<Response> perform(const Config& cfg, const std::string& tls_host, const Request& req);
 
+// Whether <certs_dir>/<host>/ holds a CA (*.crt) or a client certificate (*.cert + *.key).
+bool has_tls_files(const Config& cfg, const std::string& host);
+
 // "https://host:port/path?q" -> "host:port"
 std::string host_of(std::string_view url);
 

@@ -6,12 +6,15 @@
 //     Bearer challenges are answered by fetching a token from the realm (service, scope
 //     "repository:<path>:pull[,push]", Basic credentials or an identity token), cached until
 //     it expires; Basic challenges get the credentials directly.
-//   - Endpoints: HTTPS with the system CAs plus /etc/berth/certs.d/<host:port>/ (ca.crt and
-//     *.crt as CAs, *.cert/*.key as the client certificate). Hosts in insecure-registries
-//     (host[:port] or a CIDR) and 127.0.0.0/8 / ::1 / localhost use plain HTTP, as Docker.
+//   - Endpoints: HTTPS with the system CAs plus <certs_dir>/<host:port>/ (ca.crt and
+//     *.crt as CAs, *.cert/*.key as the client certificate; certs_dir is /etc/berth/certs.d,
+//     daemon.json "registry-certs-dir"). Hosts in insecure-registries (host[:port] or a CIDR)
+//     use plain HTTP; so do 127.0.0.0/8 / ::1 / localhost unless certs_dir has certificates
+//     for them (then HTTPS, verified with those).
 //   - Transfers follow redirects (blob storage elsewhere), retry 5xx and connection errors
 //     with exponential backoff (blobs resume with Range), and fail a transfer that stalls
-//     (under 1 byte/s for Config::stall_seconds).
+//     (no byte moving for Config::stall_seconds; a stalled blob download is retried only when
+//     that attempt brought new bytes).
 //   - Blobs are streamed into a sink; the caller verifies them (content::Store writers with
 //     the expected digest), so nothing unverified is ever kept.
 //
@@ -42,7 +45,8 @@ struct Config {
     std::string certs_dir = "/etc/berth/certs.d";
     int retries = 4;           // attempts after the first, on 5xx and connection errors
     int backoff_ms = 200;      // first delay; doubles each retry
-    int stall_seconds = 30;    // a transfer under 1 byte/s this long fails
+    int stall_seconds = 30;    // a transfer with no byte moving this long fails (daemon.json
+                               // "registry-stall-timeout")
     int connect_timeout = 30;  // seconds
 };
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/file.h"
 #include "registry/auth.h"
 #include "registry/curl_api.h"
 #include "registry/http.h"
@@ -64,6 +65,22 @@ TEST(Endpoints, InsecureAndMirrors) {
     ASSERT_EQ(local.size(), 1u);
     EXPECT_EQ(local[0].base_url, "http://127.0.0.1:5000");
     EXPECT_EQ(http::host_of("https://h:1/v2/x?y"), "h:1");
+}
+
+TEST(Endpoints, LoopbackWithCertificatesIsHttps) {
+    char tmpl[] = "/tmp/berth-certsd-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    Config cfg;
+    cfg.certs_dir = tmpl;
+    ASSERT_TRUE(mkdir_all(cfg.certs_dir + "/127.0.0.1:5443"));
+    EXPECT_TRUE(is_insecure(cfg, "127.0.0.1:5443"));  // an empty directory changes nothing
+    ASSERT_TRUE(write_file_atomic(cfg.certs_dir + "/127.0.0.1:5443/ca.crt", "-----BEGIN CERTIFICATE-----\n"));
+    EXPECT_FALSE(is_insecure(cfg, "127.0.0.1:5443"));
+    EXPECT_TRUE(is_insecure(cfg, "127.0.0.1:5000"));
+    EXPECT_EQ(endpoints(cfg, "127.0.0.1:5443")[0].base_url, "https://127.0.0.1:5443");
+    cfg.insecure_registries = {"127.0.0.1:5443"};  // named insecure: plain HTTP all the same
+    EXPECT_TRUE(is_insecure(cfg, "127.0.0.1:5443"));
+    ASSERT_TRUE(remove_all(tmpl));
 }
 
 TEST(CurlApi, LoadsOnceWithEveryFunction) {

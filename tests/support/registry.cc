@@ -43,6 +43,8 @@ TestCa::TestCa(const std::string& dir) {
     ca_crt = dir + "/ca.crt";
     server_crt = dir + "/server.crt";
     server_key = dir + "/server.key";
+    client_cert = dir + "/client.cert";
+    client_key = dir + "/client.key";
     std::string ca_key = dir + "/ca.key", csr = dir + "/server.csr", ext = dir + "/ext.cnf";
     auto r = run_shell(
         "set -e; cd '" + dir +
@@ -50,13 +52,18 @@ TestCa::TestCa(const std::string& dir) {
         "ca.crt 2>/dev/null; openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key "
         "-out server.csr 2>/dev/null; printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext.cnf; "
         "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile "
-        "ext.cnf -out server.crt 2>/dev/null");
+        "ext.cnf -out server.crt 2>/dev/null; openssl req -newkey rsa:2048 -nodes -subj /CN=berth-client "
+        "-keyout client.key -out client.csr 2>/dev/null; openssl x509 -req -in client.csr -CA ca.crt "
+        "-CAkey ca.key -CAcreateserial -days 2 -out client.cert 2>/dev/null");
     ok = r.exit_code == 0;
 }
 
-bool wait_http_url(const std::string& url) {
+bool wait_http_url(const std::string& url, const std::vector<std::string>& curl_args) {
+    std::vector<std::string> argv = {"curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}"};
+    argv.insert(argv.end(), curl_args.begin(), curl_args.end());
+    argv.push_back(url);
     for (int i = 0; i < 100; ++i) {
-        auto r = run_command({"curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", url});
+        auto r = run_command(argv);
         if (r.exit_code == 0 && !r.out.empty() && r.out[0] != '0' && r.out[0] != '5') return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -71,6 +78,8 @@ Registry::Registry(RegistryOptions options) : options_(std::move(options)), port
     if (options_.tls)
         yml += "  tls:\n    certificate: " + options_.tls->server_crt +
                "\n    key: " + options_.tls->server_key + "\n";
+    if (options_.tls && options_.require_client_cert)
+        yml += "    clientcas:\n      - " + options_.tls->ca_crt + "\n";
     if (!options_.htpasswd_user.empty()) {
         std::string file = dir_.path() + "/htpasswd";
         auto h = run_command({"htpasswd", "-Bbn", options_.htpasswd_user, options_.htpasswd_password});
@@ -82,7 +91,10 @@ Registry::Registry(RegistryOptions options) : options_(std::move(options)), port
     log_ = dir_.path() + "/log";
     child_ =
         std::make_unique<Child>(std::vector<std::string>{"/usr/bin/docker-registry", "serve", cfg}, log_);
-    ready_ = wait_http_url(url() + "/v2/");
+    std::vector<std::string> curl_args;
+    if (options_.tls && options_.require_client_cert)
+        curl_args = {"--cert", options_.tls->client_cert, "--key", options_.tls->client_key};
+    ready_ = wait_http_url(url() + "/v2/", curl_args);
 }
 
 const std::string& Registry::log() const {

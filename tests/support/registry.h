@@ -28,16 +28,18 @@ private:
     pid_t pid_ = -1;
 };
 
-// A test CA and a server certificate it signs for 127.0.0.1 / localhost (openssl CLI).
+// A test CA and a server certificate it signs for 127.0.0.1 / localhost, plus a client
+// certificate it signs (openssl CLI).
 struct TestCa {
     explicit TestCa(const std::string& dir);
     bool ok = false;
-    std::string ca_crt, server_crt, server_key;
+    std::string ca_crt, server_crt, server_key, client_cert, client_key;
 };
 
 struct RegistryOptions {
     std::string htpasswd_user, htpasswd_password;  // non-empty: Basic auth (htpasswd -B)
     const TestCa* tls = nullptr;                   // set: HTTPS with this CA's server certificate
+    bool require_client_cert = false;              // with tls: clients need a certificate of that CA
     std::string proxy_remote_url;                  // non-empty: a pull-through cache of that registry
 };
 
@@ -59,8 +61,8 @@ private:
     bool ready_ = false;
 };
 
-// Waits (up to 10 s) until GET <url><path> answers (any status below 500 with curl -k).
-bool wait_http_url(const std::string& url);
+// Waits (up to 10 s) until GET <url> answers (any status below 500 with curl -k and `curl_args`).
+bool wait_http_url(const std::string& url, const std::vector<std::string>& curl_args = {});
 
 // skopeo's view of a registry image's digest ("" when it cannot be read).
 std::string skopeo_digest(const std::string& ref);

@@ -129,7 +129,9 @@ int serve(const daemon::Config& c) {
     auto images = daemon::images::ImageService::open(c.data_root, &events);                      // images
     if (!images) return log::error(images.error().str()), 1;                                     // images
     (*images)->set_registry_options({.registry = {.insecure_registries = c.insecure_registries,  // registry
-                                                  .mirrors = c.registry_mirrors},
+                                                  .mirrors = c.registry_mirrors,
+                                                  .certs_dir = c.registry_certs_dir,
+                                                  .stall_seconds = c.registry_stall_timeout},
                                      .max_concurrent_downloads = c.max_concurrent_downloads,
                                      .max_concurrent_uploads = c.max_concurrent_uploads});
     daemon::network::ServiceOptions no;

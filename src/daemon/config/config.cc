@@ -145,6 +145,10 @@ Result<> apply_json(Config& c, const Json& doc, const std::string& src) {
             c.max_concurrent_downloads = BERTH_TRY(get_int(v, src, key, 1, 64));
         else if (key == "max-concurrent-uploads")
             c.max_concurrent_uploads = BERTH_TRY(get_int(v, src, key, 1, 64));
+        else if (key == "registry-certs-dir")
+            c.registry_certs_dir = BERTH_TRY(get_string(v, src, key));
+        else if (key == "registry-stall-timeout")
+            c.registry_stall_timeout = BERTH_TRY(get_int(v, src, key, 1, 3600));
         else if (key == "log-driver") {
             c.log_driver = BERTH_TRY(get_string(v, src, key));
             if (c.log_driver != "json-file" && c.log_driver != "none" && c.log_driver != "local")

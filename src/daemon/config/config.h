@@ -45,6 +45,8 @@ struct Config {
     std::vector<std::string> insecure_registries;
     int max_concurrent_downloads = 3;
     int max_concurrent_uploads = 5;
+    std::string registry_certs_dir = "/etc/berth/certs.d";  // Berth-only: <host:port>/ca.crt, client.cert
+    int registry_stall_timeout = 30;  // Berth-only: seconds a registry transfer may stall (<1 byte/s)
 
     // containers
     std::string log_driver = "json-file";

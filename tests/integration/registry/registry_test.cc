@@ -1,81 +1,12 @@
 // Registries through berthd and the real docker CLI: pull and push against Debian's
 // docker-registry (plain HTTP on 127.0.0.1), interop with skopeo (same digests both ways),
-// search and login errors, and a hostile registry (tests/fixtures/hostile-registry):
-// wrong digest, truncated blob, 500s then success, malformed/unknown/huge manifests.
-#include "support/registry.h"
-
-#include <dirent.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <thread>
-
+// zstd layers, search and login errors, and a hostile registry (tests/fixtures/hostile-registry):
+// wrong digest, truncated blob, 500s then success, a stall, malformed/unknown/huge manifests.
 #include "common/file.h"
-#include "support/daemon.h"
-#include "support/support.h"
+#include "integration/registry/fixture.h"
 
 namespace berth::test {
 namespace {
-
-const char* kDocker = "/usr/local/bin/docker";
-const char* kRegistry = "/usr/bin/docker-registry";  // run by support::Registry
-
-bool wait_http(int port, const std::string& path = "/v2/") {
-    return wait_http_url("http://127.0.0.1:" + std::to_string(port) + path);
-}
-
-class Hostile {
-public:
-    explicit Hostile(const std::string& mode) : port_(free_port()) {
-        child_ = std::make_unique<Child>(
-            std::vector<std::string>{"/usr/bin/python3", source_dir() + "/tests/fixtures/hostile-registry",
-                                     mode, std::to_string(port_)},
-            dir_.path() + "/log");
-        ready_ = wait_http(port_);
-    }
-    bool ready() const { return ready_; }
-    std::string image() const { return "127.0.0.1:" + std::to_string(port_) + "/bad/image"; }
-
-private:
-    TempDir dir_{"berth-hostile"};
-    int port_;
-    std::unique_ptr<Child> child_;
-    bool ready_ = false;
-};
-
-std::vector<std::string> list_dir(const std::string& dir) {
-    std::vector<std::string> out;
-    if (DIR* d = opendir(dir.c_str())) {
-        while (auto* e = readdir(d))
-            if (e->d_name[0] != '.') out.push_back(e->d_name);
-        closedir(d);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-class RegistryTest : public ::testing::Test {
-protected:
-    void SetUp() override {
-        BERTH_REQUIRE_ROOT();
-        if (access(kDocker, X_OK) != 0) GTEST_SKIP() << "no docker CLI";
-        if (access(kRegistry, X_OK) != 0) GTEST_SKIP() << "no docker-registry";
-        ASSERT_TRUE(daemon_.start());
-    }
-    std::vector<std::string> blobs() const { return list_dir(daemon_.dir() + "/data/content/blobs/sha256"); }
-    std::vector<std::string> layers() const {
-        std::vector<std::string> out;
-        for (auto& n : list_dir(daemon_.dir() + "/data/overlay"))
-            if (n.size() == 64) out.push_back(n);
-        return out;
-    }
-    Daemon daemon_;
-};
 
 TEST_F(RegistryTest, PullRunPushWithSkopeoInterop) {
     Registry reg;
@@ -156,16 +87,38 @@ TEST_F(RegistryTest, ErrorsAreClear) {
     auto search = daemon_.docker({"search", reg.host() + "/busybox"}, {}, 60);
     EXPECT_NE(search.exit_code, 0);
     EXPECT_NE(search.err.find("does not support search"), std::string::npos) << search.err;
-    auto login = daemon_.docker({"login", "-u", "u", "--password-stdin", reg.host()}, "p\n", 60);
+    TempDir config("berth-docker-config");
+    auto login = docker_with_config(daemon_, config.path(),
+                                    {"login", "-u", "u", "--password-stdin", reg.host()}, "p\n", 60);
     EXPECT_EQ(login.exit_code, 0) << login.err;  // a registry without auth accepts anyone
     auto bad = daemon_.docker({"pull", "127.0.0.1:1/x"}, {}, 60);
     EXPECT_NE(bad.exit_code, 0);
 }
 
+TEST_F(RegistryTest, PullsAndRunsZstdLayers) {
+    Registry reg;
+    ASSERT_TRUE(reg.ready());
+    // skopeo recompresses the layer with zstd (an OCI manifest: Docker's v2 schema has no zstd).
+    std::string ref = reg.host() + "/zbox:latest";
+    auto seed =
+        run_command({"skopeo", "copy", "--dest-tls-verify=false", "--format", "oci", "--dest-compress-format",
+                     "zstd", "docker-archive:" + busybox_image_tar(), "docker://" + ref},
+                    {}, 120);
+    ASSERT_EQ(seed.exit_code, 0) << seed.err;
+    auto types = run_shell("skopeo inspect --tls-verify=false --raw docker://" + ref +
+                           " | jq -r '.layers[].mediaType'");
+    ASSERT_EQ(trim(types.out), "application/vnd.oci.image.layer.v1.tar+zstd");
+    auto pull = daemon_.docker({"pull", ref}, {}, 120);
+    ASSERT_EQ(pull.exit_code, 0) << pull.out << pull.err;
+    EXPECT_NE(pull.out.find("Digest: " + skopeo_digest(ref)), std::string::npos) << pull.out;
+    auto run = daemon_.docker({"run", "--rm", ref, "sh", "-c", "echo zstd-$((6*7))"}, {}, 60);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_NE(run.out.find("zstd-42"), std::string::npos) << run.out;
+}
+
 TEST(RegistryMirrors, DockerHubImagesComeFromTheFirstWorkingMirror) {
     BERTH_REQUIRE_ROOT();
-    if (access(kDocker, X_OK) != 0 || access(kRegistry, X_OK) != 0)
-        GTEST_SKIP() << "no docker CLI or registry";
+    if (!have_registry_tools()) GTEST_SKIP() << "no docker CLI or registry";
     Registry mirror;
     ASSERT_TRUE(mirror.ready());
     auto seed =
