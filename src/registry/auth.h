@@ -22,7 +22,4 @@ std::vector<Challenge> parse_challenges(const std::vector<std::string>& headers)
 Result<std::string> bearer_token(const Config& cfg, const Challenge& ch,
                                  const std::vector<std::string>& scopes, const Credentials& creds);
 
-std::string base64_encode(std::string_view in);
-Result<std::string> base64_decode(std::string_view in);  // standard or URL alphabet, padding optional
-
 }  // namespace berth::registry::auth

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "common/base64.h"
 #include "common/file.h"
 #include "image/content/content_store.h"
 #include "image/manifest/manifest.h"
@@ -84,7 +85,7 @@ std::vector<Endpoint> endpoints(const Config& cfg, std::string_view domain) {
 Result<Credentials> decode_auth_header(std::string_view header) {
     Credentials c;
     if (header.empty()) return c;
-    auto text = BERTH_TRY_CTX(auth::base64_decode(header), "X-Registry-Auth");
+    auto text = BERTH_TRY_CTX(base64_decode(header), "X-Registry-Auth");
     auto j = parse_json(text, "X-Registry-Auth");
     if (!j || !j->is_object()) return c;  // Docker ignores an unreadable header too
     auto str = [&](const char* k) {
@@ -128,7 +129,7 @@ struct Repository::Impl {
         for (auto& ch : challenges) {
             if (ch.scheme == "basic") {
                 if (creds.username.empty()) break;
-                authorization = "Basic " + auth::base64_encode(creds.username + ":" + creds.password);
+                authorization = "Basic " + base64_encode(creds.username + ":" + creds.password);
                 return ok();
             }
         }
@@ -507,8 +508,7 @@ Result<Json> search(const Config& cfg, std::string_view term, int limit, const C
     }
     req.url = base + "/v1/search?q=" + escaped + "&n=" + std::to_string(limit > 0 ? limit : 25);
     if (!creds.username.empty())
-        req.headers.push_back("Authorization: Basic " +
-                              auth::base64_encode(creds.username + ":" + creds.password));
+        req.headers.push_back("Authorization: Basic " + base64_encode(creds.username + ":" + creds.password));
     auto resp = BERTH_TRY_CTX(http::perform(cfg, host, req), "search " + host);
     if (resp.status == 404 || resp.status == 405)
         return Error::unsupported("registry " + domain + " does not support search (no /v1/search endpoint)");

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/base64.h"
 #include "common/file.h"
 #include "registry/auth.h"
 #include "registry/curl_api.h"
@@ -30,19 +31,19 @@ TEST(Challenge, BasicAndSeveral) {
 
 TEST(Base64, RoundTrip) {
     for (std::string s : {"", "a", "ab", "abc", "user:pa ss\xff"})
-        EXPECT_EQ(*auth::base64_decode(auth::base64_encode(s)), s);
-    EXPECT_EQ(auth::base64_encode("user:pass"), "dXNlcjpwYXNz");
-    EXPECT_FALSE(auth::base64_decode("a*b").has_value());
+        EXPECT_EQ(*base64_decode(base64_encode(s)), s);
+    EXPECT_EQ(base64_encode("user:pass"), "dXNlcjpwYXNz");
+    EXPECT_FALSE(base64_decode("a*b").has_value());
 }
 
 TEST(AuthHeader, Decodes) {
     auto c = decode_auth_header(
-        auth::base64_encode(R"({"username":"u","password":"p","serveraddress":"localhost:5000"})"));
+        base64_encode(R"({"username":"u","password":"p","serveraddress":"localhost:5000"})"));
     ASSERT_TRUE(c.has_value());
     EXPECT_EQ(c->username, "u");
     EXPECT_EQ(c->password, "p");
     EXPECT_TRUE(decode_auth_header("")->empty());
-    auto t = decode_auth_header(auth::base64_encode(R"({"identitytoken":"tok"})"));
+    auto t = decode_auth_header(base64_encode(R"({"identitytoken":"tok"})"));
     EXPECT_EQ(t->identity_token, "tok");
 }
 

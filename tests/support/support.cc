@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
@@ -180,6 +181,14 @@ int free_port() {
     getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
     close(fd);
     return ntohs(a.sin_port);
+}
+
+std::vector<std::string> visible_entries(const std::string& dir) {
+    std::vector<std::string> out;
+    for (auto& n : list_dir(dir))
+        if (n[0] != '.') out.push_back(std::move(n));
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 }  // namespace berth::test

@@ -12,9 +12,9 @@
 
 #include "common/json.h"
 
-#define BERTH_REQUIRE_ROOT()                                             \
-    do {                                                                 \
-        if (::geteuid() != 0) GTEST_SKIP() << "needs root (euid != 0)";  \
+#define BERTH_REQUIRE_ROOT()                                            \
+    do {                                                                \
+        if (::geteuid() != 0) GTEST_SKIP() << "needs root (euid != 0)"; \
     } while (0)
 
 namespace berth::test {
@@ -33,7 +33,7 @@ private:
 };
 
 struct CommandResult {
-    int exit_code = -1;   // -1 if killed by a signal (see signal)
+    int exit_code = -1;  // -1 if killed by a signal (see signal)
     int signal = 0;
     std::string out;
     std::string err;
@@ -52,8 +52,11 @@ std::string run_in_child(const std::function<std::string()>& fn);
 // A TCP port on 127.0.0.1 nothing listens on now (the kernel's pick for port 0).
 int free_port();
 
-std::string source_dir();  // BERTH_SOURCE_DIR, or the path compiled in
-std::string build_dir();   // BERTH_BUILD_DIR
+// The names in `dir` that do not start with '.', sorted (what a test compares before/after).
+std::vector<std::string> visible_entries(const std::string& dir);
+
+std::string source_dir();                     // BERTH_SOURCE_DIR, or the path compiled in
+std::string build_dir();                      // BERTH_BUILD_DIR
 std::string binary(const std::string& name);  // build_dir()/src/bin/<name>/<name>
 
 // The busybox fixture: one rootfs per test process, made once and used read-only

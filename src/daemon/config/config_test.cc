@@ -13,7 +13,8 @@ std::string error_of(const Json& j) {
 
 TEST(DaemonConfig, TutorialExampleParses) {
     Config c;
-    auto j = Json::parse(R"({"registry-mirrors": ["https://mirror.example"], "insecure-registries": ["localhost:5000"],
+    auto j = Json::parse(
+        R"({"registry-mirrors": ["https://mirror.example"], "insecure-registries": ["localhost:5000"],
         "log-driver": "json-file", "log-opts": {"max-size": "10m", "max-file": "3"}, "live-restore": true,
         "bip": "10.200.0.1/24", "default-address-pools": [{"base": "10.201.0.0/16", "size": 24}],
         "data-root": "/srv/berth", "hosts": ["unix:///run/b.sock"], "max-concurrent-downloads": 5})");
@@ -28,7 +29,8 @@ TEST(DaemonConfig, TutorialExampleParses) {
 }
 
 TEST(DaemonConfig, UnknownKeyIsAnError) {
-    EXPECT_NE(error_of({{"no-such-option", 1}}).find("unknown configuration key \"no-such-option\""), std::string::npos);
+    EXPECT_NE(error_of({{"no-such-option", 1}}).find("unknown configuration key \"no-such-option\""),
+              std::string::npos);
 }
 
 TEST(DaemonConfig, DockerKeysWeIgnoreWarn) {
@@ -38,13 +40,27 @@ TEST(DaemonConfig, DockerKeysWeIgnoreWarn) {
 }
 
 TEST(DaemonConfig, BadValuesNameTheKey) {
-    EXPECT_NE(error_of({{"live-restore", "yes"}}).find("\"live-restore\": expected true or false"), std::string::npos);
+    EXPECT_NE(error_of({{"live-restore", "yes"}}).find("\"live-restore\": expected true or false"),
+              std::string::npos);
     EXPECT_NE(error_of({{"bip", "300.1.1.1/24"}}).find("\"bip\""), std::string::npos);
     EXPECT_NE(error_of({{"log-level", "loud"}}).find("unknown level"), std::string::npos);
     EXPECT_NE(error_of({{"max-concurrent-downloads", 0}}).find("between 1 and 64"), std::string::npos);
     EXPECT_NE(error_of({{"default-address-pools", {{{"base", "10.0.0.0/8"}, {"size", 4}}}}}).find("size"),
               std::string::npos);
     EXPECT_NE(error_of(Json::array()).find("expected a JSON object"), std::string::npos);
+}
+
+TEST(DaemonConfig, RegistryKeysOfBerth) {
+    Config c;
+    EXPECT_EQ(c.registry_certs_dir, "/etc/berth/certs.d");
+    EXPECT_EQ(c.registry_stall_timeout, 30);
+    ASSERT_TRUE(
+        apply_json(c, {{"registry-certs-dir", "/tmp/certs"}, {"registry-stall-timeout", 2}}, "daemon.json"));
+    EXPECT_EQ(c.registry_certs_dir, "/tmp/certs");
+    EXPECT_EQ(c.registry_stall_timeout, 2);
+    EXPECT_NE(error_of({{"registry-stall-timeout", 0}}).find("\"registry-stall-timeout\""),
+              std::string::npos);
+    EXPECT_NE(error_of({{"registry-certs-dir", 5}}).find("\"registry-certs-dir\""), std::string::npos);
 }
 
 TEST(DaemonConfig, TcpNeedsTls) {

@@ -36,6 +36,11 @@ public:
         if (!id.empty()) m["id"] = id;
         send(m);
     }
+    // A layer's line: with an (empty) progressDetail, as Docker sends it, which the docker
+    // CLI takes as "update this layer's line in place" rather than "print a new line".
+    void layer(const std::string& status, const std::string& id) {
+        send({{"status", status}, {"progressDetail", Json::object()}, {"id", id}});
+    }
     void bar(const std::string& status, const std::string& id, int64_t current, int64_t total) {
         Json m = {{"status", status}, {"id", id}, {"progressDetail", {{"current", current}}}};
         if (total > 0) m["progressDetail"]["total"] = total;
@@ -226,9 +231,9 @@ Result<Digest> Service::pull_one(const ref::Reference& r, const PullOptions& opt
         l.need_unpack = !snap_.has_layer(l.chain.str());
         if (l.need_blob) {
             l.stream = std::make_unique<LayerStream>(l.need_unpack ? kSpoolLimit : 0);
-            progress.status("Pulling fs layer", short_id(l.desc.digest));
+            progress.layer("Pulling fs layer", short_id(l.desc.digest));
         } else if (!l.need_unpack) {
-            progress.status("Already exists", short_id(l.desc.digest));
+            progress.layer("Already exists", short_id(l.desc.digest));
         }
     }
 
@@ -270,7 +275,7 @@ Result<Digest> Service::pull_one(const ref::Reference& r, const PullOptions& opt
                 l.stream->finish(fetched.error());
                 continue;
             }
-            progress.status("Verifying Checksum", id);
+            progress.layer("Verifying Checksum", id);
             auto info = w->commit();
             if (!info) {
                 l.stream->finish(info.error());
@@ -280,7 +285,7 @@ Result<Digest> Service::pull_one(const ref::Reference& r, const PullOptions& opt
                 std::lock_guard lock(written_mu);
                 written.push_back(l.desc.digest);
             }
-            progress.status("Download complete", id);
+            progress.layer("Download complete", id);
             l.stream->finish(std::nullopt);
         }
     };
@@ -309,7 +314,7 @@ Result<Digest> Service::pull_one(const ref::Reference& r, const PullOptions& opt
         if (snap_.has_layer(l.chain.str())) {  // another pull unpacked it meanwhile
             if (l.stream)
                 if (auto e = l.stream->wait()) return Error(*e).with_context(what);
-            progress.status("Pull complete", id);
+            progress.layer("Pull complete", id);
             continue;
         }
         auto prepared =
@@ -359,7 +364,7 @@ Result<Digest> Service::pull_one(const ref::Reference& r, const PullOptions& opt
         BERTH_TRY_CTX(snap_.commit(prepared), what);
         abort.dismiss();
         committed.push_back(l.chain.str());
-        progress.status("Pull complete", id);
+        progress.layer("Pull complete", id);
     }
     join_all();
 

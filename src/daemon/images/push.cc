@@ -77,7 +77,9 @@ Result<> Service::push_one(const ref::Reference& r, const Digest& id, registry::
         }
     std::vector<mf::Descriptor> blobs = m.layers;
     blobs.push_back(m.config);
-    for (auto& b : m.layers) send(progress, mu, {{"status", "Preparing"}, {"id", b.digest.short_id()}});
+    for (auto& b : m.layers)
+        send(progress, mu,
+             {{"status", "Preparing"}, {"progressDetail", Json::object()}, {"id", b.digest.short_id()}});
     std::atomic<size_t> next{0};
     std::optional<Error> failure;
     std::mutex fail_mu;
@@ -99,7 +101,11 @@ Result<> Service::push_one(const ref::Reference& r, const Digest& id, registry::
             auto have = rp->stat_blob(b.digest.str());
             if (!have) return fail(have.error());
             if (*have) {
-                if (!is_config) send(progress, mu, {{"status", "Layer already exists"}, {"id", sid}});
+                if (!is_config)
+                    send(progress, mu,
+                         {{"status", "Layer already exists"},
+                          {"progressDetail", Json::object()},
+                          {"id", sid}});
                 continue;
             }
             bool mounted = false;
@@ -107,7 +113,11 @@ Result<> Service::push_one(const ref::Reference& r, const Digest& id, registry::
                 auto mr = rp->mount_blob(b.digest.str(), src);
                 if (mr && *mr) {
                     mounted = true;
-                    if (!is_config) send(progress, mu, {{"status", "Mounted from " + src}, {"id", sid}});
+                    if (!is_config)
+                        send(progress, mu,
+                             {{"status", "Mounted from " + src},
+                              {"progressDetail", Json::object()},
+                              {"id", sid}});
                     break;
                 }
             }
@@ -133,7 +143,8 @@ Result<> Service::push_one(const ref::Reference& r, const Digest& id, registry::
                           {"progressDetail", {{"current", done}, {"total", total}}}});
                 });
             if (!pushed) return fail(pushed.error());
-            if (!is_config) send(progress, mu, {{"status", "Pushed"}, {"id", sid}});
+            if (!is_config)
+                send(progress, mu, {{"status", "Pushed"}, {"progressDetail", Json::object()}, {"id", sid}});
         }
     };
     auto cfg = registry_options();

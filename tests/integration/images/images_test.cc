@@ -39,17 +39,6 @@ const Fixture& fixture() {
     return f;
 }
 
-std::vector<std::string> list_dir(const std::string& dir) {
-    std::vector<std::string> out;
-    if (DIR* d = opendir(dir.c_str())) {
-        while (auto* e = readdir(d))
-            if (e->d_name[0] != '.') out.push_back(e->d_name);
-        closedir(d);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 class Images : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -118,10 +107,10 @@ protected:
         return trim(r.out);
     }
     std::string images() { return ok({"images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"}); }
-    std::vector<std::string> blobs() { return list_dir(data_ + "/content/blobs/sha256"); }
+    std::vector<std::string> blobs() { return visible_entries(data_ + "/content/blobs/sha256"); }
     std::vector<std::string> layers() {
         std::vector<std::string> out;
-        for (auto& n : list_dir(data_ + "/overlay"))
+        for (auto& n : visible_entries(data_ + "/overlay"))
             if (n.size() == 64) out.push_back(n);
         return out;
     }

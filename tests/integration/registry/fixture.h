@@ -40,17 +40,6 @@ private:
     bool ready_ = false;
 };
 
-inline std::vector<std::string> list_dir(const std::string& dir) {
-    std::vector<std::string> out;
-    if (DIR* d = opendir(dir.c_str())) {
-        while (auto* e = readdir(d))
-            if (e->d_name[0] != '.') out.push_back(e->d_name);
-        closedir(d);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 // The docker CLI against `d` with DOCKER_CONFIG=`config_dir` (credentials of docker login).
 inline CommandResult docker_with_config(const Daemon& d, const std::string& config_dir,
                                         std::vector<std::string> args, const std::string& input = {},
@@ -62,11 +51,11 @@ inline CommandResult docker_with_config(const Daemon& d, const std::string& conf
 
 // What a berthd holds: content-store blobs and unpacked layers (a failed pull changes neither).
 inline std::vector<std::string> store_blobs(const Daemon& d) {
-    return list_dir(d.dir() + "/data/content/blobs/sha256");
+    return visible_entries(d.dir() + "/data/content/blobs/sha256");
 }
 inline std::vector<std::string> store_layers(const Daemon& d) {
     std::vector<std::string> out;
-    for (auto& n : list_dir(d.dir() + "/data/overlay"))
+    for (auto& n : visible_entries(d.dir() + "/data/overlay"))
         if (n.size() == 64) out.push_back(n);
     return out;
 }
