@@ -245,33 +245,32 @@ void Connection::on_body(const error_code& ec) {
     dispatch();
 }
 
+namespace {
+
+// A handler's answer; an exception escaping it becomes a 500.
+Result<Response> call_handler(const Route& route, Request& req) {
+    try {
+        return route.handler(req);
+    } catch (const std::exception& e) {
+        return Error::internal(std::string("handler failed: ") + e.what());
+    } catch (...) {
+        return Error::internal("handler failed with an unknown exception");
+    }
+}
+
+}  // namespace
+
 void Connection::dispatch() {
     if (early_ || !route_) {
         if (!early_) early_ = error_response(404, "page not found");
         write_response(*early_);
         return queue_action(Action::FinishExchange);
     }
-    if (route_->options.quick && route_->options.quick(*req_)) {
-        Result<Response> r = Error::internal("handler returned nothing");
-        try {
-            r = route_->handler(*req_);
-        } catch (const std::exception& e) {
-            r = Error::internal(std::string("handler failed: ") + e.what());
-        } catch (...) {
-            r = Error::internal("handler failed with an unknown exception");
-        }
-        return handler_done(std::move(r));
-    }
+    if (route_->options.quick && route_->options.quick(*req_))
+        return handler_done(call_handler(*route_, *req_));
     req_->exchange = shared_from_this();
     core_.pool.submit([self = shared_from_this(), req = req_, route = route_] {
-        Result<Response> r = Error::internal("handler returned nothing");
-        try {
-            r = route->handler(*req);
-        } catch (const std::exception& e) {
-            r = Error::internal(std::string("handler failed: ") + e.what());
-        } catch (...) {
-            r = Error::internal("handler failed with an unknown exception");
-        }
+        auto r = call_handler(*route, *req);
         self->post([self, r = std::move(r)]() mutable { self->handler_done(std::move(r)); });
     });
 }
