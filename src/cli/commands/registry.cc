@@ -61,12 +61,13 @@ Result<ref::Reference> reference_for(Context& ctx, const std::string& name, bool
     return r;
 }
 
-struct PullOpts {
+// The flags pull and push share.
+struct TransferOpts {
     bool all = false, quiet = false, disable_content_trust = true;
     std::string platform;
 };
 
-int cmd_pull(Context& ctx, const PullOpts& o, const std::string& name) {
+int cmd_pull(Context& ctx, const TransferOpts& o, const std::string& name) {
     auto r = reference_for(ctx, name, o.all, o.quiet);
     if (!r) return ctx.fail(r.error().message());
     ProgressRenderer out(progress_output(ctx, false, o.quiet));
@@ -87,12 +88,7 @@ Result<std::string> platform_json(const std::string& p) {
     return dump_json(j);
 }
 
-struct PushOpts {
-    bool all = false, quiet = false, disable_content_trust = true;
-    std::string platform;
-};
-
-int cmd_push(Context& ctx, const PushOpts& o, const std::string& name) {
+int cmd_push(Context& ctx, const TransferOpts& o, const std::string& name) {
     auto r = reference_for(ctx, name, o.all, o.quiet);
     if (!r) return ctx.fail(r.error().message());
     if (r->has_digest()) return ctx.fail("cannot push a digest reference");
@@ -313,7 +309,7 @@ Result<> pull_image(Context& ctx, const std::string& image, const std::string& p
 void add_registry_commands(Context& ctx, CLI::App& root, CLI::App* image) {
     for (CLI::App* parent : {&root, image}) {
         bool top = parent == &root;
-        auto po = std::make_shared<PullOpts>();
+        auto po = std::make_shared<TransferOpts>();
         Cmd(ctx, parent, "pull", "Download an image from a registry", "[OPTIONS] NAME[:TAG|@DIGEST]", 1, 1)
             .also_known_as(top ? "berth image pull" : "berth pull")
             .flag("-a,--all-tags", po->all, "Download all tagged images in the repository")
@@ -323,7 +319,7 @@ void add_registry_commands(Context& ctx, CLI::App& root, CLI::App* image) {
             .flag("-q,--quiet", po->quiet, "Suppress verbose output")
             .action([&ctx, po](const auto& a) { return cmd_pull(ctx, *po, a[0]); });
 
-        auto so = std::make_shared<PushOpts>();
+        auto so = std::make_shared<TransferOpts>();
         Cmd(ctx, parent, "push", "Upload an image to a registry", "[OPTIONS] NAME[:TAG]", 1, 1)
             .also_known_as(top ? "berth image push" : "berth push")
             .flag("-a,--all-tags", so->all, "Push all tags of an image to the repository")
