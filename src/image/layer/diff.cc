@@ -45,7 +45,9 @@ la_ssize_t write_callback(archive* a, void* data, const void* buf, size_t len) {
     return -1;
 }
 
-bool starts_with_sv(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with_sv(std::string_view s, std::string_view p) {
+    return s.substr(0, p.size()) == p;
+}
 
 class TreeWriter {
 public:
@@ -130,7 +132,8 @@ Result<> TreeWriter::add_xattrs(archive_entry* e, int dirfd, const std::string& 
         return Error::sys("listxattr", name);
     }
     std::vector<std::string> keys;
-    for (ssize_t i = 0; i < n; i += static_cast<ssize_t>(strlen(buf_.get() + i)) + 1) keys.emplace_back(buf_.get() + i);
+    for (ssize_t i = 0; i < n; i += static_cast<ssize_t>(strlen(buf_.get() + i)) + 1)
+        keys.emplace_back(buf_.get() + i);
     std::sort(keys.begin(), keys.end());
     for (const auto& key : keys) {
         ssize_t len = ::lgetxattr(path.c_str(), key.c_str(), buf_.get(), kBuf);

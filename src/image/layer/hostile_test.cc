@@ -71,7 +71,8 @@ protected:
 };
 
 TEST_F(HostileTest, DotDotEscape) {
-    expect_rejected(test::make_tar({{.name = "../escape", .data = "x"}}), "../escape", "path escapes the layer root");
+    expect_rejected(test::make_tar({{.name = "../escape", .data = "x"}}), "../escape",
+                    "path escapes the layer root");
 }
 
 TEST_F(HostileTest, DotDotInTheMiddle) {
@@ -80,12 +81,13 @@ TEST_F(HostileTest, DotDotInTheMiddle) {
 }
 
 TEST_F(HostileTest, AbsolutePath) {
-    expect_rejected(test::make_tar({{.name = canary_ + "/pwned", .data = "x"}}), canary_ + "/pwned", "absolute path");
+    expect_rejected(test::make_tar({{.name = canary_ + "/pwned", .data = "x"}}), canary_ + "/pwned",
+                    "absolute path");
 }
 
 TEST_F(HostileTest, FileThroughAbsoluteSymlink) {
-    std::string layer = test::make_tar({{.name = "x", .type = 'l', .link = canary_},
-                                        {.name = "x/pwned", .data = "owned"}});
+    std::string layer =
+        test::make_tar({{.name = "x", .type = 'l', .link = canary_}, {.name = "x/pwned", .data = "owned"}});
     expect_rejected(layer, "x/pwned", "escapes the layer root");
     // With chroot semantics the link resolves inside the target, where nothing is there.
     opts_.follow_absolute_symlinks = true;
@@ -93,8 +95,8 @@ TEST_F(HostileTest, FileThroughAbsoluteSymlink) {
 }
 
 TEST_F(HostileTest, FileThroughClimbingSymlink) {
-    std::string layer = test::make_tar({{.name = "x", .type = 'l', .link = "../.."},
-                                        {.name = "x/pwned", .data = "owned"}});
+    std::string layer =
+        test::make_tar({{.name = "x", .type = 'l', .link = "../.."}, {.name = "x/pwned", .data = "owned"}});
     expect_rejected(layer, "x/pwned", "escapes the layer root");
     // Chroot semantics: `..` stops at the target's root, so the file lands inside it.
     opts_.follow_absolute_symlinks = true;
@@ -103,8 +105,8 @@ TEST_F(HostileTest, FileThroughClimbingSymlink) {
 }
 
 TEST_F(HostileTest, FileReplacingSymlinkIsNotWrittenThrough) {
-    std::string layer = test::make_tar({{.name = "f", .type = 'l', .link = canary_ + "/file"},
-                                        {.name = "f", .data = "owned"}});
+    std::string layer = test::make_tar(
+        {{.name = "f", .type = 'l', .link = canary_ + "/file"}, {.name = "f", .data = "owned"}});
     EXPECT_EQ(apply_error(layer), "");
     struct stat st;
     ASSERT_EQ(::lstat((target_ + "/f").c_str(), &st), 0);
@@ -122,8 +124,8 @@ TEST_F(HostileTest, HardLinkClimbingOut) {
 }
 
 TEST_F(HostileTest, HardLinkThroughSymlink) {
-    std::string layer = test::make_tar({{.name = "x", .type = 'l', .link = canary_},
-                                        {.name = "f", .type = 'h', .link = "x/file"}});
+    std::string layer = test::make_tar(
+        {{.name = "x", .type = 'l', .link = canary_}, {.name = "f", .type = 'h', .link = "x/file"}});
     expect_rejected(layer, "f", "escapes the layer root");
 }
 
@@ -133,15 +135,19 @@ TEST_F(HostileTest, HardLinkToMissingEntry) {
 }
 
 TEST_F(HostileTest, WhiteoutOfDotDot) {
-    expect_rejected(test::make_tar({{.name = ".wh...", .data = ""}}), ".wh...", "whiteout names an invalid file");
-    expect_rejected(test::make_tar({{.name = "a/.wh..", .data = ""}}), "a/.wh..", "whiteout names an invalid file");
+    expect_rejected(test::make_tar({{.name = ".wh...", .data = ""}}), ".wh...",
+                    "whiteout names an invalid file");
+    expect_rejected(test::make_tar({{.name = "a/.wh..", .data = ""}}), "a/.wh..",
+                    "whiteout names an invalid file");
     opts_.whiteout_format = WhiteoutFormat::Plain;
-    expect_rejected(test::make_tar({{.name = ".wh...", .data = ""}}), ".wh...", "whiteout names an invalid file");
+    expect_rejected(test::make_tar({{.name = ".wh...", .data = ""}}), ".wh...",
+                    "whiteout names an invalid file");
 }
 
 TEST_F(HostileTest, HugeClaimedSize) {
     // 100 GB in the header, a few bytes of body.
-    std::string layer = test::make_tar({{.name = "big", .data = "short", .claimed_size = int64_t{100} << 30}}, 4096);
+    std::string layer =
+        test::make_tar({{.name = "big", .data = "short", .claimed_size = int64_t{100} << 30}}, 4096);
     expect_rejected(layer, "big", "exceeds the limit");
 }
 

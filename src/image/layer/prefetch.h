@@ -39,8 +39,8 @@ private:
     size_t lens_[kSlots] = {};
     std::mutex mu_;
     std::condition_variable cv_;
-    size_t head_ = 0;    // the slot handed to (or next for) the consumer
-    size_t count_ = 0;   // filled slots, including the one the consumer holds
+    size_t head_ = 0;   // the slot handed to (or next for) the consumer
+    size_t count_ = 0;  // filled slots, including the one the consumer holds
     bool holding_ = false;
     bool eof_ = false;
     bool stop_ = false;

@@ -27,12 +27,18 @@ la_ssize_t sink_write(archive*, void* data, const void* buf, size_t len) {
 
 mode_t filetype(char t) {
     switch (t) {
-        case 'd': return AE_IFDIR;
-        case 'l': return AE_IFLNK;
-        case 'c': return AE_IFCHR;
-        case 'b': return AE_IFBLK;
-        case 'p': return AE_IFIFO;
-        default: return AE_IFREG;
+        case 'd':
+            return AE_IFDIR;
+        case 'l':
+            return AE_IFLNK;
+        case 'c':
+            return AE_IFCHR;
+        case 'b':
+            return AE_IFBLK;
+        case 'p':
+            return AE_IFIFO;
+        default:
+            return AE_IFREG;
     }
 }
 
@@ -116,12 +122,24 @@ std::vector<TarEntry> read_tar(const std::string& data) {
         TarEntry t;
         t.name = archive_entry_pathname(e);
         switch (archive_entry_filetype(e)) {
-            case AE_IFDIR: t.type = 'd'; break;
-            case AE_IFLNK: t.type = 'l'; t.link = archive_entry_symlink(e); break;
-            case AE_IFCHR: t.type = 'c'; break;
-            case AE_IFBLK: t.type = 'b'; break;
-            case AE_IFIFO: t.type = 'p'; break;
-            default: t.type = 'f';
+            case AE_IFDIR:
+                t.type = 'd';
+                break;
+            case AE_IFLNK:
+                t.type = 'l';
+                t.link = archive_entry_symlink(e);
+                break;
+            case AE_IFCHR:
+                t.type = 'c';
+                break;
+            case AE_IFBLK:
+                t.type = 'b';
+                break;
+            case AE_IFIFO:
+                t.type = 'p';
+                break;
+            default:
+                t.type = 'f';
         }
         if (archive_entry_hardlink(e)) {
             t.type = 'h';
