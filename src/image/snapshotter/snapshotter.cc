@@ -107,11 +107,11 @@ Result<std::string> Snapshotter::layer_dir(std::string_view chain_id) const {
 Result<PreparedLayer> Snapshotter::prepare_layer(std::string_view chain_id,
                                                  std::string_view parent_chain_id) {
     std::string hex = BERTH_TRY(chain_hex(chain_id));
-    if (!parent_chain_id.empty() && !has_layer(parent_chain_id))
-        return Error::not_found("parent layer " + std::string(parent_chain_id) + " is not committed");
+    if (!parent_chain_id.empty()) BERTH_TRY(chain_hex(parent_chain_id));
     if (has_layer(chain_id)) return Error::exists("layer " + std::string(chain_id) + " is already committed");
     PreparedLayer p;
     p.chain_id = chain_id;
+    p.parent_chain_id = parent_chain_id;
     p.dir = BERTH_TRY(make_temp_dir(root_ + "/tmp", hex.substr(0, 12)));
     p.diff = p.dir + "/diff";
     if (::mkdir(p.diff.c_str(), 0755) != 0) return Error::sys("mkdir", p.diff);
@@ -121,6 +121,8 @@ Result<PreparedLayer> Snapshotter::prepare_layer(std::string_view chain_id,
 
 Result<> Snapshotter::commit(const PreparedLayer& layer) {
     std::string hex = BERTH_TRY(chain_hex(layer.chain_id));
+    if (!layer.parent_chain_id.empty() && !has_layer(layer.parent_chain_id))
+        return Error::not_found("parent layer " + layer.parent_chain_id + " is not committed");
     if (options_.sync_on_commit) {
         auto fd = BERTH_TRY(open_file(layer.dir, O_RDONLY | O_DIRECTORY));
         if (::syncfs(fd.get()) != 0) return Error::sys("syncfs", layer.dir);

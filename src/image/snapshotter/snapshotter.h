@@ -8,7 +8,9 @@
 //     unpacked once. It never changes after commit; overlay whiteouts mark deletions.
 //   - A layer is built in a private temp dir (prepare_layer), filled by the caller
 //     (layer::apply_layer with WhiteoutFormat::Overlay), then published with one atomic
-//     rename (commit). A crash leaves only temp dirs, removed by open().
+//     rename (commit). A crash leaves only temp dirs, removed by open(). Filling a layer
+//     never reads its parents (whiteouts are overlay's own), so the layers of an image can
+//     be prepared and filled at once; only commit needs the parent committed first.
 //   - An active snapshot (a container's rootfs) is an overlay of committed layers (lower,
 //     read-only) with its own upper/work dirs; a read-only view has no upper.
 //
@@ -73,8 +75,9 @@ struct Options {
 
 struct PreparedLayer {
     std::string chain_id;
-    std::string dir;   // the temp dir that becomes <root>/<hex> on commit
-    std::string diff;  // apply the layer here
+    std::string parent_chain_id;  // "" for a base layer; must be committed before this one
+    std::string dir;              // the temp dir that becomes <root>/<hex> on commit
+    std::string diff;             // apply the layer here
 };
 
 class Snapshotter {
@@ -87,8 +90,8 @@ public:
     bool has_layer(std::string_view chain_id) const;
     Result<std::string> layer_dir(std::string_view chain_id) const;  // .../<hex>/diff
     Result<PreparedLayer> prepare_layer(std::string_view chain_id, std::string_view parent_chain_id);
-    // Publishes atomically; if another writer committed the same chain id first, the
-    // prepared copy is dropped and the call succeeds.
+    // Publishes atomically once the parent is committed (else NotFound); if another writer
+    // committed the same chain id first, the prepared copy is dropped and the call succeeds.
     Result<> commit(const PreparedLayer& layer);
     Result<> abort(const PreparedLayer& layer);
     // The caller (image store) knows no image or snapshot still uses it.

@@ -148,7 +148,12 @@ TEST_P(SnapshotterTest, VolatileUpperRemounts) {
 
 TEST_P(SnapshotterTest, PrepareCommitAbortAndErrors) {
     EXPECT_FALSE(snap_->prepare_layer("sha256:nothex", ""));
-    EXPECT_FALSE(snap_->prepare_layer(chain(1), chain(0))) << "parent must be committed";
+    EXPECT_FALSE(snap_->prepare_layer(chain(1), "sha256:nothex"));
+    // A child may be prepared (and filled) before its parent, but not committed before it.
+    auto child = snap_->prepare_layer(chain(1), chain(0));
+    ASSERT_TRUE(child);
+    EXPECT_EQ(snap_->commit(*child).error().kind(), ErrorKind::NotFound) << "parent must be committed";
+    EXPECT_FALSE(snap_->has_layer(chain(1)));
     auto p = snap_->prepare_layer(chain(0), "");
     ASSERT_TRUE(p);
     EXPECT_FALSE(snap_->has_layer(chain(0)));
@@ -160,6 +165,8 @@ TEST_P(SnapshotterTest, PrepareCommitAbortAndErrors) {
     ASSERT_TRUE(snap_->commit(*q));
     ASSERT_TRUE(snap_->commit(*q2)) << "a second commit of the same chain id is a no-op";
     EXPECT_TRUE(snap_->has_layer(chain(0)));
+    ASSERT_TRUE(snap_->commit(*child));
+    EXPECT_TRUE(snap_->has_layer(chain(1)));
     EXPECT_FALSE(snap_->create_active("../evil", {chain(0)}));
     EXPECT_FALSE(snap_->create_active("c1", {chain(5)})) << "unknown parent";
     ASSERT_TRUE(snap_->create_active("c1", {chain(0)}));
