@@ -51,7 +51,7 @@ Error archive_failure(archive* a, const ReadContext& ctx, const std::string& whe
 }  // namespace
 
 Result<ApplyResult> apply_layer(const ReadFn& read, int target_dirfd, const ApplyOptions& options) {
-    LayerReader reader(read);
+    LayerReader reader(read, options.digest_input);
     Prefetcher prefetch(reader, options.decompress_thread);
     ReadContext ctx{&prefetch, std::nullopt};
     archive* a = archive_read_new();

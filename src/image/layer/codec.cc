@@ -1,11 +1,12 @@
 // Layer stream codecs: gzip via ISA-L igzip, zstd via libzstd, with sha256 on both sides.
 #include "image/layer/codec.h"
 
-#include <isa-l/igzip_lib.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <cstring>
+
+#include <isa-l/igzip_lib.h>
 
 #include "common/file.h"
 
@@ -17,15 +18,18 @@ constexpr size_t kChunk = 1 << 20;
 
 std::string_view to_string(Compression c) {
     switch (c) {
-        case Compression::None: return "none";
-        case Compression::Gzip: return "gzip";
-        case Compression::Zstd: return "zstd";
+        case Compression::None:
+            return "none";
+        case Compression::Gzip:
+            return "gzip";
+        case Compression::Zstd:
+            return "zstd";
     }
     return "unknown";
 }
 
-LayerReader::LayerReader(const ReadFn& source)
-    : source_(source), in_(new uint8_t[kChunk]) {}
+LayerReader::LayerReader(const ReadFn& source, bool hash_input)
+    : source_(source), hash_input_(hash_input), in_(new uint8_t[kChunk]) {}
 
 LayerReader::~LayerReader() {
     delete gzip_;
@@ -44,7 +48,7 @@ Result<> LayerReader::fill() {
         if (n > kChunk) return Error::internal("layer source returned more than asked");
         in_len_ = n;
     }
-    compressed_hash_.update(in_.get(), in_len_);
+    if (hash_input_) compressed_hash_.update(in_.get(), in_len_);
     compressed_size_ += in_len_;
     return ok();
 }
@@ -59,7 +63,7 @@ Result<> LayerReader::detect() {
             source_eof_ = true;
             break;
         }
-        compressed_hash_.update(in_.get() + in_len_, n);
+        if (hash_input_) compressed_hash_.update(in_.get() + in_len_, n);
         compressed_size_ += n;
         in_len_ += n;
     }
@@ -74,9 +78,15 @@ Result<> LayerReader::detect() {
         zstd_ = ZSTD_createDStream();
         if (!zstd_) return Error::internal("ZSTD_createDStream failed");
         zstd_last_ = 1;
-    } else if ((in_len_ >= 3 && memcmp(p, "BZh", 3) == 0) ||
-               (in_len_ >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0)) {
+    } else if ((in_len_ >= 3 && memcmp(p, "BZh", 3) == 0) || (in_len_ >= 6 && memcmp(p,
+                                                                                     "\xfd"
+                                                                                     "7zXZ\0",
+                                                                                     6) == 0)) {
         return Error::unsupported("layer is bzip2/xz-compressed: only gzip, zstd or none are supported");
+    }
+    if (compression_ == Compression::None && !hash_input_) {  // the input is the diff: hash it after all
+        hash_input_ = true;
+        compressed_hash_.update(in_.get(), in_len_);
     }
     return ok();
 }
@@ -93,7 +103,8 @@ Result<size_t> LayerReader::inflate_gzip(uint8_t* out, size_t cap) {
                 done_ = true;
                 break;
             }
-            if (in_.get()[in_pos_] != 0x1f) return Error::invalid("gzip: trailing garbage after the compressed stream");
+            if (in_.get()[in_pos_] != 0x1f)
+                return Error::invalid("gzip: trailing garbage after the compressed stream");
             uint32_t avail_out = s->avail_out;
             isal_inflate_reset(s);
             s->crc_flag = ISAL_GZIP;
@@ -110,8 +121,9 @@ Result<size_t> LayerReader::inflate_gzip(uint8_t* out, size_t cap) {
         int rc = isal_inflate(s);
         in_pos_ = in_len_ - s->avail_in;
         if (rc < 0) {
-            return Error::invalid(rc == ISAL_INCORRECT_CHECKSUM ? "gzip: CRC mismatch (corrupt layer)"
-                                                                : "gzip: corrupt data (isal error " + std::to_string(rc) + ")");
+            return Error::invalid(rc == ISAL_INCORRECT_CHECKSUM
+                                      ? "gzip: CRC mismatch (corrupt layer)"
+                                      : "gzip: corrupt data (isal error " + std::to_string(rc) + ")");
         }
         // Return what we have rather than blocking on more input once something came out.
         if (s->avail_out != before_out && in_pos_ >= in_len_ && s->block_state != ISAL_BLOCK_FINISH) break;
@@ -125,7 +137,8 @@ Result<size_t> LayerReader::inflate_zstd(uint8_t* dst, size_t cap) {
         if (in_pos_ >= in_len_) {
             BERTH_TRY(fill());
             if (in_pos_ >= in_len_) {
-                if (zstd_last_ != 0 && out.pos == 0) return Error::invalid("zstd: unexpected end of stream (truncated layer)");
+                if (zstd_last_ != 0 && out.pos == 0)
+                    return Error::invalid("zstd: unexpected end of stream (truncated layer)");
                 if (zstd_last_ == 0) done_ = true;
                 break;
             }
@@ -151,7 +164,8 @@ Result<size_t> LayerReader::read(uint8_t* buf, size_t cap) {
         memcpy(buf, in_.get() + in_pos_, n);
         in_pos_ += n;
     } else {
-        n = compression_ == Compression::Gzip ? BERTH_TRY(inflate_gzip(buf, cap)) : BERTH_TRY(inflate_zstd(buf, cap));
+        n = compression_ == Compression::Gzip ? BERTH_TRY(inflate_gzip(buf, cap))
+                                              : BERTH_TRY(inflate_zstd(buf, cap));
         plain_hash_.update(buf, n);
     }
     uncompressed_size_ += n;
@@ -231,7 +245,8 @@ Result<> LayerWriter::write(const void* data, size_t len) {
     auto* p = static_cast<const uint8_t*>(data);
     uncompressed_ += len;
     switch (compression_) {
-        case Compression::None: return emit(p, len);
+        case Compression::None:
+            return emit(p, len);
         case Compression::Gzip:
             plain_hash_.update(p, len);
             // isal_zstream counts in uint32_t: feed at most 1 GiB per call.

@@ -9,8 +9,8 @@
 #include <string>
 #include <utility>
 
-#include "image/layer/layer.h"
 #include "image/content/digest.h"
+#include "image/layer/layer.h"
 
 struct inflate_state;
 struct ZSTD_DCtx_s;
@@ -19,7 +19,9 @@ namespace berth::image::layer {
 
 class LayerReader {
 public:
-    explicit LayerReader(const ReadFn& source);
+    // hash_input=false: the compressed bytes are not hashed (the caller verifies them
+    // itself) and digests().first is empty, unless the stream is not compressed.
+    explicit LayerReader(const ReadFn& source, bool hash_input = true);
     ~LayerReader();
     LayerReader(const LayerReader&) = delete;
     LayerReader& operator=(const LayerReader&) = delete;
@@ -33,7 +35,7 @@ public:
     uint64_t uncompressed_size() const { return uncompressed_size_; }
     // {digest of the stream as read, diff_id}; call once, at the end.
     std::pair<std::string, std::string> digests() {
-        std::string d = compressed_hash_.finish().str();
+        std::string d = hash_input_ ? compressed_hash_.finish().str() : std::string();
         return {d, compression_ == Compression::None ? d : plain_hash_.finish().str()};
     }
 
@@ -44,6 +46,7 @@ private:
     Result<size_t> inflate_zstd(uint8_t* out, size_t cap);
 
     const ReadFn& source_;
+    bool hash_input_;
     std::unique_ptr<uint8_t[]> in_;
     size_t in_pos_ = 0, in_len_ = 0;
     bool source_eof_ = false;

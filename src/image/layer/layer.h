@@ -77,6 +77,10 @@ struct ApplyOptions {
     bool follow_absolute_symlinks = false;
     // Read + hash + decompress on a second thread, overlapping the file writes.
     bool decompress_thread = true;
+    // false: the caller checks the digest of the bytes it feeds (e.g. a content-store writer
+    // fed the same bytes), so they are not hashed twice; ApplyResult::digest is then empty
+    // for a compressed layer.
+    bool digest_input = true;
     uint64_t max_entry_size = uint64_t{64} << 30;
     size_t max_name_length = 4096;
 };
@@ -88,8 +92,8 @@ struct ApplyResult {
     uint64_t compressed_size = 0;
     uint64_t uncompressed_size = 0;
     uint64_t entries = 0;
-    uint64_t skipped_devices = 0;  // mknod not permitted (e.g. in a user namespace)
-    uint64_t skipped_xattrs = 0;   // trusted.* not enabled, or not supported here
+    uint64_t skipped_devices = 0;       // mknod not permitted (e.g. in a user namespace)
+    uint64_t skipped_xattrs = 0;        // trusted.* not enabled, or not supported here
     std::vector<std::string> warnings;  // the first few, for logs
 };
 
@@ -99,10 +103,8 @@ using ReadFn = std::function<Result<size_t>(void* buf, size_t len)>;
 
 // Detects the compression from the magic bytes, decompresses (ISA-L for gzip, libzstd),
 // hashes both streams and extracts into target_dirfd, all in one pass.
-Result<ApplyResult> apply_layer(const ReadFn& read, int target_dirfd,
-                                const ApplyOptions& options = {});
-Result<ApplyResult> apply_layer_fd(int input_fd, int target_dirfd,
-                                   const ApplyOptions& options = {});
+Result<ApplyResult> apply_layer(const ReadFn& read, int target_dirfd, const ApplyOptions& options = {});
+Result<ApplyResult> apply_layer_fd(int input_fd, int target_dirfd, const ApplyOptions& options = {});
 
 struct DiffOptions {
     Compression compression = Compression::None;
@@ -122,12 +124,10 @@ struct DiffResult {
 // `.wh..wh..opq`, files sharing an inode become tar hard links, xattrs go into PAX
 // headers (trusted.overlay.* excluded). Entries are sorted, times kept to the second,
 // user/group names left out, so the same tree always gives the same digest.
-Result<DiffResult> diff_layer(const std::vector<std::string>& lower_dirs,
-                              const std::string& upper_dir, int out_fd,
-                              const DiffOptions& options = {});
+Result<DiffResult> diff_layer(const std::vector<std::string>& lower_dirs, const std::string& upper_dir,
+                              int out_fd, const DiffOptions& options = {});
 
 // Tars a whole directory as-is (docker export / save of a flattened rootfs).
-Result<DiffResult> tar_directory(const std::string& dir, int out_fd,
-                                 const DiffOptions& options = {});
+Result<DiffResult> tar_directory(const std::string& dir, int out_fd, const DiffOptions& options = {});
 
 }  // namespace berth::image::layer

@@ -1,5 +1,7 @@
 // Layer apply/diff round trips without root: files, dirs, symlinks, hard links, fifos,
 // user xattrs, digests for none/gzip/zstd, plain whiteouts.
+#include "image/layer/layer.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -8,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include "common/file.h"
-#include "image/layer/layer.h"
 #include "image/content/digest.h"
 #include "image/layer/test_tar.h"
 #include "support/support.h"
@@ -51,7 +52,11 @@ std::vector<TarEntry> sample_entries() {
         {.name = "etc/fifo", .type = 'p', .mode = 0640, .uid = uid, .gid = gid},
         {.name = "etc/link", .type = 'l', .link = "../bin/tool", .mode = 0777, .uid = uid, .gid = gid},
         {.name = "etc/abs", .type = 'l', .link = "/does/not/exist", .mode = 0777, .uid = uid, .gid = gid},
-        {.name = "etc/x.conf", .data = "k=v\n", .mode = 0644, .uid = uid, .gid = gid,
+        {.name = "etc/x.conf",
+         .data = "k=v\n",
+         .mode = 0644,
+         .uid = uid,
+         .gid = gid,
          .xattrs = {{"user.berth.test", "value"}}},
         {.name = "ro/", .type = 'd', .mode = 0555, .uid = uid, .gid = gid},
         {.name = "ro/inside", .data = "x", .mode = 0644, .uid = uid, .gid = gid},
@@ -127,6 +132,17 @@ TEST_F(LayerTest, SameResultWithoutTheDecompressThread) {
     EXPECT_NE(t.error().str().find("gzip: unexpected end of stream"), std::string::npos) << t.error().str();
 }
 
+TEST_P(LayerTest, WithoutInputDigestOnlyAnUncompressedLayerHasOne) {
+    std::string tar = test::make_tar(sample_entries());
+    std::string layer = test::compress(tar, GetParam());
+    opts_.digest_input = false;
+    auto r = apply_layer(test::string_reader(layer), fd_.get(), opts_);
+    ASSERT_TRUE(r) << r.error().str();
+    EXPECT_EQ(r->diff_id, sha256(tar));
+    // A plain tar is its own diff: both digests are needed and equal.
+    EXPECT_EQ(r->digest, GetParam() == Compression::None ? sha256(tar) : "");
+}
+
 TEST_F(LayerTest, RelativeSymlinkInsideTheLayerIsFollowed) {
     std::string layer = test::make_tar({{.name = "usr/lib/", .type = 'd', .mode = 0755},
                                         {.name = "lib", .type = 'l', .link = "usr/lib"},
@@ -137,7 +153,8 @@ TEST_F(LayerTest, RelativeSymlinkInsideTheLayerIsFollowed) {
 }
 
 TEST_F(LayerTest, MissingParentsAreCreated) {
-    auto r = apply_layer(test::string_reader(test::make_tar({{.name = "a/b/c/file", .data = "x"}})), fd_.get(), opts_);
+    auto r = apply_layer(test::string_reader(test::make_tar({{.name = "a/b/c/file", .data = "x"}})),
+                         fd_.get(), opts_);
     ASSERT_TRUE(r) << r.error().str();
     EXPECT_TRUE(path_exists(target_ + "/a/b/c/file"));
 }
