@@ -1,26 +1,24 @@
 // LayerStream: the hand-over between a layer's download and its extraction (layer_stream.h).
 #include "daemon/images/layer_stream.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace berth::daemon::images {
 
 Result<> LayerStream::push(std::string_view data) {
     std::unique_lock lock(mu_);
-    if (cancelled_) return Error::internal("layer extraction stopped");
-    if (spilled_) return ok();
-    if (!attached_ && buffered_ + data.size() > limit_) {
-        spilled_ = true;
-        chunks_.clear();
-        buffered_ = 0;
-        offset_ = 0;
-        return ok();
+    while (!data.empty()) {
+        cv_.wait(lock, [&] { return cancelled_ || size_ < capacity_; });
+        if (cancelled_) return Error::internal("layer extraction stopped");
+        // The free space runs from the tail to the end of the ring, then from its start.
+        size_t tail = (head_ + size_) % capacity_;
+        size_t n = std::min(data.size(), std::min(capacity_ - size_, capacity_ - tail));
+        memcpy(ring_.get() + tail, data.data(), n);
+        size_ += n;
+        data.remove_prefix(n);
+        cv_.notify_all();
     }
-    cv_.wait(lock, [&] { return cancelled_ || !attached_ || buffered_ < limit_; });
-    if (cancelled_) return Error::internal("layer extraction stopped");
-    chunks_.emplace_back(data);
-    buffered_ += data.size();
-    cv_.notify_all();
     return ok();
 }
 
@@ -31,37 +29,20 @@ void LayerStream::finish(std::optional<Error> error) {
     cv_.notify_all();
 }
 
-bool LayerStream::attach() {
-    std::lock_guard lock(mu_);
-    attached_ = !spilled_;
-    return attached_;
-}
-
 Result<size_t> LayerStream::read(void* buf, size_t len) {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !chunks_.empty() || done_ || cancelled_; });
-    if (!chunks_.empty()) {
-        auto& front = chunks_.front();
-        size_t n = std::min(len, front.size() - offset_);
-        memcpy(buf, front.data() + offset_, n);
-        offset_ += n;
-        buffered_ -= n;
-        if (offset_ == front.size()) {
-            chunks_.pop_front();
-            offset_ = 0;
-        }
+    cv_.wait(lock, [&] { return size_ > 0 || done_ || cancelled_; });
+    if (size_ > 0) {
+        size_t n = std::min(len, std::min(size_, capacity_ - head_));
+        memcpy(buf, ring_.get() + head_, n);
+        head_ = (head_ + n) % capacity_;
+        size_ -= n;
         cv_.notify_all();
         return n;
     }
     if (cancelled_) return Error::internal("layer extraction stopped");
     if (error_) return *error_;
     return size_t{0};
-}
-
-std::optional<Error> LayerStream::wait() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return done_; });
-    return error_;
 }
 
 void LayerStream::cancel() {

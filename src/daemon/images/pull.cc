@@ -1,14 +1,15 @@
 // Pull: manifests and blobs from a registry into the stores, with Docker's progress stream.
 //
 // Layers download on up to max-concurrent-downloads threads, each into a content-store
-// writer that checks the digest. The pulling thread unpacks them bottom first; the layer
-// it is on streams straight from its download (LayerStream), the others queue or spill to
-// the content store. A layer is committed only once both its blob and its diff ID check out;
-// on any failure, what this pull made and no image records is removed again.
+// writer that checks the digest, while the same bytes stream (LayerStream) into a thread
+// that unpacks them: layers unpack in parallel, and the pulling thread commits them bottom
+// first. A layer is committed only once both its blob and its diff ID check out; on any
+// failure, what this pull made and no image records is removed again.
 #include <fcntl.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <thread>
 
 #include "common/file.h"
@@ -25,7 +26,8 @@ namespace ref = image::reference;
 
 namespace {
 
-constexpr size_t kSpoolLimit = 32 << 20;
+// Bytes a download may run ahead of its layer's unpacking.
+constexpr size_t kStreamBuffer = 2 << 20;
 
 // Serialises progress messages from the download threads.
 class Progress {
@@ -85,6 +87,12 @@ struct Layer {
     bool need_blob = false;    // not in the content store yet
     bool need_unpack = false;  // not unpacked yet
     std::unique_ptr<LayerStream> stream;
+    // Set by the worker that handles the layer, read by the committing thread once `done`.
+    std::optional<image::snapshotter::PreparedLayer> prepared;  // unpacked, not committed
+    UniqueFd target;                                            // prepared->diff
+    Result<image::layer::ApplyResult> applied = Error::internal("layer not unpacked");
+    std::optional<Error> error;
+    bool done = false;
 };
 
 }  // namespace
@@ -230,63 +238,119 @@ Result<Digest> Service::pull_one(const ref::Reference& r, const PullOptions& opt
         l.need_blob = !content_.exists(l.desc.digest);
         l.need_unpack = !snap_.has_layer(l.chain.str());
         if (l.need_blob) {
-            l.stream = std::make_unique<LayerStream>(l.need_unpack ? kSpoolLimit : 0);
+            l.stream = std::make_unique<LayerStream>(kStreamBuffer);
             progress.layer("Pulling fs layer", short_id(l.desc.digest));
         } else if (!l.need_unpack) {
             progress.layer("Already exists", short_id(l.desc.digest));
         }
     }
 
-    // Downloads, N at a time.
+    // Each worker takes the next layer and downloads it into the content store while a
+    // thread of its own unpacks the same bytes into a prepared snapshot: layers unpack in
+    // parallel (none reads its parent), and this thread commits them bottom first.
     std::atomic<size_t> next{0};
     std::atomic<bool> stop{false};
-    std::mutex written_mu;
+    std::mutex done_mu;
+    std::condition_variable done_cv;
+    auto settle = [&](Layer& l, std::optional<Error> error) {
+        std::lock_guard lock(done_mu);
+        if (error) l.error = std::move(error);
+        l.done = true;
+        done_cv.notify_all();
+    };
+    auto extract_progress = [&](const std::string& id, int64_t total) {
+        return [&progress, id, total, seen = int64_t{0},
+                last = std::chrono::steady_clock::time_point{}](size_t k) mutable {
+            seen += static_cast<int64_t>(k);
+            auto now = std::chrono::steady_clock::now();
+            if (now - last < std::chrono::milliseconds(100) && seen != total) return;
+            last = now;
+            progress.bar("Extracting", id, seen, total);
+        };
+    };
+    auto download = [&](Layer& l, const std::string& id, bool stream) -> Result<> {
+        auto w = BERTH_TRY(content_.writer(l.desc.digest, l.desc.size));
+        auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+        BERTH_TRY(repo->fetch_blob(
+            l.desc.digest.str(),
+            [&](std::string_view data) -> Result<> {
+                BERTH_TRY(w.write(data));
+                return stream ? l.stream->push(data) : ok();
+            },
+            [&](int64_t done, int64_t total) {
+                auto now = std::chrono::steady_clock::now();
+                if (now - last < std::chrono::milliseconds(100) && done != total) return;
+                last = now;
+                progress.bar("Downloading", id, done, total);
+            },
+            l.desc.size));
+        progress.layer("Verifying Checksum", id);
+        BERTH_TRY(w.commit());
+        {
+            std::lock_guard lock(done_mu);
+            written.push_back(l.desc.digest);
+        }
+        progress.layer("Download complete", id);
+        return ok();
+    };
+    auto handle = [&](Layer& l) -> Result<> {
+        std::string id = short_id(l.desc.digest);
+        bool unpack = l.need_unpack && !snap_.has_layer(l.chain.str());  // another pull may have
+        if (unpack) {
+            l.prepared =
+                BERTH_TRY(snap_.prepare_layer(l.chain.str(), l.parent.empty() ? "" : l.parent.str()));
+            l.target = BERTH_TRY(open_file(l.prepared->diff, O_RDONLY | O_DIRECTORY));
+        }
+        if (!l.need_blob) {
+            if (!unpack) return ok();
+            auto blob = BERTH_TRY(content_.open_blob(l.desc.digest));
+            auto report = extract_progress(id, l.desc.size);
+            l.applied = image::layer::apply_layer(
+                [&](void* buf, size_t len) -> Result<size_t> {
+                    ssize_t k = ::read(blob.get(), buf, len);
+                    if (k < 0) return Error::sys("read", l.desc.digest.str());
+                    report(static_cast<size_t>(k));
+                    return static_cast<size_t>(k);
+                },
+                l.target.get());
+            if (!l.applied) return l.applied.error();
+            return ok();
+        }
+        std::thread extractor;
+        image::layer::ApplyOptions stream_options;
+        stream_options.digest_input = false;  // the content-store writer checks the digest
+        if (unpack) {
+            extractor = std::thread([&, report = extract_progress(id, l.desc.size)]() mutable {
+                l.applied = image::layer::apply_layer(
+                    [&](void* buf, size_t len) -> Result<size_t> {
+                        size_t k = BERTH_TRY(l.stream->read(buf, len));
+                        report(k);
+                        return k;
+                    },
+                    l.target.get(), stream_options);
+                if (!l.applied) l.stream->cancel();  // stops the download
+            });
+        }
+        auto fetched = download(l, id, extractor.joinable());
+        l.stream->finish(fetched ? std::nullopt : std::optional<Error>(fetched.error()));
+        if (!extractor.joinable()) return fetched;
+        extractor.join();
+        // A failed download reaches the extractor as its read error; a failed extraction
+        // reaches the download as "extraction stopped": the extraction's error says more.
+        if (!l.applied) return l.applied.error();
+        return fetched;
+    };
     auto worker = [&] {
         for (;;) {
             size_t i = next++;
             if (i >= layers.size()) return;
             auto& l = layers[i];
-            if (!l.need_blob) continue;
-            std::string id = short_id(l.desc.digest);
             if (stop) {
-                l.stream->finish(Error::internal("pull cancelled"));
+                settle(l, Error::internal("pull cancelled"));
                 continue;
             }
-            auto w = content_.writer(l.desc.digest, l.desc.size);
-            if (!w) {
-                l.stream->finish(w.error());
-                continue;
-            }
-            auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
-            auto fetched = repo->fetch_blob(
-                l.desc.digest.str(),
-                [&](std::string_view data) -> Result<> {
-                    BERTH_TRY(w->write(data));
-                    return l.stream->push(data);
-                },
-                [&](int64_t done, int64_t total) {
-                    auto now = std::chrono::steady_clock::now();
-                    if (now - last < std::chrono::milliseconds(100) && done != total) return;
-                    last = now;
-                    progress.bar("Downloading", id, done, total);
-                },
-                l.desc.size);
-            if (!fetched) {
-                l.stream->finish(fetched.error());
-                continue;
-            }
-            progress.layer("Verifying Checksum", id);
-            auto info = w->commit();
-            if (!info) {
-                l.stream->finish(info.error());
-                continue;
-            }
-            {
-                std::lock_guard lock(written_mu);
-                written.push_back(l.desc.digest);
-            }
-            progress.layer("Download complete", id);
-            l.stream->finish(std::nullopt);
+            auto r = handle(l);
+            settle(l, r ? std::nullopt : std::optional<Error>(r.error()));
         }
     };
     int n = std::max(1, std::min<int>(cfg.max_concurrent_downloads, static_cast<int>(layers.size())));
@@ -297,73 +361,38 @@ Result<Digest> Service::pull_one(const ref::Reference& r, const PullOptions& opt
             if (l.stream) l.stream->cancel();
         for (auto& t : threads) t.join();
         threads.clear();
+        for (auto& l : layers) {
+            l.target.reset();
+            if (l.prepared) (void)snap_.abort(*l.prepared);
+            l.prepared.reset();
+        }
     };
     ScopeExit join(join_all);
     for (int k = 0; k < n; ++k) threads.emplace_back(worker);
 
-    // Unpacking, bottom first, as the layers arrive.
+    // Commits, bottom first, as the layers settle.
     for (size_t i = 0; i < layers.size(); ++i) {
         auto& l = layers[i];
         std::string id = short_id(l.desc.digest);
         std::string what = "pull " + r.familiar_string() + ": layer " + l.desc.digest.str();
-        if (!l.need_unpack) {
-            if (l.stream)
-                if (auto e = l.stream->wait()) return Error(*e).with_context(what);
-            continue;
+        {
+            std::unique_lock lock(done_mu);
+            done_cv.wait(lock, [&] { return l.done; });
         }
-        if (snap_.has_layer(l.chain.str())) {  // another pull unpacked it meanwhile
-            if (l.stream)
-                if (auto e = l.stream->wait()) return Error(*e).with_context(what);
-            progress.layer("Pull complete", id);
-            continue;
+        if (l.error) return Error(*l.error).with_context(what);
+        if (!l.need_unpack) continue;
+        if (l.prepared) {
+            l.target.reset();
+            // (Empty when streamed: the blob's writer checked it before the stream ended.)
+            if (!l.applied->digest.empty() && l.applied->digest != l.desc.digest.str())
+                return Error::invalid(what + ": digest mismatch: got " + l.applied->digest);
+            if (l.applied->diff_id != l.diff_id.str())
+                return Error::invalid(what + ": content does not match the image config: diff ID " +
+                                      l.applied->diff_id + ", config says " + l.diff_id.str());
+            BERTH_TRY_CTX(snap_.commit(*l.prepared), what);
+            l.prepared.reset();
+            committed.push_back(l.chain.str());
         }
-        auto prepared =
-            BERTH_TRY_CTX(snap_.prepare_layer(l.chain.str(), l.parent.empty() ? "" : l.parent.str()), what);
-        ScopeExit abort([&] { (void)snap_.abort(prepared); });
-        auto dir = BERTH_TRY(open_file(prepared.diff, O_RDONLY | O_DIRECTORY));
-        Result<image::layer::ApplyResult> applied = Error::internal("not applied");
-        int64_t total = l.desc.size;
-        std::atomic<int64_t> seen{0};
-        auto last = std::chrono::steady_clock::now();
-        auto report = [&](size_t k) {
-            seen += static_cast<int64_t>(k);
-            auto now = std::chrono::steady_clock::now();
-            if (now - last < std::chrono::milliseconds(100) && seen != total) return;
-            last = now;
-            progress.bar("Extracting", id, seen, total);
-        };
-        if (l.stream && l.stream->attach()) {
-            applied = image::layer::apply_layer(
-                [&](void* buf, size_t len) -> Result<size_t> {
-                    size_t k = BERTH_TRY(l.stream->read(buf, len));
-                    report(k);
-                    return k;
-                },
-                dir.get());
-            if (!applied) l.stream->cancel();
-            if (auto e = l.stream->wait()) return Error(*e).with_context(what);
-        } else {
-            if (l.stream)
-                if (auto e = l.stream->wait()) return Error(*e).with_context(what);
-            auto blob = BERTH_TRY(content_.open_blob(l.desc.digest));
-            applied = image::layer::apply_layer(
-                [&](void* buf, size_t len) -> Result<size_t> {
-                    ssize_t k = ::read(blob.get(), buf, len);
-                    if (k < 0) return Error::sys("read", l.desc.digest.str());
-                    report(static_cast<size_t>(k));
-                    return static_cast<size_t>(k);
-                },
-                dir.get());
-        }
-        if (!applied) return Error(applied.error()).with_context(what);
-        if (applied->digest != l.desc.digest.str())
-            return Error::invalid(what + ": digest mismatch: got " + applied->digest);
-        if (applied->diff_id != l.diff_id.str())
-            return Error::invalid(what + ": content does not match the image config: diff ID " +
-                                  applied->diff_id + ", config says " + l.diff_id.str());
-        BERTH_TRY_CTX(snap_.commit(prepared), what);
-        abort.dismiss();
-        committed.push_back(l.chain.str());
         progress.layer("Pull complete", id);
     }
     join_all();
