@@ -78,6 +78,7 @@ private:
     std::optional<Digest> expected_;
     std::optional<int64_t> expected_size_;
     int64_t written_ = 0;
+    int64_t writeback_from_ = 0;  // bytes before this offset have been handed to writeback
     bool done_ = false;
 };
 

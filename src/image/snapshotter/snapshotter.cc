@@ -115,7 +115,9 @@ Result<PreparedLayer> Snapshotter::prepare_layer(std::string_view chain_id,
     p.dir = BERTH_TRY(make_temp_dir(root_ + "/tmp", hex.substr(0, 12)));
     p.diff = p.dir + "/diff";
     if (::mkdir(p.diff.c_str(), 0755) != 0) return Error::sys("mkdir", p.diff);
-    BERTH_TRY(write_file_atomic(p.dir + "/parent", std::string(parent_chain_id), 0600));
+    // Not synced here: commit() syncs the filesystem before the layer becomes visible, and
+    // an fsync now would wait behind every other layer being written at the same time.
+    BERTH_TRY(write_file_atomic(p.dir + "/parent", std::string(parent_chain_id), 0600, Durability::Atomic));
     return p;
 }
 
