@@ -51,8 +51,9 @@ Error archive_failure(archive* a, const ReadContext& ctx, const std::string& whe
 }  // namespace
 
 Result<ApplyResult> apply_layer(const ReadFn& read, int target_dirfd, const ApplyOptions& options) {
-    LayerReader reader(read, options.digest_input);
-    Prefetcher prefetch(reader, options.decompress_thread);
+    // The diff ID is hashed by the prefetcher, on a thread of its own when it has one.
+    LayerReader reader(read, options.digest_input, /*hash_output=*/false);
+    Prefetcher prefetch(reader, options.decompress_thread, /*hash_output=*/true);
     ReadContext ctx{&prefetch, std::nullopt};
     archive* a = archive_read_new();
     if (!a) return Error::internal("archive_read_new failed");
@@ -83,6 +84,7 @@ Result<ApplyResult> apply_layer(const ReadFn& read, int target_dirfd, const Appl
     result.compressed_size = reader.compressed_size();
     result.uncompressed_size = reader.uncompressed_size();
     std::tie(result.digest, result.diff_id) = reader.digests();
+    if (result.diff_id.empty()) result.diff_id = prefetch.output_digest();
     return result;
 }
 

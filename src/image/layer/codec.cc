@@ -14,7 +14,10 @@ namespace berth::image::layer {
 
 namespace {
 constexpr size_t kChunk = 1 << 20;
-}
+constexpr char kXzMagic[] =
+    "\xfd"
+    "7zXZ";  // 6 bytes with the terminating NUL
+}  // namespace
 
 std::string_view to_string(Compression c) {
     switch (c) {
@@ -28,8 +31,8 @@ std::string_view to_string(Compression c) {
     return "unknown";
 }
 
-LayerReader::LayerReader(const ReadFn& source, bool hash_input)
-    : source_(source), hash_input_(hash_input), in_(new uint8_t[kChunk]) {}
+LayerReader::LayerReader(const ReadFn& source, bool hash_input, bool hash_output)
+    : source_(source), hash_input_(hash_input), hash_output_(hash_output), in_(new uint8_t[kChunk]) {}
 
 LayerReader::~LayerReader() {
     delete gzip_;
@@ -78,10 +81,7 @@ Result<> LayerReader::detect() {
         zstd_ = ZSTD_createDStream();
         if (!zstd_) return Error::internal("ZSTD_createDStream failed");
         zstd_last_ = 1;
-    } else if ((in_len_ >= 3 && memcmp(p, "BZh", 3) == 0) || (in_len_ >= 6 && memcmp(p,
-                                                                                     "\xfd"
-                                                                                     "7zXZ\0",
-                                                                                     6) == 0)) {
+    } else if ((in_len_ >= 3 && memcmp(p, "BZh", 3) == 0) || (in_len_ >= 6 && memcmp(p, kXzMagic, 6) == 0)) {
         return Error::unsupported("layer is bzip2/xz-compressed: only gzip, zstd or none are supported");
     }
     if (compression_ == Compression::None && !hash_input_) {  // the input is the diff: hash it after all
@@ -166,7 +166,7 @@ Result<size_t> LayerReader::read(uint8_t* buf, size_t cap) {
     } else {
         n = compression_ == Compression::Gzip ? BERTH_TRY(inflate_gzip(buf, cap))
                                               : BERTH_TRY(inflate_zstd(buf, cap));
-        plain_hash_.update(buf, n);
+        if (hash_output_) plain_hash_.update(buf, n);
     }
     uncompressed_size_ += n;
     return n;

@@ -21,7 +21,9 @@ class LayerReader {
 public:
     // hash_input=false: the compressed bytes are not hashed (the caller verifies them
     // itself) and digests().first is empty, unless the stream is not compressed.
-    explicit LayerReader(const ReadFn& source, bool hash_input = true);
+    // hash_output=false: nor are the decompressed ones (the caller hashes what it reads)
+    // and digests().second is empty, unless the stream is not compressed.
+    explicit LayerReader(const ReadFn& source, bool hash_input = true, bool hash_output = true);
     ~LayerReader();
     LayerReader(const LayerReader&) = delete;
     LayerReader& operator=(const LayerReader&) = delete;
@@ -36,7 +38,8 @@ public:
     // {digest of the stream as read, diff_id}; call once, at the end.
     std::pair<std::string, std::string> digests() {
         std::string d = hash_input_ ? compressed_hash_.finish().str() : std::string();
-        return {d, compression_ == Compression::None ? d : plain_hash_.finish().str()};
+        if (compression_ == Compression::None) return {d, d};
+        return {d, hash_output_ ? plain_hash_.finish().str() : std::string()};
     }
 
 private:
@@ -47,6 +50,7 @@ private:
 
     const ReadFn& source_;
     bool hash_input_;
+    bool hash_output_;
     std::unique_ptr<uint8_t[]> in_;
     size_t in_pos_ = 0, in_len_ = 0;
     bool source_eof_ = false;

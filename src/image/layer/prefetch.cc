@@ -1,35 +1,49 @@
-// Prefetcher: a bounded ring of decompressed chunks between two threads.
+// Prefetcher: a bounded ring of decompressed chunks between threads (prefetch.h).
 #include "image/layer/prefetch.h"
+
+#include <algorithm>
 
 namespace berth::image::layer {
 
-Prefetcher::Prefetcher(LayerReader& reader, bool threaded) : reader_(reader), threaded_(threaded) {
+Prefetcher::Prefetcher(LayerReader& reader, bool threaded, bool hash_output)
+    : reader_(reader), threaded_(threaded), hash_output_(hash_output), hash_thread_(threaded && hash_output) {
     for (auto& s : slots_) s.reset(new uint8_t[kSlotSize]);
-    if (threaded_) thread_ = std::thread([this] { run(); });
+    if (!threaded_) return;
+    producer_ = std::thread([this] { produce(); });
+    if (hash_thread_) hasher_ = std::thread([this] { hash(); });
 }
 
 Prefetcher::~Prefetcher() {
-    if (!thread_.joinable()) return;
     {
         std::lock_guard lock(mu_);
         stop_ = true;
     }
     cv_.notify_all();
-    thread_.join();
+    if (producer_.joinable()) producer_.join();
+    if (hasher_.joinable()) hasher_.join();
 }
 
-void Prefetcher::run() {
-    size_t tail = 0;
+bool Prefetcher::hashing() const {
+    return hash_output_ && reader_.compression() != Compression::None;
+}
+
+uint64_t Prefetcher::released() const {
+    return hash_thread_ ? std::min(hashed_, consumed_) : consumed_;
+}
+
+void Prefetcher::produce() {
     while (true) {
+        size_t slot;
         {
             std::unique_lock lock(mu_);
-            cv_.wait(lock, [this] { return stop_ || count_ < kSlots; });
+            cv_.wait(lock, [this] { return stop_ || filled_ - released() < kSlots; });
             if (stop_) return;
+            slot = filled_ % kSlots;
         }
-        // The slot at `tail` is free: only this thread touches it until count_ grows.
+        // The slot is free: only this thread touches it until filled_ grows.
         Result<size_t> n = Error::internal("layer reader threw");
         try {
-            n = reader_.read(slots_[tail].get(), kSlotSize);
+            n = reader_.read(slots_[slot].get(), kSlotSize);
         } catch (...) {
         }
         std::lock_guard lock(mu_);
@@ -39,9 +53,25 @@ void Prefetcher::run() {
             cv_.notify_all();
             return;
         }
-        lens_[tail] = *n;
-        ++count_;
-        tail = (tail + 1) % kSlots;
+        lens_[slot] = *n;
+        ++filled_;
+        cv_.notify_all();
+    }
+}
+
+void Prefetcher::hash() {
+    while (true) {
+        size_t slot;
+        {
+            std::unique_lock lock(mu_);
+            cv_.wait(lock, [this] { return stop_ || hashed_ < filled_ || eof_; });
+            if (stop_ || hashed_ == filled_) return;  // stopped, or at the end
+            slot = hashed_ % kSlots;
+        }
+        // The reader detected the compression before it filled the first chunk.
+        if (hashing()) out_hash_.update(slots_[slot].get(), lens_[slot]);
+        std::lock_guard lock(mu_);
+        ++hashed_;
         cv_.notify_all();
     }
 }
@@ -49,19 +79,20 @@ void Prefetcher::run() {
 Result<std::span<const uint8_t>> Prefetcher::next() {
     if (!threaded_) {
         size_t n = BERTH_TRY(reader_.read(slots_[0].get(), kSlotSize));
+        if (hashing()) out_hash_.update(slots_[0].get(), n);
         return std::span<const uint8_t>(slots_[0].get(), n);
     }
     std::unique_lock lock(mu_);
     if (holding_) {  // the previous chunk goes back to the producer
         holding_ = false;
-        head_ = (head_ + 1) % kSlots;
-        --count_;
+        ++consumed_;
         cv_.notify_all();
     }
-    cv_.wait(lock, [this] { return count_ > 0 || eof_; });
-    if (count_ > 0) {
+    cv_.wait(lock, [this] { return consumed_ < filled_ || eof_; });
+    if (consumed_ < filled_) {
         holding_ = true;
-        return std::span<const uint8_t>(slots_[head_].get(), lens_[head_]);
+        size_t slot = consumed_ % kSlots;
+        return std::span<const uint8_t>(slots_[slot].get(), lens_[slot]);
     }
     if (error_) return *error_;
     return std::span<const uint8_t>();
@@ -72,7 +103,9 @@ Result<> Prefetcher::drain() {
         auto chunk = BERTH_TRY(next());
         if (chunk.empty()) break;
     }
-    if (thread_.joinable()) thread_.join();  // it has returned after eof_
+    // Both threads return by themselves at the end of the stream.
+    if (producer_.joinable()) producer_.join();
+    if (hasher_.joinable()) hasher_.join();
     return ok();
 }
 

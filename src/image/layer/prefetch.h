@@ -1,5 +1,8 @@
-// Prefetcher: runs LayerReader (read, hash, decompress, hash) on its own thread, a few
-// chunks ahead of the tar parser and the file writes, as `tar -xz` overlaps gzip with tar.
+// Prefetcher: runs LayerReader (read, hash, decompress) on its own thread, a few chunks
+// ahead of the tar parser and the file writes, as `tar -xz` overlaps gzip with tar. With
+// hash_output, a third thread hashes the decompressed chunks (the diff ID) while the parser
+// reads them: on a layer both sides are busy, and that hash would otherwise lengthen the
+// slower one.
 #pragma once
 
 #include <condition_variable>
@@ -8,44 +11,57 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <string>
 #include <thread>
 
+#include "image/content/digest.h"
 #include "image/layer/codec.h"
 
 namespace berth::image::layer {
 
 class Prefetcher {
 public:
-    // threaded=false reads inline (same results, one core).
-    Prefetcher(LayerReader& reader, bool threaded);
-    ~Prefetcher();  // stops and joins the thread
+    // threaded=false reads (and hashes) inline: same results, one core. hash_output: the
+    // sha256 of the chunks handed out, unless the stream is not compressed (the reader's
+    // input digest is then the diff ID already).
+    Prefetcher(LayerReader& reader, bool threaded, bool hash_output);
+    ~Prefetcher();  // stops and joins the threads
     Prefetcher(const Prefetcher&) = delete;
     Prefetcher& operator=(const Prefetcher&) = delete;
 
     // The next chunk (valid until the next call); empty at the end of the stream.
     Result<std::span<const uint8_t>> next();
-    // Consumes the rest; afterwards the reader is idle and its digests final.
+    // Consumes the rest; afterwards the reader is idle and the digests final.
     Result<> drain();
+    // After drain(), with hash_output and a compressed stream: "sha256:<hex>" of its output.
+    std::string output_digest() { return out_hash_.finish().str(); }
 
 private:
     static constexpr size_t kSlots = 4;
     static constexpr size_t kSlotSize = 1 << 20;
 
-    void run();
+    void produce();
+    void hash();
+    bool hashing() const;       // the output is hashed here, on a thread or inline
+    uint64_t released() const;  // slots both the hasher and the consumer are done with (mu_)
 
     LayerReader& reader_;
-    bool threaded_;
+    const bool threaded_, hash_output_;
+    const bool hash_thread_;  // threaded and hash_output: the hasher runs
     std::unique_ptr<uint8_t[]> slots_[kSlots];
     size_t lens_[kSlots] = {};
     std::mutex mu_;
     std::condition_variable cv_;
-    size_t head_ = 0;   // the slot handed to (or next for) the consumer
-    size_t count_ = 0;  // filled slots, including the one the consumer holds
-    bool holding_ = false;
+    // Counts since the start; slot k % kSlots holds chunk k.
+    uint64_t filled_ = 0;    // chunks the producer has written
+    uint64_t hashed_ = 0;    // chunks the hasher is done with
+    uint64_t consumed_ = 0;  // chunks the consumer has given back
+    bool holding_ = false;   // the consumer holds chunk consumed_
     bool eof_ = false;
     bool stop_ = false;
     std::optional<Error> error_;
-    std::thread thread_;
+    content::Sha256 out_hash_;
+    std::thread producer_, hasher_;
 };
 
 }  // namespace berth::image::layer
