@@ -50,9 +50,9 @@ bool contains_token(std::string_view list, std::string_view token) {
     return false;
 }
 
-std::string reason_phrase(int status) {
+std::string_view reason_phrase(int status) {
     auto r = http::obsolete_reason(static_cast<http::status>(status));
-    return std::string(r.data(), r.size());
+    return {r.data(), r.size()};
 }
 
 // Header values come from handlers; never let one smuggle a line break into the response.
@@ -66,6 +66,15 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 }
 
 }  // namespace
+
+std::string format_common_headers(const ServerConfig& config, const Router& router) {
+    std::string out;
+    append_field(out, "Api-Version", router.max_version());
+    append_field(out, "Docker-Experimental", config.experimental ? "true" : "false");
+    append_field(out, "Ostype", "linux");
+    append_field(out, "Server", config.server_header);
+    return out;
+}
 
 Connection::Connection(ServerCore& core, std::unique_ptr<Transport> t)
     : core_(core),
@@ -288,22 +297,26 @@ void Connection::handler_done(Result<Response> r) {
                    r.error().str());
     }
     if (closed_ || taken) return;  // a stream or hijack owns the connection now
-    write_response(r ? *r : error_response(r.error()));
+    // Not `r ? *r : error_response(...)`: that conditional copies the whole response.
+    if (r) {
+        write_response(*r);
+    } else {
+        write_response(error_response(r.error()));
+    }
     queue_action(Action::FinishExchange);
 }
 
-std::string Connection::common_headers() const {
-    std::string out;
-    append_field(out, "Api-Version", core_.router.max_version());
-    append_field(out, "Docker-Experimental", core_.config.experimental ? "true" : "false");
-    append_field(out, "Ostype", "linux");
-    append_field(out, "Server", core_.config.server_header);
-    return out;
+const std::string& Connection::common_headers() const {
+    return core_.common_headers;
 }
 
 std::string Connection::head(int status, std::string_view reason, const Headers& h, bool chunked,
-                             std::size_t content_length, bool no_length) {
-    std::string out = "HTTP/1.1 " + std::to_string(status) + " ";
+                             std::size_t content_length, bool no_length, std::size_t body_size) {
+    std::string out;
+    out.reserve(256 + body_size);  // the body is appended after the head (write_response)
+    out.append("HTTP/1.1 ");
+    out.append(std::to_string(status));
+    out.push_back(' ');
     out.append(reason);
     out.append("\r\n");
     out.append(common_headers());
@@ -326,9 +339,10 @@ std::string Connection::head(int status, std::string_view reason, const Headers&
 
 void Connection::write_response(const Response& r) {
     bool bodiless = r.status < 200 || r.status == 204 || r.status == 304;
-    std::string reason = reason_phrase(r.status);
-    std::string out = head(r.status, reason, r.headers, false, r.body.size(), bodiless);
-    if (!is_head_ && !bodiless) out.append(r.body);
+    bool with_body = !is_head_ && !bodiless;
+    std::string out = head(r.status, reason_phrase(r.status), r.headers, false, r.body.size(), bodiless,
+                           with_body ? r.body.size() : 0);
+    if (with_body) out.append(r.body);
     queue_write(std::move(out));
 }
 
@@ -344,8 +358,7 @@ Result<std::shared_ptr<ResponseStream>> Connection::start_stream(int status, Hea
     post([self, status, h = std::move(h)] {
         if (self->closed_) return;
         self->streaming_ = true;
-        std::string reason = reason_phrase(status);
-        self->queue_write(self->head(status, reason, h, true, 0, false));
+        self->queue_write(self->head(status, reason_phrase(status), h, true, 0, false));
         self->start_background_read();
     });
     return make_response_stream(self);
@@ -494,6 +507,17 @@ void Connection::pump_writes() {
             run_action(a);
             continue;
         }
+        // Most answers fit the socket buffer: hand them to the kernel at once. What is left
+        // (or an error) goes the async way below, which then reports it as before.
+        Pending& front = writes_.front();
+        error_code ec;
+        std::size_t n = t_->try_write(asio::buffer(front.data), ec);
+        if (!ec && n == front.data.size()) {
+            if (front.done) post([done = std::move(front.done)] { done({}); });
+            writes_.pop_front();
+            continue;
+        }
+        if (n > 0) front.data.erase(0, n);
         writing_ = true;
         asio::async_write(stream_, asio::buffer(writes_.front().data),
                           [self = shared_from_this()](const error_code& ec, std::size_t) {

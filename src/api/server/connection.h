@@ -72,7 +72,7 @@ private:
     void handler_done(Result<Response> r);
     void write_response(const Response& r);
     std::string head(int status, std::string_view reason, const Headers& h, bool chunked,
-                     std::size_t content_length, bool no_length);
+                     std::size_t content_length, bool no_length, std::size_t body_size = 0);
     void finish_exchange();
     void end_stream();
     void start_background_read();
@@ -84,7 +84,7 @@ private:
     void arm_timer(std::chrono::milliseconds d);
     void cancel_timer();
     void drain(std::size_t budget);
-    std::string common_headers() const;
+    const std::string& common_headers() const;
 
     ServerCore& core_;
     std::unique_ptr<Transport> t_;

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include <boost/asio/io_context.hpp>
 
@@ -16,9 +17,15 @@ namespace berth::api::detail {
 
 class Connection;
 
+// "Api-Version: 1.47\r\n..." (connection.cc).
+std::string format_common_headers(const ServerConfig& config, const Router& router);
+
 struct ServerCore {
     ServerCore(ServerConfig c, Router r)
-        : config(std::move(c)), router(std::move(r)), pool(config.worker_idle_linger),
+        : config(std::move(c)),
+          router(std::move(r)),
+          common_headers(format_common_headers(config, router)),
+          pool(config.worker_idle_linger),
           ioc(config.io_threads > 0 ? config.io_threads : 1) {}
 
     bool on_io_thread() { return ioc.get_executor().running_in_this_thread(); }
@@ -36,6 +43,9 @@ struct ServerCore {
 
     ServerConfig config;
     Router router;
+    // The fields every response carries (Api-Version, Server...), formatted once
+    // (connection.cc) rather than for each response.
+    std::string common_headers;
     WorkerPool pool;
     bool stopping = false;  // guarded by mu
     std::mutex mu;

@@ -29,6 +29,8 @@ std::string get(const std::string& path, const std::string& extra = "") {
 
 class HttpServerTest : public ::testing::Test {
 protected:
+    static constexpr std::size_t kBigBody = 8u << 20;  // far more than a socket buffer
+
     void SetUp() override {
         sock_ = dir_.path() + "/api.sock";
         Router r;
@@ -44,6 +46,11 @@ protected:
             return Response::json(200, Json{{"Id", req.param("id")},
                                             {"Version", req.api_version},
                                             {"All", req.query.get_bool("all")}});
+        }));
+        ASSERT_TRUE(r.add("GET", "/big", [](Request&) -> Result<Response> {
+            std::string body(kBigBody, '\0');
+            for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
+            return Response::text(200, std::move(body));
         }));
         ASSERT_TRUE(r.add("GET", "/throw", [](Request&) -> Result<Response> {
             throw std::runtime_error("boom");
@@ -194,6 +201,30 @@ TEST_F(HttpServerTest, KeepAliveAndPipelining) {
     EXPECT_EQ(p1->body, "OK");
     EXPECT_NE(p2->body.find("\"x\""), std::string::npos);
     EXPECT_EQ(p3->body, "hello");
+}
+
+// The first part of a response goes out at once, the rest (the socket buffer is full while
+// the client waits) asynchronously; both in order, and the connection then goes on.
+TEST_F(HttpServerTest, ResponseLargerThanTheSocketBufferArrivesWholeAndInOrder) {
+    RawClient c = client();
+    ASSERT_TRUE(c.send(get("/big") + get("/_ping")));
+    std::this_thread::sleep_for(100ms);
+    auto big = c.read_response();
+    ASSERT_TRUE(big);
+    EXPECT_EQ(big->status, 200);
+    ASSERT_EQ(big->body.size(), kBigBody);
+    bool pattern = true;
+    for (std::size_t i = 0; i < big->body.size() && pattern; ++i) {
+        pattern = big->body[i] == static_cast<char>('a' + i % 26);
+    }
+    EXPECT_TRUE(pattern);
+    auto ping = c.read_response();
+    ASSERT_TRUE(ping);
+    EXPECT_EQ(ping->body, "OK");
+    ASSERT_TRUE(c.send(get("/_ping")));
+    auto again = c.read_response();
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->body, "OK");
 }
 
 TEST_F(HttpServerTest, NotFoundAndVersionErrorsAreJson) {

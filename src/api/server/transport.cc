@@ -25,6 +25,14 @@ public:
         s_.async_write_some(*keep, [keep, done = std::move(done)](const error_code& ec,
                                                                   std::size_t n) { done(ec, n); });
     }
+    std::size_t try_write(asio::const_buffer buf, error_code& ec) override {
+        if (!non_blocking_) {
+            s_.non_blocking(true, ec);  // once per connection; async operations are unaffected
+            if (ec) return 0;
+            non_blocking_ = true;
+        }
+        return s_.write_some(buf, ec);
+    }
     void shutdown_send() override {
         error_code ec;
         s_.shutdown(asio::socket_base::shutdown_send, ec);
@@ -37,6 +45,7 @@ public:
 
 private:
     Socket s_;
+    bool non_blocking_ = false;
 };
 
 class TlsTransport final : public Transport {
@@ -54,6 +63,10 @@ public:
         auto keep = std::make_shared<std::vector<asio::const_buffer>>(std::move(bufs));
         s_.async_write_some(*keep, [keep, done = std::move(done)](const error_code& ec,
                                                                   std::size_t n) { done(ec, n); });
+    }
+    std::size_t try_write(asio::const_buffer, error_code& ec) override {
+        ec = asio::error::would_block;
+        return 0;
     }
     // No close_notify: asio's async_shutdown would also wait for the peer's, competing with
     // our reads. The peer (Go's crypto/tls) reads a clean EOF at a record boundary.

@@ -35,6 +35,10 @@ public:
     virtual void read_some(asio::mutable_buffer buf, IoHandler done) = 0;
     // Buffers must stay valid until `done`; may write fewer bytes than given.
     virtual void write_some(std::vector<asio::const_buffer> bufs, IoHandler done) = 0;
+    // Writes what the socket takes right now without waiting: the bytes written, 0 with
+    // would_block when it takes none (always so for TLS). Lets a response that fits the
+    // socket buffer skip the async write's queueing and completion round trip.
+    virtual std::size_t try_write(asio::const_buffer buf, error_code& ec) = 0;
     virtual void shutdown_send() = 0;
     virtual void close() = 0;
 };
