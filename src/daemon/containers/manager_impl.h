@@ -111,7 +111,15 @@ public:
     std::string resolv_conf_for(const Container& c);
     void leave_networks(Container& c);
     // Docker's NetworkSettings for inspect/list: live from the network service while running.
-    Json network_settings(const Container& c);
+    // A list passes one NetworkMemo for all its containers: it keeps the network IDs and the
+    // settings of containers not running (the same for the same mode and endpoint configs),
+    // instead of working them out for each; those then hold only Networks and Ports (what
+    // the list reads).
+    struct NetworkMemo {
+        std::map<std::string, Json> idle;        // "mode\nendpoints JSON" -> settings
+        std::map<std::string, std::string> ids;  // network name -> ID ("" if none)
+    };
+    Json network_settings(const Container& c, NetworkMemo* memo = nullptr);
     Result<Container> build_container(const std::string& name, const Json& body,
                                       std::vector<std::string>* warnings);
 

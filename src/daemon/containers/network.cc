@@ -240,8 +240,26 @@ void ManagerImpl::leave_networks(Container& c) {
         log::warn("container " + c.short_id() + ": network: " + r.error().str());
 }
 
-Json ManagerImpl::network_settings(const Container& c) {
-    Json s = c.state.running() ? networks_->settings(c.id) : networks_->settings("");
+Json ManagerImpl::network_settings(const Container& c, NetworkMemo* memo) {
+    // Not running, the settings follow from the mode and the endpoint configs alone: a list
+    // works them out once for each such pair.
+    std::string idle_key;
+    if (memo && !c.state.running()) {
+        idle_key = c.host_config.value("NetworkMode", "bridge") + "\n" + dump_json(c.endpoints);
+        if (auto it = memo->idle.find(idle_key); it != memo->idle.end()) return it->second;
+    }
+    Json s = networks_->settings(c.state.running() ? c.id : "");
+    auto network_id = [&](const std::string& name) -> std::optional<std::string> {
+        if (memo) {
+            if (auto it = memo->ids.find(name); it != memo->ids.end()) {
+                return it->second.empty() ? std::nullopt : std::optional(it->second);
+            }
+        }
+        std::optional<std::string> id;
+        if (auto n = networks_->find(name)) id = n->value("Id", "");
+        if (memo) memo->ids[name] = id.value_or("");
+        return id;
+    };
     std::string mode = c.host_config.value("NetworkMode", "bridge");
     if (s["Networks"].empty()) {
         std::vector<std::string> names;
@@ -249,14 +267,14 @@ Json ManagerImpl::network_settings(const Container& c) {
         if (names.empty()) names.push_back(mode.rfind("container:", 0) == 0 ? "container" : mode);
         for (auto& name : names) {
             Json ep = empty_endpoint();
-            if (auto n = networks_->find(name)) ep["NetworkID"] = n->value("Id", "");
+            if (auto id = network_id(name)) ep["NetworkID"] = *id;
             if (c.endpoints.contains(name)) {
                 const Json& cfg = c.endpoints[name];
                 if (cfg.contains("Aliases")) ep["Aliases"] = cfg["Aliases"];
                 if (cfg.contains("IPAMConfig")) ep["IPAMConfig"] = cfg["IPAMConfig"];
                 if (cfg.contains("MacAddress")) ep["MacAddress"] = cfg["MacAddress"];
             }
-            if (mode.rfind("container:", 0) != 0) s["Networks"][name] = ep;
+            if (mode.rfind("container:", 0) != 0) s["Networks"][name] = std::move(ep);
         }
     }
     // Exposed ports that are not published show as null while the container runs.
@@ -267,6 +285,10 @@ Json ManagerImpl::network_settings(const Container& c) {
                 std::string k = key.find('/') == std::string::npos ? key + "/tcp" : key;
                 if (!s["Ports"].contains(k)) s["Ports"][k] = nullptr;
             }
+    }
+    if (!idle_key.empty()) {
+        s = Json{{"Networks", std::move(s["Networks"])}, {"Ports", std::move(s["Ports"])}};
+        memo->idle.emplace(std::move(idle_key), s);
     }
     return s;
 }
