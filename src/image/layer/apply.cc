@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <optional>
-#include <tuple>
 
 #include "common/scope.h"
 #include "image/layer/codec.h"
@@ -51,9 +50,8 @@ Error archive_failure(archive* a, const ReadContext& ctx, const std::string& whe
 }  // namespace
 
 Result<ApplyResult> apply_layer(const ReadFn& read, int target_dirfd, const ApplyOptions& options) {
-    // The diff ID is hashed by the prefetcher, on a thread of its own when it has one.
-    LayerReader reader(read, options.digest_input, /*hash_output=*/false);
-    Prefetcher prefetch(reader, options.decompress_thread, /*hash_output=*/true);
+    LayerReader reader(read, options.digest_input);
+    Prefetcher prefetch(reader, options.decompress_thread);
     ReadContext ctx{&prefetch, std::nullopt};
     archive* a = archive_read_new();
     if (!a) return Error::internal("archive_read_new failed");
@@ -83,8 +81,8 @@ Result<ApplyResult> apply_layer(const ReadFn& read, int target_dirfd, const Appl
     result.compression = reader.compression();
     result.compressed_size = reader.compressed_size();
     result.uncompressed_size = reader.uncompressed_size();
-    std::tie(result.digest, result.diff_id) = reader.digests();
-    if (result.diff_id.empty()) result.diff_id = prefetch.output_digest();
+    result.digest = reader.input_digest();
+    result.diff_id = result.compression == Compression::None ? result.digest : prefetch.output_digest();
     return result;
 }
 

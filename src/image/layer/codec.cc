@@ -31,8 +31,8 @@ std::string_view to_string(Compression c) {
     return "unknown";
 }
 
-LayerReader::LayerReader(const ReadFn& source, bool hash_input, bool hash_output)
-    : source_(source), hash_input_(hash_input), hash_output_(hash_output), in_(new uint8_t[kChunk]) {}
+LayerReader::LayerReader(const ReadFn& source, bool hash_input)
+    : source_(source), hash_input_(hash_input), in_(new uint8_t[kChunk]) {}
 
 LayerReader::~LayerReader() {
     delete gzip_;
@@ -166,7 +166,6 @@ Result<size_t> LayerReader::read(uint8_t* buf, size_t cap) {
     } else {
         n = compression_ == Compression::Gzip ? BERTH_TRY(inflate_gzip(buf, cap))
                                               : BERTH_TRY(inflate_zstd(buf, cap));
-        if (hash_output_) plain_hash_.update(buf, n);
     }
     uncompressed_size_ += n;
     return n;

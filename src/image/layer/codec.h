@@ -1,7 +1,8 @@
 // LayerReader / LayerWriter: the byte-stream side of layers. The reader detects gzip/zstd/
-// none by magic bytes, decompresses (ISA-L igzip, libzstd) and hashes the compressed and
-// uncompressed bytes in one pass; hand-written because libarchive's gzip filter goes through
-// zlib, several times slower than igzip, and we need both digests anyway.
+// none by magic bytes, decompresses (ISA-L igzip, libzstd) and hashes the bytes it reads in
+// the same pass (the decompressed bytes are its caller's to hash: Prefetcher does, on a
+// thread of its own); hand-written because libarchive's gzip filter goes through zlib,
+// several times slower than igzip.
 #pragma once
 
 #include <cstdint>
@@ -19,11 +20,9 @@ namespace berth::image::layer {
 
 class LayerReader {
 public:
-    // hash_input=false: the compressed bytes are not hashed (the caller verifies them
-    // itself) and digests().first is empty, unless the stream is not compressed.
-    // hash_output=false: nor are the decompressed ones (the caller hashes what it reads)
-    // and digests().second is empty, unless the stream is not compressed.
-    explicit LayerReader(const ReadFn& source, bool hash_input = true, bool hash_output = true);
+    // hash_input=false: the bytes read are not hashed (the caller verifies them itself) and
+    // input_digest() is empty, unless the stream is not compressed (it is its own diff).
+    explicit LayerReader(const ReadFn& source, bool hash_input = true);
     ~LayerReader();
     LayerReader(const LayerReader&) = delete;
     LayerReader& operator=(const LayerReader&) = delete;
@@ -35,12 +34,9 @@ public:
     Compression compression() const { return compression_; }
     uint64_t compressed_size() const { return compressed_size_; }
     uint64_t uncompressed_size() const { return uncompressed_size_; }
-    // {digest of the stream as read, diff_id}; call once, at the end.
-    std::pair<std::string, std::string> digests() {
-        std::string d = hash_input_ ? compressed_hash_.finish().str() : std::string();
-        if (compression_ == Compression::None) return {d, d};
-        return {d, hash_output_ ? plain_hash_.finish().str() : std::string()};
-    }
+    // "sha256:<hex>" of the stream as read (the diff ID too if it is not compressed), or
+    // "" (see hash_input); call once, at the end.
+    std::string input_digest() { return hash_input_ ? compressed_hash_.finish().str() : std::string(); }
 
 private:
     Result<> fill();  // more compressed input, when the buffer is used up
@@ -50,7 +46,6 @@ private:
 
     const ReadFn& source_;
     bool hash_input_;
-    bool hash_output_;
     std::unique_ptr<uint8_t[]> in_;
     size_t in_pos_ = 0, in_len_ = 0;
     bool source_eof_ = false;
@@ -61,7 +56,7 @@ private:
     ZSTD_DCtx_s* zstd_ = nullptr;
     size_t zstd_last_ = 0;  // last ZSTD_decompressStream result: 0 = frame complete
     uint64_t compressed_size_ = 0, uncompressed_size_ = 0;
-    content::Sha256 compressed_hash_, plain_hash_;
+    content::Sha256 compressed_hash_;
 };
 
 // LayerWriter: the write side: hashes the tar, compresses it (ISA-L deflate, libzstd) and

@@ -5,12 +5,11 @@
 
 namespace berth::image::layer {
 
-Prefetcher::Prefetcher(LayerReader& reader, bool threaded, bool hash_output)
-    : reader_(reader), threaded_(threaded), hash_output_(hash_output), hash_thread_(threaded && hash_output) {
+Prefetcher::Prefetcher(LayerReader& reader, bool threaded) : reader_(reader), threaded_(threaded) {
     for (auto& s : slots_) s.reset(new uint8_t[kSlotSize]);
     if (!threaded_) return;
     producer_ = std::thread([this] { produce(); });
-    if (hash_thread_) hasher_ = std::thread([this] { hash(); });
+    hasher_ = std::thread([this] { hash(); });
 }
 
 Prefetcher::~Prefetcher() {
@@ -24,11 +23,11 @@ Prefetcher::~Prefetcher() {
 }
 
 bool Prefetcher::hashing() const {
-    return hash_output_ && reader_.compression() != Compression::None;
+    return reader_.compression() != Compression::None;
 }
 
 uint64_t Prefetcher::released() const {
-    return hash_thread_ ? std::min(hashed_, consumed_) : consumed_;
+    return std::min(hashed_, consumed_);
 }
 
 void Prefetcher::produce() {

@@ -1,8 +1,7 @@
 // Prefetcher: runs LayerReader (read, hash, decompress) on its own thread, a few chunks
-// ahead of the tar parser and the file writes, as `tar -xz` overlaps gzip with tar. With
-// hash_output, a third thread hashes the decompressed chunks (the diff ID) while the parser
-// reads them: on a layer both sides are busy, and that hash would otherwise lengthen the
-// slower one.
+// ahead of the tar parser and the file writes, as `tar -xz` overlaps gzip with tar. A third
+// thread hashes the decompressed chunks (the diff ID) while the parser reads them: on a
+// layer both sides are busy, and that hash would otherwise lengthen the slower one.
 #pragma once
 
 #include <condition_variable>
@@ -21,10 +20,10 @@ namespace berth::image::layer {
 
 class Prefetcher {
 public:
-    // threaded=false reads (and hashes) inline: same results, one core. hash_output: the
-    // sha256 of the chunks handed out, unless the stream is not compressed (the reader's
-    // input digest is then the diff ID already).
-    Prefetcher(LayerReader& reader, bool threaded, bool hash_output);
+    // threaded=false reads (and hashes) inline: same results, one core. The chunks handed
+    // out are hashed unless the stream is not compressed (the reader's input digest is then
+    // the diff ID already).
+    Prefetcher(LayerReader& reader, bool threaded);
     ~Prefetcher();  // stops and joins the threads
     Prefetcher(const Prefetcher&) = delete;
     Prefetcher& operator=(const Prefetcher&) = delete;
@@ -33,7 +32,7 @@ public:
     Result<std::span<const uint8_t>> next();
     // Consumes the rest; afterwards the reader is idle and the digests final.
     Result<> drain();
-    // After drain(), with hash_output and a compressed stream: "sha256:<hex>" of its output.
+    // After drain(), for a compressed stream: "sha256:<hex>" of its output.
     std::string output_digest() { return out_hash_.finish().str(); }
 
 private:
@@ -46,8 +45,7 @@ private:
     uint64_t released() const;  // slots both the hasher and the consumer are done with (mu_)
 
     LayerReader& reader_;
-    const bool threaded_, hash_output_;
-    const bool hash_thread_;  // threaded and hash_output: the hasher runs
+    const bool threaded_;
     std::unique_ptr<uint8_t[]> slots_[kSlots];
     size_t lens_[kSlots] = {};
     std::mutex mu_;
