@@ -258,32 +258,32 @@ Result<Digest> Service::pull_one(const ref::Reference& r, const PullOptions& opt
         l.done = true;
         done_cv.notify_all();
     };
-    auto extract_progress = [&](const std::string& id, int64_t total) {
-        return [&progress, id, total, seen = int64_t{0},
-                last = std::chrono::steady_clock::time_point{}](size_t k) mutable {
-            seen += static_cast<int64_t>(k);
+    // A layer's bar, sent at most every 100 ms and at its end.
+    auto bar = [&](std::string status, const std::string& id, int64_t total) {
+        return [&progress, status = std::move(status), id, total,
+                last = std::chrono::steady_clock::time_point{}](int64_t current) mutable {
             auto now = std::chrono::steady_clock::now();
-            if (now - last < std::chrono::milliseconds(100) && seen != total) return;
+            if (now - last < std::chrono::milliseconds(100) && current != total) return;
             last = now;
-            progress.bar("Extracting", id, seen, total);
+            progress.bar(status, id, current, total);
+        };
+    };
+    auto extract_progress = [&](const std::string& id, int64_t total) {
+        return [report = bar("Extracting", id, total), seen = int64_t{0}](size_t k) mutable {
+            seen += static_cast<int64_t>(k);
+            report(seen);
         };
     };
     auto download = [&](Layer& l, const std::string& id, bool stream) -> Result<> {
         auto w = BERTH_TRY(content_.writer(l.desc.digest, l.desc.size));
-        auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+        auto report = bar("Downloading", id, l.desc.size);
         BERTH_TRY(repo->fetch_blob(
             l.desc.digest.str(),
             [&](std::string_view data) -> Result<> {
                 BERTH_TRY(w.write(data));
                 return stream ? l.stream->push(data) : ok();
             },
-            [&](int64_t done, int64_t total) {
-                auto now = std::chrono::steady_clock::now();
-                if (now - last < std::chrono::milliseconds(100) && done != total) return;
-                last = now;
-                progress.bar("Downloading", id, done, total);
-            },
-            l.desc.size));
+            [&](int64_t done, int64_t) { report(done); }, l.desc.size));
         progress.layer("Verifying Checksum", id);
         BERTH_TRY(w.commit());
         {
