@@ -29,6 +29,23 @@ std::string dump_json(const Json& j, int indent) {
     return j.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
-const char* json_type_name(const Json& j) { return j.type_name(); }
+void append_json_string(std::string& out, std::string_view s) {
+    // Printable ASCII other than '"' and '\\' needs no escaping; anything else (control
+    // characters, UTF-8, invalid bytes) goes through nlohmann's serializer, which is rare.
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+            out += dump_json(Json(s));
+            return;
+        }
+    }
+    out += '"';
+    out += s;
+    out += '"';
+}
+
+const char* json_type_name(const Json& j) {
+    return j.type_name();
+}
 
 }  // namespace berth

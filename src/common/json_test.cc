@@ -1,0 +1,37 @@
+#include "common/json.h"
+
+#include <gtest/gtest.h>
+
+namespace berth {
+namespace {
+
+std::string appended(std::string_view s) {
+    std::string out = "x";
+    append_json_string(out, s);
+    return out.substr(1);
+}
+
+TEST(AppendJsonString, WritesWhatDumpJsonWrites) {
+    const std::string cases[] = {"",
+                                 "plain",
+                                 "/name_1.2-3",
+                                 "sh -c 'echo hi'",
+                                 "quote \" and backslash \\",
+                                 std::string("nul \0 byte", 10),
+                                 "tab\tnewline\ncr\r\x1f\x7f",
+                                 "caf\xc3\xa9 \xe2\x82\xac",
+                                 "bad \xff\xfe utf-8 \xc3"};
+    for (const auto& s : cases) EXPECT_EQ(appended(s), dump_json(Json(s))) << s;
+}
+
+TEST(AppendJsonString, InvalidUtf8IsReplacedNotThrown) {
+    std::string out;
+    append_json_string(out, "a\xff");
+    EXPECT_EQ(out, "\"a\xef\xbf\xbd\"");  // U+FFFD
+    auto back = parse_json(out);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->get<std::string>(), "a\xef\xbf\xbd");
+}
+
+}  // namespace
+}  // namespace berth
