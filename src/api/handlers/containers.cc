@@ -71,7 +71,7 @@ Result<> add_container_routes(Router& r, ContainerManager* m, daemon::EventBus* 
             int64_t limit = BERTH_TRY(req.query.get_int("limit", -1));
             auto out = BERTH_TRY(m->list(req.query.get_bool("all"), static_cast<int>(limit),
                                          req.query.get_bool("size"), filters));
-            return Response::json(200, out);
+            return Response::text(200, std::move(out), "application/json");
         },
         // In memory unless sizes are asked for (a walk of every writable layer).
         RouteOptions{.quick = [](const Request& req) { return !req.query.get_bool("size"); }}));

@@ -99,7 +99,9 @@ public:
     virtual Result<> remove(const std::string& ref, bool force, bool volumes) = 0;
     virtual Result<> rename(const std::string& ref, const std::string& new_name) = 0;
     virtual Result<Json> inspect(const std::string& ref, bool size) = 0;
-    virtual Result<Json> list(bool all, int limit, bool size, const Filters& filters) = 0;
+    // The answer to GET /containers/json as JSON text: the list is written straight to text
+    // (a Json tree per container was most of the cost of a `docker ps`).
+    virtual Result<std::string> list(bool all, int limit, bool size, const Filters& filters) = 0;
     virtual Result<Json> top(const std::string& ref, const std::string& ps_args) = 0;
     virtual Result<Json> changes(const std::string& ref) = 0;
     virtual Result<> export_rootfs(const std::string& ref, const WriteFn& out) = 0;

@@ -73,6 +73,68 @@ Container list_view(const Container& c) {
     return v;
 }
 
+// One element of GET /containers/json, in Docker's field order; `size_rw` < 0: sizes not
+// asked for (Docker then omits them).
+void append_list_entry(std::string& out, const Container& c, const Json& settings, int64_t size_rw) {
+    auto key = [&](std::string_view k) {
+        out += out.back() == '{' ? "\"" : ",\"";
+        out += k;
+        out += "\":";
+    };
+    auto dump = [&](const Json& j) { out += dump_json(j); };
+    if (out.back() != '[') out += ',';
+    out += '{';
+    key("Id");
+    append_json_string(out, c.id);
+    key("Names");
+    out += '[';
+    append_json_string(out, "/" + c.name);
+    out += ']';
+    key("Image");
+    append_json_string(out, c.image);
+    key("ImageID");
+    append_json_string(out, c.image_id);
+    key("Command");
+    append_json_string(out, command_line(c));
+    key("Created");
+    out += std::to_string(unix_seconds(c.created));
+    key("Ports");
+    dump(list_ports(settings));
+    if (size_rw >= 0) {
+        key("SizeRw");
+        out += std::to_string(size_rw);
+        key("SizeRootFs");
+        out += std::to_string(size_rw);
+    }
+    key("Labels");
+    if (auto it = c.config.find("Labels"); it != c.config.end())
+        dump(*it);
+    else
+        out += "{}";
+    key("State");
+    append_json_string(out, status_name(c.state.status));
+    key("Status");
+    append_json_string(out, status_text(c));
+    key("HostConfig");
+    out += "{\"NetworkMode\":";
+    auto mode = c.host_config.find("NetworkMode");
+    append_json_string(out, mode != c.host_config.end() && mode->is_string()
+                                ? mode->get_ref<const std::string&>()
+                                : std::string("bridge"));
+    out += "}";
+    key("NetworkSettings");
+    out += "{\"Networks\":";
+    auto nets = settings.find("Networks");
+    if (nets != settings.end())
+        dump(*nets);
+    else
+        out += "null";
+    out += "}";
+    key("Mounts");
+    dump(mounts_of(c));
+    out += '}';
+}
+
 }  // namespace
 
 Result<Json> ManagerImpl::inspect(const std::string& ref, bool size) {
@@ -139,7 +201,7 @@ Result<Json> ManagerImpl::inspect(const std::string& ref, bool size) {
     return out;
 }
 
-Result<Json> ManagerImpl::list(bool all, int limit, bool size, const Filters& filters) {
+Result<std::string> ManagerImpl::list(bool all, int limit, bool size, const Filters& filters) {
     static const char* kKeys[] = {"ancestor", "before",    "expose",  "exited", "health",
                                   "id",       "isolation", "is-task", "label",  "name",
                                   "network",  "publish",   "since",   "status", "volume"};
@@ -188,7 +250,10 @@ Result<Json> ManagerImpl::list(bool all, int limit, bool size, const Filters& fi
         if ((since = created_of(s)).empty()) return Error::not_found("No such container: " + s);
     bool has_status_filter = !get("status").empty() || !exited.empty();
 
-    Json out = Json::array();
+    auto label_filters = get("label");
+    std::string out = "[";
+    out.reserve(1280 * cs.size() + 16);  // ~1 KB a container: grown once, not by doubling
+    int listed = 0;
     NetworkMemo memo;
     for (auto& c : cs) {
         if (!all && !has_status_filter && limit <= 0 && before.empty() && since.empty() && !c.state.running())
@@ -209,7 +274,8 @@ Result<Json> ManagerImpl::list(bool all, int limit, bool size, const Filters& fi
         if (!exited.empty() && (c.state.status != Status::Exited ||
                                 std::find(exited.begin(), exited.end(), c.state.exit_code) == exited.end()))
             continue;
-        if (!labels_match(c.config.value("Labels", Json::object()), get("label"))) continue;
+        if (!label_filters.empty() && !labels_match(c.config.value("Labels", Json::object()), label_filters))
+            continue;
         if (!ancestors.empty() &&
             std::find(ancestors.begin(), ancestors.end(), c.image_id) == ancestors.end() &&
             !any("ancestor", [&](auto& x) { return x == c.image; }))
@@ -242,27 +308,10 @@ Result<Json> ManagerImpl::list(bool all, int limit, bool size, const Filters& fi
         };
         if (!any("publish", [&](auto& x) { return port_match(x, true); })) continue;
         if (!any("expose", [&](auto& x) { return port_match(x, false); })) continue;
-        Json j = {{"Id", c.id},
-                  {"Names", {"/" + c.name}},
-                  {"Image", c.image},
-                  {"ImageID", c.image_id},
-                  {"Command", command_line(c)},
-                  {"Created", unix_seconds(c.created)},
-                  {"Ports", list_ports(settings)},
-                  {"Labels", c.config.contains("Labels") ? std::move(c.config["Labels"]) : Json::object()},
-                  {"State", status_name(c.state.status)},
-                  {"Status", status_text(c)},
-                  {"HostConfig", {{"NetworkMode", c.host_config.value("NetworkMode", "bridge")}}},
-                  // Moved: `settings` is not read after this (list elements are built in order).
-                  {"NetworkSettings", {{"Networks", std::move(settings["Networks"])}}},
-                  {"Mounts", mounts_of(c)}};
-        if (size) {
-            j["SizeRw"] = images_->rootfs_usage(c.id).value_or(0);
-            j["SizeRootFs"] = j["SizeRw"];
-        }
-        out.push_back(std::move(j));
-        if (limit > 0 && static_cast<int>(out.size()) >= limit) break;
+        append_list_entry(out, c, settings, size ? images_->rootfs_usage(c.id).value_or(0) : -1);
+        if (limit > 0 && ++listed >= limit) break;
     }
+    out += "]\n";  // Go's json.Encoder ends documents with a newline
     return out;
 }
 
@@ -476,21 +525,9 @@ Result<Json> ManagerImpl::stats(const std::string& ref) {
 }
 
 Result<Json> ManagerImpl::disk_usage() {
-    Json out = Json::array();
-    for (auto& e : snapshot()) {
-        Container c;
-        {
-            std::lock_guard lk(mu_);
-            c = e->c;
-        }
-        auto l = list(true, 0, false, {{"id", {c.id}}});
-        if (!l || l->empty()) continue;
-        Json j = (*l)[0];
-        j["SizeRw"] = images_->rootfs_usage(c.id).value_or(0);
-        j["SizeRootFs"] = j["SizeRw"];
-        out.push_back(j);
-    }
-    return out;
+    // Every container with its writable layer's size: the list with sizes, as a tree.
+    auto text = BERTH_TRY(list(true, 0, true, {}));
+    return parse_json(text, "container list");
 }
 
 }  // namespace berth::daemon::containers

@@ -59,7 +59,7 @@ public:
     Result<> remove(const std::string& ref, bool force, bool volumes) override;
     Result<> rename(const std::string& ref, const std::string& new_name) override;
     Result<Json> inspect(const std::string& ref, bool size) override;
-    Result<Json> list(bool all, int limit, bool size, const Filters& filters) override;
+    Result<std::string> list(bool all, int limit, bool size, const Filters& filters) override;
     Result<Json> top(const std::string& ref, const std::string& ps_args) override;
     Result<Json> changes(const std::string& ref) override;
     Result<> export_rootfs(const std::string& ref, const WriteFn& out) override;
