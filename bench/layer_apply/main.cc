@@ -44,10 +44,11 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "error: %s\n", r.error().str().c_str());
         return 1;
     }
-    std::printf("{\"seconds\": %.3f, \"compression\": \"%s\", \"digest\": \"%s\", \"diff_id\": \"%s\", "
-                "\"compressed_size\": %llu, \"uncompressed_size\": %llu, \"entries\": %llu}\n",
-                secs, std::string(to_string(r->compression)).c_str(), r->digest.c_str(), r->diff_id.c_str(),
-                static_cast<unsigned long long>(r->compressed_size),
-                static_cast<unsigned long long>(r->uncompressed_size), static_cast<unsigned long long>(r->entries));
+    std::printf(
+        "{\"seconds\": %.3f, \"compression\": \"%s\", \"digest\": \"%s\", \"diff_id\": \"%s\", "
+        "\"compressed_size\": %llu, \"uncompressed_size\": %llu, \"entries\": %llu}\n",
+        secs, std::string(to_string(r->compression)).c_str(), r->digest.c_str(), r->diff_id.c_str(),
+        static_cast<unsigned long long>(r->compressed_size),
+        static_cast<unsigned long long>(r->uncompressed_size), static_cast<unsigned long long>(r->entries));
     return 0;
 }

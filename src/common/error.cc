@@ -8,30 +8,57 @@ namespace berth {
 
 std::string_view to_string(ErrorKind kind) {
     switch (kind) {
-        case ErrorKind::InvalidArgument: return "invalid argument";
-        case ErrorKind::NotFound: return "not found";
-        case ErrorKind::AlreadyExists: return "already exists";
-        case ErrorKind::Conflict: return "conflict";
-        case ErrorKind::PermissionDenied: return "permission denied";
-        case ErrorKind::Unavailable: return "unavailable";
-        case ErrorKind::Unsupported: return "unsupported";
-        case ErrorKind::Internal: return "internal";
+        case ErrorKind::InvalidArgument:
+            return "invalid argument";
+        case ErrorKind::NotFound:
+            return "not found";
+        case ErrorKind::AlreadyExists:
+            return "already exists";
+        case ErrorKind::Conflict:
+            return "conflict";
+        case ErrorKind::PermissionDenied:
+            return "permission denied";
+        case ErrorKind::Unavailable:
+            return "unavailable";
+        case ErrorKind::Unsupported:
+            return "unsupported";
+        case ErrorKind::Internal:
+            return "internal";
     }
     return "unknown";
 }
 
 ErrorKind kind_from_errno(int err) {
     switch (err) {
-        case ENOENT: case ESRCH: return ErrorKind::NotFound;
-        case EEXIST: return ErrorKind::AlreadyExists;
-        case EBUSY: return ErrorKind::Conflict;
-        case EPERM: case EACCES: case EROFS: return ErrorKind::PermissionDenied;
-        case EINVAL: case ENAMETOOLONG: case ELOOP: case ENOTDIR: case EISDIR: case EXDEV:
+        case ENOENT:
+        case ESRCH:
+            return ErrorKind::NotFound;
+        case EEXIST:
+            return ErrorKind::AlreadyExists;
+        case EBUSY:
+            return ErrorKind::Conflict;
+        case EPERM:
+        case EACCES:
+        case EROFS:
+            return ErrorKind::PermissionDenied;
+        case EINVAL:
+        case ENAMETOOLONG:
+        case ELOOP:
+        case ENOTDIR:
+        case EISDIR:
+        case EXDEV:
             return ErrorKind::InvalidArgument;
-        case ENOSYS: case EOPNOTSUPP: return ErrorKind::Unsupported;
-        case EAGAIN: case ENOSPC: case ENOMEM: case ETIMEDOUT: case ECONNREFUSED:
+        case ENOSYS:
+        case EOPNOTSUPP:
+            return ErrorKind::Unsupported;
+        case EAGAIN:
+        case ENOSPC:
+        case ENOMEM:
+        case ETIMEDOUT:
+        case ECONNREFUSED:
             return ErrorKind::Unavailable;
-        default: return ErrorKind::Internal;
+        default:
+            return ErrorKind::Internal;
     }
 }
 
@@ -47,7 +74,8 @@ Error Error::sys(std::string_view op, std::string_view path, int err) {
 }
 
 Error Error::from_wire(int kind, int err, std::string text) {
-    if (kind < 0 || kind > static_cast<int>(ErrorKind::Internal)) kind = static_cast<int>(ErrorKind::Internal);
+    if (kind < 0 || kind > static_cast<int>(ErrorKind::Internal))
+        kind = static_cast<int>(ErrorKind::Internal);
     Error e(static_cast<ErrorKind>(kind), std::move(text));
     e.errno_ = err;
     return e;

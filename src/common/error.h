@@ -79,7 +79,9 @@ public:
     Result(tl::expected<T, Error>&& other) : tl::expected<T, Error>(std::move(other)) {}
 };
 
-inline Result<> ok() { return {}; }
+inline Result<> ok() {
+    return {};
+}
 
 // Abort on a broken invariant (never for anything the environment can cause).
 [[noreturn]] void assert_fail(const char* expr, const char* file, int line);
@@ -94,22 +96,20 @@ inline void take_value(tl::expected<void, Error>&) {}
 
 }  // namespace berth
 
-#define BERTH_ASSERT(expr) \
-    ((expr) ? (void)0 : ::berth::assert_fail(#expr, __FILE__, __LINE__))
+#define BERTH_ASSERT(expr) ((expr) ? (void)0 : ::berth::assert_fail(#expr, __FILE__, __LINE__))
 
 // Evaluates a Result-returning expression; returns its error from the enclosing function,
 // otherwise yields the value.
-#define BERTH_TRY(expr)                                    \
-    ({                                                     \
-        auto&& berth_try_r_ = (expr);                      \
+#define BERTH_TRY(expr)                                                            \
+    ({                                                                             \
+        auto&& berth_try_r_ = (expr);                                              \
         if (!berth_try_r_) return ::berth::Error(std::move(berth_try_r_).error()); \
-        ::berth::detail::take_value(berth_try_r_);         \
+        ::berth::detail::take_value(berth_try_r_);                                 \
     })
 
-#define BERTH_TRY_CTX(expr, ctx)                                                      \
-    ({                                                                                \
-        auto&& berth_try_r_ = (expr);                                                 \
-        if (!berth_try_r_)                                                            \
-            return ::berth::Error(std::move(berth_try_r_).error()).with_context(ctx); \
-        ::berth::detail::take_value(berth_try_r_);                                    \
+#define BERTH_TRY_CTX(expr, ctx)                                                                     \
+    ({                                                                                               \
+        auto&& berth_try_r_ = (expr);                                                                \
+        if (!berth_try_r_) return ::berth::Error(std::move(berth_try_r_).error()).with_context(ctx); \
+        ::berth::detail::take_value(berth_try_r_);                                                   \
     })

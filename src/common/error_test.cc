@@ -5,8 +5,12 @@
 namespace berth {
 namespace {
 
-Result<int> fails() { return Error::sys("mount", "/x", EINVAL); }
-Result<int> passes() { return 7; }
+Result<int> fails() {
+    return Error::sys("mount", "/x", EINVAL);
+}
+Result<int> passes() {
+    return 7;
+}
 
 Result<int> chain() {
     int v = BERTH_TRY(passes());

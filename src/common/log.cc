@@ -16,24 +16,37 @@ bool g_json = false;
 
 const char* name(Level l) {
     switch (l) {
-        case Level::Debug: return "debug";
-        case Level::Info: return "info";
-        case Level::Warn: return "warning";
-        case Level::Error: return "error";
+        case Level::Debug:
+            return "debug";
+        case Level::Info:
+            return "info";
+        case Level::Warn:
+            return "warning";
+        case Level::Error:
+            return "error";
     }
     return "?";
 }
 }  // namespace
 
-void set_level(Level level) { g_level = level; }
-Level level() { return g_level; }
+void set_level(Level level) {
+    g_level = level;
+}
+Level level() {
+    return g_level;
+}
 
 bool parse_level(std::string_view n, Level* out) {
-    if (n == "debug") *out = Level::Debug;
-    else if (n == "info") *out = Level::Info;
-    else if (n == "warn" || n == "warning") *out = Level::Warn;
-    else if (n == "error" || n == "fatal" || n == "panic") *out = Level::Error;
-    else return false;
+    if (n == "debug")
+        *out = Level::Debug;
+    else if (n == "info")
+        *out = Level::Info;
+    else if (n == "warn" || n == "warning")
+        *out = Level::Warn;
+    else if (n == "error" || n == "fatal" || n == "panic")
+        *out = Level::Error;
+    else
+        return false;
     return true;
 }
 
@@ -48,7 +61,9 @@ bool set_file(const std::string& path) {
     return true;
 }
 
-void set_json(bool json) { g_json = json; }
+void set_json(bool json) {
+    g_json = json;
+}
 
 void write(Level level, std::string_view msg) {
     if (level < g_level) return;

@@ -17,9 +17,17 @@ bool set_file(const std::string& path);
 void set_json(bool json);
 void write(Level level, std::string_view msg);
 
-inline void debug(std::string_view m) { if (level() <= Level::Debug) write(Level::Debug, m); }
-inline void info(std::string_view m) { if (level() <= Level::Info) write(Level::Info, m); }
-inline void warn(std::string_view m) { write(Level::Warn, m); }
-inline void error(std::string_view m) { write(Level::Error, m); }
+inline void debug(std::string_view m) {
+    if (level() <= Level::Debug) write(Level::Debug, m);
+}
+inline void info(std::string_view m) {
+    if (level() <= Level::Info) write(Level::Info, m);
+}
+inline void warn(std::string_view m) {
+    write(Level::Warn, m);
+}
+inline void error(std::string_view m) {
+    write(Level::Error, m);
+}
 
 }  // namespace berth::log

@@ -37,8 +37,7 @@ public:
     // Exchange, called from handler threads.
     std::unique_ptr<BodyReader> body_reader() override;
     Result<std::shared_ptr<ResponseStream>> start_stream(int status, Headers headers) override;
-    Result<std::shared_ptr<HijackedStream>> hijack(std::string_view content_type,
-                                                   bool upgrade) override;
+    Result<std::shared_ptr<HijackedStream>> hijack(std::string_view content_type, bool upgrade) override;
 
     // For the stream objects (streams.cc).
     void post(std::function<void()> fn);  // any thread
@@ -104,9 +103,9 @@ private:
     std::deque<Pending> writes_;
     bool writing_ = false;
 
-    bool reading_ = false;       // a read on the transport is outstanding
-    bool idle_ = true;           // waiting for the next request (or the handshake)
-    bool streaming_ = false;     // chunked response in progress
+    bool reading_ = false;          // a read on the transport is outstanding
+    bool idle_ = true;              // waiting for the next request (or the handshake)
+    bool streaming_ = false;        // chunked response in progress
     bool next_after_read_ = false;  // the background read decides what follows
     bool hijacked_ = false;
     bool stopping_ = false;

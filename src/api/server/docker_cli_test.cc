@@ -29,11 +29,12 @@ Router version_router() {
     (void)r.add("GET", "/version", [](Request&) -> Result<Response> {
         Json v = {{"Platform", {{"Name", "Berth"}}},
                   {"Components", Json::array({{{"Name", "Engine"},
-                                                {"Version", "0.1.0"},
-                                                {"Details", {{"ApiVersion", "1.47"},
-                                                             {"MinAPIVersion", "1.24"},
-                                                             {"Os", "linux"},
-                                                             {"Arch", "amd64"}}}}})},
+                                               {"Version", "0.1.0"},
+                                               {"Details",
+                                                {{"ApiVersion", "1.47"},
+                                                 {"MinAPIVersion", "1.24"},
+                                                 {"Os", "linux"},
+                                                 {"Arch", "amd64"}}}}})},
                   {"Version", "0.1.0"},
                   {"ApiVersion", "1.47"},
                   {"MinAPIVersion", "1.24"},
@@ -50,10 +51,10 @@ Router version_router() {
         return Response::json(200, Json{{"StatusCode", 3}, {"Error", nullptr}});
     });
     (void)r.add("GET", "/containers/{id}/json", [](Request& req) -> Result<Response> {
-        return Response::json(
-            200, Json{{"Id", req.param("id")},
-                      {"State", {{"Running", true}, {"Paused", false}, {"Restarting", false}}},
-                      {"Config", {{"Tty", false}, {"OpenStdin", false}}}});
+        return Response::json(200,
+                              Json{{"Id", req.param("id")},
+                                   {"State", {{"Running", true}, {"Paused", false}, {"Restarting", false}}},
+                                   {"Config", {{"Tty", false}, {"OpenStdin", false}}}});
     });
     (void)r.add("POST", "/containers/{id}/attach", [](Request& req) -> Result<Response> {
         if (!req.upgrade) return Error::invalid("expected an upgrade request");
@@ -75,15 +76,13 @@ TEST(DockerCli, VersionNegotiatesApi147) {
     ASSERT_TRUE(server.start());
 
     std::string env = "DOCKER_CONFIG='" + dir.path() + "/cfg' DOCKER_HOST= DOCKER_CONTEXT= ";
-    auto r = berth::test::run_shell(env + kDocker + " -H unix://" + sock +
-                                        " version --format '{{.Server.APIVersion}}'",
-                                    60);
+    auto r = berth::test::run_shell(
+        env + kDocker + " -H unix://" + sock + " version --format '{{.Server.APIVersion}}'", 60);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(berth::trim(r.out), "1.47") << r.out << r.err;
 
-    auto os = berth::test::run_shell(env + kDocker + " -H unix://" + sock +
-                                         " version --format '{{.Server.Os}}/{{.Server.Version}}'",
-                                     60);
+    auto os = berth::test::run_shell(
+        env + kDocker + " -H unix://" + sock + " version --format '{{.Server.Os}}/{{.Server.Version}}'", 60);
     EXPECT_EQ(berth::trim(os.out), "linux/0.1.0") << os.err;
 
     // Hijack + stdcopy demultiplexing + exit status through the real CLI.

@@ -15,8 +15,7 @@ public:
     // nullptr unless the route streams its body.
     virtual std::unique_ptr<BodyReader> body_reader() = 0;
     virtual Result<std::shared_ptr<ResponseStream>> start_stream(int status, Headers headers) = 0;
-    virtual Result<std::shared_ptr<HijackedStream>> hijack(std::string_view content_type,
-                                                           bool upgrade) = 0;
+    virtual Result<std::shared_ptr<HijackedStream>> hijack(std::string_view content_type, bool upgrade) = 0;
 };
 
 }  // namespace berth::api::detail

@@ -62,9 +62,13 @@ public:
 HttpServer::HttpServer(ServerConfig config, Router router)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(router))) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+    stop();
+}
 
-const Router& HttpServer::router() const { return impl_->core->router; }
+const Router& HttpServer::router() const {
+    return impl_->core->router;
+}
 
 std::size_t HttpServer::connection_count() const {
     std::lock_guard lock(impl_->core->mu);

@@ -55,8 +55,8 @@ struct TcpListenerConfig {
 
 struct ServerConfig {
     int io_threads = 1;
-    std::size_t max_body_bytes = 64u << 20;    // whole-body routes; larger -> 413
-    std::size_t max_header_bytes = 1u << 20;   // as Go's http.Server
+    std::size_t max_body_bytes = 64u << 20;   // whole-body routes; larger -> 413
+    std::size_t max_header_bytes = 1u << 20;  // as Go's http.Server
     std::chrono::milliseconds shutdown_timeout{10000};
     std::chrono::milliseconds tls_handshake_timeout{30000};
     // Idle keep-alive connections are closed after this; 0 keeps them (docker's default).

@@ -39,9 +39,8 @@ protected:
             resp.headers.set("Cache-Control", "no-cache, no-store, must-revalidate");
             return resp;
         }));
-        ASSERT_TRUE(r.add("POST", "/echo", [](Request& req) -> Result<Response> {
-            return Response::text(200, req.body);
-        }));
+        ASSERT_TRUE(r.add("POST", "/echo",
+                          [](Request& req) -> Result<Response> { return Response::text(200, req.body); }));
         ASSERT_TRUE(r.add("GET", "/containers/{id}/json", [](Request& req) -> Result<Response> {
             return Response::json(200, Json{{"Id", req.param("id")},
                                             {"Version", req.api_version},
@@ -52,9 +51,8 @@ protected:
             for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
             return Response::text(200, std::move(body));
         }));
-        ASSERT_TRUE(r.add("GET", "/throw", [](Request&) -> Result<Response> {
-            throw std::runtime_error("boom");
-        }));
+        ASSERT_TRUE(
+            r.add("GET", "/throw", [](Request&) -> Result<Response> { throw std::runtime_error("boom"); }));
         ASSERT_TRUE(r.add("GET", "/missing", [](Request&) -> Result<Response> {
             return Error::not_found("No such container: nope");
         }));
@@ -96,21 +94,24 @@ protected:
         }));
         RouteOptions streamed;
         streamed.stream_body = true;
-        ASSERT_TRUE(r.add("POST", "/load", [](Request& req) -> Result<Response> {
-            BodyReader* body = req.body_reader();
-            if (!body) return Error::internal("no body reader");
-            std::size_t total = 0, reads = 0;
-            unsigned sum = 0;
-            char buf[4096];
-            for (;;) {
-                std::size_t n = BERTH_TRY(body->read(buf));
-                if (n == 0) break;
-                ++reads;
-                total += n;
-                for (std::size_t i = 0; i < n; ++i) sum += static_cast<unsigned char>(buf[i]);
-            }
-            return Response::json(200, Json{{"total", total}, {"sum", sum}, {"reads", reads}});
-        }, streamed));
+        ASSERT_TRUE(r.add(
+            "POST", "/load",
+            [](Request& req) -> Result<Response> {
+                BodyReader* body = req.body_reader();
+                if (!body) return Error::internal("no body reader");
+                std::size_t total = 0, reads = 0;
+                unsigned sum = 0;
+                char buf[4096];
+                for (;;) {
+                    std::size_t n = BERTH_TRY(body->read(buf));
+                    if (n == 0) break;
+                    ++reads;
+                    total += n;
+                    for (std::size_t i = 0; i < n; ++i) sum += static_cast<unsigned char>(buf[i]);
+                }
+                return Response::json(200, Json{{"total", total}, {"sum", sum}, {"reads", reads}});
+            },
+            streamed));
 
         ServerConfig cfg;
         cfg.max_body_bytes = 1024;
@@ -308,8 +309,9 @@ TEST_F(HttpServerTest, OversizeBodyIs413AndServerLives) {
     {
         // Under the limit works, including a chunked body.
         RawClient c = client();
-        ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: chunked\r\n\r\n"
-                           "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"));
+        ASSERT_TRUE(
+            c.send("POST /echo HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"));
         auto r = c.read_response();
         ASSERT_TRUE(r);
         EXPECT_EQ(r->body, "abcde");
@@ -357,8 +359,9 @@ TEST_F(HttpServerTest, StreamingHandlerLearnsOfDisconnect) {
 TEST_F(HttpServerTest, HijackWithUpgradeEchoes) {
     RawClient c = client();
     // Bytes sent right behind the request must reach the handler too.
-    ASSERT_TRUE(c.send("POST /v1.47/hijack HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\n"
-                       "Upgrade: tcp\r\nContent-Length: 0\r\n\r\nearly"));
+    ASSERT_TRUE(
+        c.send("POST /v1.47/hijack HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\n"
+               "Upgrade: tcp\r\nContent-Length: 0\r\n\r\nearly"));
     auto r = c.read_response(/*head_only=*/true);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->head.rfind("HTTP/1.1 101 UPGRADED\r\n", 0), 0u) << r->head;
@@ -453,8 +456,9 @@ TEST_F(HttpServerTest, StopEndsOpenStreamsAndHijacks) {
     ASSERT_TRUE(events.send(get("/events")));
     ASSERT_TRUE(events.read_until("start\"}\n"));
     RawClient attach = client();
-    ASSERT_TRUE(attach.send("POST /hijack HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\n"
-                            "Upgrade: tcp\r\n\r\n"));
+    ASSERT_TRUE(
+        attach.send("POST /hijack HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\n"
+                    "Upgrade: tcp\r\n\r\n"));
     ASSERT_TRUE(attach.read_until("\r\n\r\n"));
     auto t0 = std::chrono::steady_clock::now();
     server_->stop();
@@ -489,9 +493,8 @@ TEST(HttpServerSocket, ReplacesStaleSocketRefusesOtherFiles) {
         ::close(fd);
     }
     Router router;
-    ASSERT_TRUE(router.add("GET", "/_ping", [](Request&) -> Result<Response> {
-        return Response::text(200, "OK");
-    }));
+    ASSERT_TRUE(
+        router.add("GET", "/_ping", [](Request&) -> Result<Response> { return Response::text(200, "OK"); }));
     HttpServer server(ServerConfig{}, std::move(router));
     ASSERT_TRUE(server.listen_unix({.path = path}));
     ASSERT_TRUE(server.start());

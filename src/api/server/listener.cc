@@ -34,8 +34,12 @@ public:
     using MakeTransport = std::function<std::unique_ptr<Transport>(Socket)>;
 
     AcceptLoop(ServerCore& core, Protocol proto, MakeTransport make)
-        : core_(core), proto_(proto), strand_(asio::make_strand(core.ioc)),
-          acceptor_(strand_), retry_(strand_), make_(std::move(make)) {}
+        : core_(core),
+          proto_(proto),
+          strand_(asio::make_strand(core.ioc)),
+          acceptor_(strand_),
+          retry_(strand_),
+          make_(std::move(make)) {}
 
     Result<> assign(UniqueFd fd) {
         error_code ec;
@@ -52,7 +56,9 @@ public:
         ino_ = ino;
     }
 
-    void start() { asio::post(strand_, [self = this->shared_from_this()] { self->wait(); }); }
+    void start() {
+        asio::post(strand_, [self = this->shared_from_this()] { self->wait(); });
+    }
 
     void close() override {
         asio::post(strand_, [self = this->shared_from_this()] { self->close_now(); });
@@ -67,8 +73,8 @@ private:
         acceptor_.close(ec);
         struct stat st;
         // Remove the socket file only while it is still ours (a new daemon may own it now).
-        if (!unlink_path_.empty() && ::lstat(unlink_path_.c_str(), &st) == 0 &&
-            st.st_dev == dev_ && st.st_ino == ino_) {
+        if (!unlink_path_.empty() && ::lstat(unlink_path_.c_str(), &st) == 0 && st.st_dev == dev_ &&
+            st.st_ino == ino_) {
             ::unlink(unlink_path_.c_str());
         }
     }
@@ -84,8 +90,7 @@ private:
 
     void accept_ready() {
         for (;;) {
-            int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr,
-                               SOCK_CLOEXEC | SOCK_NONBLOCK);
+            int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
             if (fd < 0) {
                 int err = errno;
                 if (err == EINTR || err == ECONNABORTED) continue;
@@ -231,8 +236,9 @@ Result<std::shared_ptr<Listener>> listen_unix(ServerCore& core, const UnixListen
     return std::shared_ptr<Listener>(loop);
 }
 
-Result<std::pair<std::shared_ptr<Listener>, uint16_t>> listen_tcp(
-    ServerCore& core, const TcpListenerConfig& cfg, std::shared_ptr<asio::ssl::context> tls) {
+Result<std::pair<std::shared_ptr<Listener>, uint16_t>> listen_tcp(ServerCore& core,
+                                                                  const TcpListenerConfig& cfg,
+                                                                  std::shared_ptr<asio::ssl::context> tls) {
     using tcp = asio::ip::tcp;
     error_code ec;
     tcp::endpoint ep;
@@ -243,8 +249,7 @@ Result<std::pair<std::shared_ptr<Listener>, uint16_t>> listen_tcp(
         tcp::resolver resolver(core.ioc);
         auto results = resolver.resolve(cfg.address, std::to_string(cfg.port), ec);
         if (ec || results.empty()) {
-            return Error::invalid("cannot resolve listen address " + cfg.address + ": " +
-                                  ec.message());
+            return Error::invalid("cannot resolve listen address " + cfg.address + ": " + ec.message());
         }
         ep = results.begin()->endpoint();
     }
@@ -271,9 +276,8 @@ Result<std::pair<std::shared_ptr<Listener>, uint16_t>> listen_tcp(
     socklen_t len = sizeof bound;
     uint16_t port = cfg.port;
     if (::getsockname(raw, reinterpret_cast<sockaddr*>(&bound), &len) == 0) {
-        port = bound.ss_family == AF_INET6
-                   ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
-                   : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+        port = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                                           : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
     }
     loop->start();
     return std::make_pair(std::shared_ptr<Listener>(loop), port);

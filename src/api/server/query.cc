@@ -72,7 +72,9 @@ Result<Query> Query::parse(std::string_view raw) {
     return q;
 }
 
-bool Query::has(std::string_view key) const { return values_.find(key) != values_.end(); }
+bool Query::has(std::string_view key) const {
+    return values_.find(key) != values_.end();
+}
 
 std::string Query::get(std::string_view key) const {
     auto it = values_.find(key);
@@ -108,7 +110,9 @@ Result<int64_t> Query::get_int(std::string_view key, int64_t def) const {
     return static_cast<int64_t>(n);
 }
 
-Result<Filters> Query::filters(std::string_view key) const { return parse_filters(get(key)); }
+Result<Filters> Query::filters(std::string_view key) const {
+    return parse_filters(get(key));
+}
 
 Result<Filters> parse_filters(std::string_view text) {
     Filters out;

@@ -107,7 +107,7 @@ struct Request {
     std::map<std::string, std::string> params;  // path parameters: {"id": "3f2a"}
     Query query;
     Headers headers;
-    std::string body;  // whole body, unless the route streams it (then body_reader())
+    std::string body;      // whole body, unless the route streams it (then body_reader())
     bool upgrade = false;  // "Connection: Upgrade" + "Upgrade: tcp" (docker's hijack dance)
 
     std::string param(std::string_view name) const;

@@ -7,7 +7,9 @@ namespace berth::api {
 
 namespace {
 
-bool is_version_char(char c) { return (c >= '0' && c <= '9') || c == '.'; }
+bool is_version_char(char c) {
+    return (c >= '0' && c <= '9') || c == '.';
+}
 
 // Splits "/v1.47/containers/json" into version "1.47" and "/containers/json", as moby's
 // "/v{version:[0-9.]+}" route prefix does; other paths are left whole.
@@ -22,8 +24,8 @@ void split_version(std::string_view path, std::string_view* version, std::string
     *rest = path.substr(end);
 }
 
-bool match_parts(const std::vector<Route::Part>& parts, std::size_t i, std::string_view path,
-                 std::size_t pos, std::map<std::string, std::string>& params) {
+bool match_parts(const std::vector<Route::Part>& parts, std::size_t i, std::string_view path, std::size_t pos,
+                 std::map<std::string, std::string>& params) {
     if (i == parts.size()) return pos == path.size();
     const Route::Part& part = parts[i];
     if (!part.param) {
@@ -72,8 +74,7 @@ Result<std::vector<Route::Part>> parse_pattern(std::string_view pattern) {
         param.text = std::string(spec.substr(0, colon));
         if (colon != std::string_view::npos) {
             if (spec.substr(colon + 1) != ".*") {
-                return Error::invalid("only {name} and {name:.*} are supported: " +
-                                      std::string(pattern));
+                return Error::invalid("only {name} and {name:.*} are supported: " + std::string(pattern));
             }
             param.greedy = true;
         }

@@ -91,8 +91,7 @@ TEST_F(RouterTest, VersionTooNewOrTooOld) {
     auto hi = router.match("GET", "/v1.99/_ping");
     ASSERT_FALSE(hi);
     EXPECT_EQ(hi.error().kind(), ErrorKind::InvalidArgument);
-    EXPECT_EQ(hi.error().message(),
-              "client version 1.99 is too new. Maximum supported API version is 1.47");
+    EXPECT_EQ(hi.error().message(), "client version 1.99 is too new. Maximum supported API version is 1.47");
     auto lo = router.match("GET", "/v1.12/_ping");
     ASSERT_FALSE(lo);
     EXPECT_EQ(lo.error().message(),

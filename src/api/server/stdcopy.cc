@@ -9,7 +9,10 @@ void stdcopy_append(std::string& out, StdStream stream, std::string_view payload
     constexpr std::size_t kMaxFrame = 0xffffffffu;
     do {
         std::size_t n = std::min(payload.size(), kMaxFrame);
-        char header[kStdcopyHeaderSize] = {static_cast<char>(stream), 0, 0, 0,
+        char header[kStdcopyHeaderSize] = {static_cast<char>(stream),
+                                           0,
+                                           0,
+                                           0,
                                            static_cast<char>((n >> 24) & 0xff),
                                            static_cast<char>((n >> 16) & 0xff),
                                            static_cast<char>((n >> 8) & 0xff),
@@ -36,8 +39,8 @@ Result<> StdcopyDecoder::feed(std::string_view data, std::vector<StdFrame>& out)
             buf_.erase(0, pos);
             return Error::invalid("stdcopy: unknown stream type " + std::to_string(h[0]));
         }
-        std::size_t len = (std::size_t{h[4]} << 24) | (std::size_t{h[5]} << 16) |
-                          (std::size_t{h[6]} << 8) | std::size_t{h[7]};
+        std::size_t len = (std::size_t{h[4]} << 24) | (std::size_t{h[5]} << 16) | (std::size_t{h[6]} << 8) |
+                          std::size_t{h[7]};
         if (buf_.size() - pos - kStdcopyHeaderSize < len) break;
         out.push_back({static_cast<StdStream>(h[0]), buf_.substr(pos + kStdcopyHeaderSize, len)});
         pos += kStdcopyHeaderSize + len;

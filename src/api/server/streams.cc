@@ -145,14 +145,13 @@ public:
     Result<std::size_t> read(std::span<char> buf) override {
         return wait_result<std::size_t>(*c_, [&](auto done) {
             c_->post([c = c_, buf, done]() {
-                c->body_read(asio::buffer(buf.data(), buf.size()),
-                             [done](const error_code& ec, std::size_t n) {
-                                 if (ec) {
-                                     return done(Error(ErrorKind::Unavailable,
-                                                       "read request body: " + ec.message()));
-                                 }
-                                 done(n);
-                             });
+                c->body_read(
+                    asio::buffer(buf.data(), buf.size()), [done](const error_code& ec, std::size_t n) {
+                        if (ec) {
+                            return done(Error(ErrorKind::Unavailable, "read request body: " + ec.message()));
+                        }
+                        done(n);
+                    });
             });
         });
     }

@@ -18,8 +18,7 @@ std::string RawResponse::header(const std::string& name) const {
     std::size_t pos = head.find("\r\n");
     while (pos != std::string::npos && pos + 2 < head.size()) {
         std::size_t end = head.find("\r\n", pos + 2);
-        std::string line = head.substr(pos + 2, end == std::string::npos ? std::string::npos
-                                                                         : end - pos - 2);
+        std::string line = head.substr(pos + 2, end == std::string::npos ? std::string::npos : end - pos - 2);
         std::size_t colon = line.find(':');
         if (colon != std::string::npos && colon == name.size() &&
             ::strncasecmp(line.data(), name.data(), name.size()) == 0) {
@@ -68,7 +67,9 @@ bool RawClient::send(const std::string& data) {
     return true;
 }
 
-void RawClient::shutdown_write() { ::shutdown(fd_.get(), SHUT_WR); }
+void RawClient::shutdown_write() {
+    ::shutdown(fd_.get(), SHUT_WR);
+}
 
 bool RawClient::fill(int timeout_ms) {
     if (eof_) return false;
@@ -94,8 +95,8 @@ std::optional<std::string> RawClient::read_until(const std::string& pattern, int
             buf_.erase(0, pos + pattern.size());
             return out;
         }
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                          std::chrono::steady_clock::now());
         if (left.count() <= 0 || !fill(static_cast<int>(left.count()))) return std::nullopt;
     }
 }
@@ -103,8 +104,8 @@ std::optional<std::string> RawClient::read_until(const std::string& pattern, int
 std::optional<std::string> RawClient::read_exact(std::size_t n, int timeout_ms) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (buf_.size() < n) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                          std::chrono::steady_clock::now());
         if (left.count() <= 0 || !fill(static_cast<int>(left.count()))) return std::nullopt;
     }
     std::string out = buf_.substr(0, n);
@@ -116,8 +117,8 @@ bool RawClient::wait_eof(int timeout_ms) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     buf_.clear();
     while (!eof_) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                          std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
         fill(static_cast<int>(left.count()));
         buf_.clear();

@@ -5,7 +5,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
-
 #include <gtest/gtest.h>
 
 #include "api/server/http_server.h"
@@ -20,7 +19,9 @@ namespace ssl = boost::asio::ssl;
 
 // CA, server (SAN 127.0.0.1) and client certificates, as `docker` TLS setups use.
 bool make_certs(const std::string& d) {
-    std::string script = "set -e; cd '" + d + "';"
+    std::string script =
+        "set -e; cd '" + d +
+        "';"
         "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem -days 1 "
         "  -subj /CN=berth-test-ca 2>/dev/null;"
         "openssl req -newkey rsa:2048 -nodes -keyout server-key.pem -out server.csr "
@@ -40,9 +41,7 @@ bool make_certs(const std::string& d) {
 
 Router ping_router() {
     Router r;
-    (void)r.add("GET", "/_ping", [](Request&) -> Result<Response> {
-        return Response::text(200, "OK");
-    });
+    (void)r.add("GET", "/_ping", [](Request&) -> Result<Response> { return Response::text(200, "OK"); });
     return r;
 }
 

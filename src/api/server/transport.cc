@@ -22,8 +22,8 @@ public:
     }
     void write_some(std::vector<asio::const_buffer> bufs, IoHandler done) override {
         auto keep = std::make_shared<std::vector<asio::const_buffer>>(std::move(bufs));
-        s_.async_write_some(*keep, [keep, done = std::move(done)](const error_code& ec,
-                                                                  std::size_t n) { done(ec, n); });
+        s_.async_write_some(
+            *keep, [keep, done = std::move(done)](const error_code& ec, std::size_t n) { done(ec, n); });
     }
     std::size_t try_write(asio::const_buffer buf, error_code& ec) override {
         if (!non_blocking_) {
@@ -61,8 +61,8 @@ public:
     }
     void write_some(std::vector<asio::const_buffer> bufs, IoHandler done) override {
         auto keep = std::make_shared<std::vector<asio::const_buffer>>(std::move(bufs));
-        s_.async_write_some(*keep, [keep, done = std::move(done)](const error_code& ec,
-                                                                  std::size_t n) { done(ec, n); });
+        s_.async_write_some(
+            *keep, [keep, done = std::move(done)](const error_code& ec, std::size_t n) { done(ec, n); });
     }
     std::size_t try_write(asio::const_buffer, error_code& ec) override {
         ec = asio::error::would_block;

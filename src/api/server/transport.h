@@ -86,8 +86,7 @@ public:
                     asio::const_buffer b(*it);
                     if (b.size() > 0) v.push_back(b);
                 }
-                t->write_some(std::move(v),
-                              [sp](const error_code& ec, std::size_t n) { (*sp)(ec, n); });
+                t->write_some(std::move(v), [sp](const error_code& ec, std::size_t n) { (*sp)(ec, n); });
             },
             token, t_, buffers);
     }

@@ -22,9 +22,13 @@ int fail(const Error& e) {
     return 1;
 }
 
-int check(const Result<>& r) { return r ? 0 : fail(r.error()); }
+int check(const Result<>& r) {
+    return r ? 0 : fail(r.error());
+}
 
-void print_json(const Json& j) { std::cout << dump_json(j, 2) << std::endl; }
+void print_json(const Json& j) {
+    std::cout << dump_json(j, 2) << std::endl;
+}
 
 int cmd_spec(const std::string& bundle, bool rootless) {
     std::string path = path_join(bundle, "config.json");
@@ -47,8 +51,8 @@ int cmd_list(const GlobalOptions& g, const std::string& format, bool quiet) {
     }
     printf("%-12s %-8s %-10s %-40s %-30s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
     for (auto& c : *l)
-        printf("%-12s %-8d %-10s %-40s %-30s %s\n", c.id.c_str(), c.pid, status_name(c.status), c.bundle.c_str(),
-               c.created.c_str(), c.owner.empty() ? "root" : c.owner.c_str());
+        printf("%-12s %-8d %-10s %-40s %-30s %s\n", c.id.c_str(), c.pid, status_name(c.status),
+               c.bundle.c_str(), c.created.c_str(), c.owner.empty() ? "root" : c.owner.c_str());
     return 0;
 }
 
@@ -99,7 +103,8 @@ int main(int argc, char** argv) {
     bool debug = false, systemd_cgroup = false;
     app.add_option("--root", g.root, "root directory for storage of container state")->capture_default_str();
     app.add_option("--log", log_path, "log file (default stderr)");
-    app.add_option("--log-format", log_format, "log format: text or json")->check(CLI::IsMember({"text", "json"}));
+    app.add_option("--log-format", log_format, "log format: text or json")
+        ->check(CLI::IsMember({"text", "json"}));
     app.add_flag("--debug", debug, "enable debug logging");
     app.add_flag("--systemd-cgroup", systemd_cgroup, "accepted for runc compatibility (cgroupfs is used)");
 
@@ -107,7 +112,8 @@ int main(int argc, char** argv) {
     auto setup_logging = [&] {
         if (debug) log::set_level(log::Level::Debug);
         log::set_json(log_format == "json");
-        if (!log_path.empty() && !log::set_file(log_path)) std::cerr << "cannot open log " << log_path << "\n";
+        if (!log_path.empty() && !log::set_file(log_path))
+            std::cerr << "cannot open log " << log_path << "\n";
     };
     auto protect = [&] {
         auto r = protect_binary(argc, argv);
@@ -161,8 +167,10 @@ int main(int argc, char** argv) {
     state_cmd->add_option("id", id)->required();
     state_cmd->callback([&] {
         auto s = state(g, id);
-        if (s) print_json(s->to_oci_json());
-        else rc = fail(s.error());
+        if (s)
+            print_json(s->to_oci_json());
+        else
+            rc = fail(s.error());
     });
 
     std::string format = "table";
@@ -208,7 +216,8 @@ int main(int argc, char** argv) {
     ps_cmd->callback([&] { rc = cmd_ps(g, ps_cmd->remaining(), format); });
 
     ExecOptions eo;
-    auto* exec_cmd = app.add_subcommand("exec", "run a process in a running container: exec [opts] ID CMD...");
+    auto* exec_cmd =
+        app.add_subcommand("exec", "run a process in a running container: exec [opts] ID CMD...");
     exec_cmd->add_option("-p,--process", eo.process_file, "a JSON file holding the process");
     exec_cmd->add_option("--console-socket", eo.console_socket);
     exec_cmd->add_option("--cwd", eo.cwd, "working directory");
@@ -240,8 +249,10 @@ int main(int argc, char** argv) {
     events_cmd->add_flag("--stats", stats_flag, "print stats once and exit");
     events_cmd->callback([&] {
         auto s = stats(g, id);
-        if (s) std::cout << dump_json(*s) << "\n";
-        else rc = fail(s.error());
+        if (s)
+            std::cout << dump_json(*s) << "\n";
+        else
+            rc = fail(s.error());
     });
 
     auto* features_cmd = app.add_subcommand("features", "show the runtime's features");

@@ -119,7 +119,8 @@ Result<> Writer::write(std::string_view data) {
     // while the rest arrives, and commit()'s fsync only waits for the tail. (Advisory: an
     // error here shows up in that fsync.)
     if (written_ - writeback_from_ >= kWritebackStep) {
-        (void)::sync_file_range(fd_.get(), writeback_from_, written_ - writeback_from_, SYNC_FILE_RANGE_WRITE);
+        (void)::sync_file_range(fd_.get(), writeback_from_, written_ - writeback_from_,
+                                SYNC_FILE_RANGE_WRITE);
         writeback_from_ = written_;
     }
     return ok();

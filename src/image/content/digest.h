@@ -49,7 +49,9 @@ public:
     Sha256& operator=(Sha256&&) noexcept;
 
     void update(std::string_view data);
-    void update(const void* data, size_t len) { update(std::string_view(static_cast<const char*>(data), len)); }
+    void update(const void* data, size_t len) {
+        update(std::string_view(static_cast<const char*>(data), len));
+    }
     Digest finish();
 
 private:

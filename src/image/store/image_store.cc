@@ -6,8 +6,8 @@
 #include <ctime>
 #include <map>
 
-#include "image/manifest/manifest.h"
 #include "common/sqlite.h"
+#include "image/manifest/manifest.h"
 
 namespace berth::image::store {
 

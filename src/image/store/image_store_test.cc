@@ -11,8 +11,8 @@
 
 #include <gtest/gtest.h>
 
-#include "image/manifest/manifest.h"
 #include "common/sqlite.h"
+#include "image/manifest/manifest.h"
 #include "support/support.h"
 
 namespace berth::image::store {

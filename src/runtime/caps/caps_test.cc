@@ -22,7 +22,6 @@ namespace {
 
 using berth::test::run_in_child;
 
-
 // CapInh/CapPrm/CapEff/CapBnd/CapAmb of the calling process.
 std::map<std::string, uint64_t> proc_caps() {
     std::map<std::string, uint64_t> out;

@@ -44,7 +44,11 @@ struct Stats {
     // pids
     uint64_t pids_current = 0, pids_limit = 0;  // 0 limit = max
     // block io, per device "major:minor" -> bytes
-    struct BlkioEntry { uint64_t major = 0, minor = 0; std::string op; uint64_t value = 0; };
+    struct BlkioEntry {
+        uint64_t major = 0, minor = 0;
+        std::string op;
+        uint64_t value = 0;
+    };
     std::vector<BlkioEntry> io_service_bytes;
     Json to_json() const;  // runc's `events --stats` shape
 };

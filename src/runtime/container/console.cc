@@ -45,7 +45,9 @@ Result<UniqueFd> connect_unix(const std::string& path) {
 Result<> send_fd(int sock, int fd, std::string_view name) {
     struct msghdr msg {};
     char control[CMSG_SPACE(sizeof(int))] = {};
-    struct iovec iov {const_cast<char*>(name.data()), name.size()};
+    struct iovec iov {
+        const_cast<char*>(name.data()), name.size()
+    };
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     msg.msg_control = control;
@@ -67,7 +69,9 @@ Result<UniqueFd> recv_fd(int sock) {
     struct msghdr msg {};
     char control[CMSG_SPACE(sizeof(int))] = {};
     char name[256];
-    struct iovec iov {name, sizeof name};
+    struct iovec iov {
+        name, sizeof name
+    };
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     msg.msg_control = control;
@@ -78,13 +82,16 @@ Result<UniqueFd> recv_fd(int sock) {
     } while (n < 0 && errno == EINTR);
     if (n < 0) return Error::sys("receive pty master");
     struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS) return Error::internal("no fd received on the console socket");
+    if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
+        return Error::internal("no fd received on the console socket");
     int fd;
     memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
     return UniqueFd(fd);
 }
 
-Result<UniqueFd> receive_console(int sock) { return recv_fd(sock); }
+Result<UniqueFd> receive_console(int sock) {
+    return recv_fd(sock);
+}
 
 Result<> become_tty(int slave) {
     if (setsid() < 0) return Error::sys("setsid");
@@ -104,7 +111,9 @@ Result<> set_winsize(int fd, unsigned rows, unsigned cols) {
 
 namespace {
 volatile sig_atomic_t g_winch = 0;
-void on_winch(int) { g_winch = 1; }
+void on_winch(int) {
+    g_winch = 1;
+}
 
 void copy_winsize(int from, int to) {
     struct winsize ws;

@@ -1,5 +1,5 @@
-#include <signal.h>
 #include <sched.h>
+#include <signal.h>
 
 #include <gtest/gtest.h>
 
@@ -48,7 +48,8 @@ TEST(Namespaces, NewOnesAreClonedCgroupIsUnsharedLater) {
 
 TEST(Namespaces, JoinedUserNamespaceComesFirstAndOwnsTheNewOnes) {
     using T = spec::NamespaceType;
-    auto l = with({{T::Network, "/proc/1/ns/net"}, {T::Pid, ""}, {T::Mount, ""}, {T::User, "/proc/1/ns/user"}});
+    auto l =
+        with({{T::Network, "/proc/1/ns/net"}, {T::Pid, ""}, {T::Mount, ""}, {T::User, "/proc/1/ns/user"}});
     auto p = plan_namespaces(&l);
     ASSERT_TRUE(p);
     ASSERT_EQ(p->join.size(), 2u);

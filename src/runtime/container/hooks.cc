@@ -47,7 +47,9 @@ Result<> run_hook(const spec::Hook& h, const std::string& state_json) {
             return Error::internal("hook " + h.path + " timed out after " + std::to_string(*h.timeout) + "s");
         }
         if (r == 0) {
-            struct timespec ts {0, 5 * 1000 * 1000};
+            struct timespec ts {
+                0, 5 * 1000 * 1000
+            };
             nanosleep(&ts, nullptr);
         }
     }

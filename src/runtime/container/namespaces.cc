@@ -10,9 +10,9 @@
 //   after joining it (so that it owns them): the child unshares them.
 #include <fcntl.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <unistd.h>
 
 #include "common/file.h"
 #include "runtime/container/internal.h"
@@ -30,13 +30,18 @@ Result<NsPlan> plan_namespaces(const spec::Linux* linux) {
     for (auto& ns : linux->namespaces) {
         int flag = spec::namespace_clone_flag(ns.type);
         if (!ns.path.empty()) {
-            if (ns.type == NamespaceType::Pid) plan.pid_path = ns.path;
-            else plan.join.emplace_back(ns.type, ns.path);
+            if (ns.type == NamespaceType::Pid)
+                plan.pid_path = ns.path;
+            else
+                plan.join.emplace_back(ns.type, ns.path);
             continue;
         }
-        if (ns.type == NamespaceType::Cgroup) plan.unshare_flags |= flag;
-        else if (join_user && ns.type != NamespaceType::Pid) plan.unshare_flags |= flag;
-        else plan.clone_flags |= flag;
+        if (ns.type == NamespaceType::Cgroup)
+            plan.unshare_flags |= flag;
+        else if (join_user && ns.type != NamespaceType::Pid)
+            plan.unshare_flags |= flag;
+        else
+            plan.clone_flags |= flag;
     }
     // The user namespace is joined before any other one.
     std::stable_partition(plan.join.begin(), plan.join.end(),
@@ -48,7 +53,8 @@ namespace {
 std::string format_map(const std::vector<spec::IdMapping>& maps) {
     std::string out;
     for (auto& m : maps)
-        out += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.size) + "\n";
+        out += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " +
+               std::to_string(m.size) + "\n";
     return out;
 }
 }  // namespace
@@ -74,7 +80,9 @@ Result<> join_namespaces(const std::vector<std::pair<NamespaceType, std::string>
     std::vector<UniqueFd> fds;
     for (auto& [type, path] : join) {
         auto fd = open_file(path, O_RDONLY);
-        if (!fd) return std::move(fd.error()).with_context(std::string("join ") + spec::namespace_name(type) + " namespace");
+        if (!fd)
+            return std::move(fd.error())
+                .with_context(std::string("join ") + spec::namespace_name(type) + " namespace");
         fds.push_back(std::move(*fd));
     }
     for (size_t i = 0; i < join.size(); ++i)

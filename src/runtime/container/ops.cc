@@ -58,13 +58,14 @@ Result<> kill(const GlobalOptions& g, const std::string& id, int sig, bool all) 
 Result<> remove(const GlobalOptions& g, const std::string& id, bool force) {
     auto l = BERTH_TRY(load_container(g, id));
     if ((l.status == Status::Running || l.status == Status::Paused) && !force)
-        return Error::conflict("cannot delete container \"" + id + "\" that is not stopped: " +
-                               status_name(l.status));
+        return Error::conflict("cannot delete container \"" + id +
+                               "\" that is not stopped: " + status_name(l.status));
     if (l.status != Status::Stopped) {
         // A created container is killed by delete, as runc does.
         if (l.cgroup) (void)l.cgroup->kill_all(SIGKILL);
         ::kill(l.saved.pid, SIGKILL);
-        if (!wait_gone(l.saved, 5000)) return Error::internal("container \"" + id + "\": init did not die after SIGKILL");
+        if (!wait_gone(l.saved, 5000))
+            return Error::internal("container \"" + id + "\": init did not die after SIGKILL");
     }
     if (l.cgroup) {
         // Processes that outlived the init (a shared pid namespace) go too; the freezer

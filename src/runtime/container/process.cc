@@ -62,7 +62,8 @@ Result<std::string> find_executable(const std::string& file, const std::vector<s
     for (auto& dir : split(path, ':')) {
         std::string candidate = path_join(dir, file);
         struct stat st;
-        if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0)
+        if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+            ::access(candidate.c_str(), X_OK) == 0)
             return candidate;
     }
     return Error(ErrorKind::NotFound, "exec: \"" + file + "\": executable file not found in $PATH");

@@ -22,7 +22,6 @@ namespace {
 
 using berth::test::run_in_child;
 
-
 // CapEff from /proc/self/status; CAP_SYS_RESOURCE is capability 24.
 bool have_cap_sys_resource() {
     std::ifstream in("/proc/self/status");

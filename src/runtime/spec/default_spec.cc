@@ -14,8 +14,7 @@ Json default_spec_json(bool rootless) {
           {"args", {"sh"}},
           {"env", {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"}},
           {"cwd", "/"},
-          {"capabilities",
-           {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}},
+          {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}},
           {"rlimits", {{{"type", "RLIMIT_NOFILE"}, {"hard", 1024}, {"soft", 1024}}}},
           {"noNewPrivileges", true}}},
         {"root", {{"path", "rootfs"}, {"readonly", true}}},
@@ -49,14 +48,16 @@ Json default_spec_json(bool rootless) {
         {"linux",
          {{"resources", {{"devices", {{{"allow", false}, {"access", "rwm"}}}}}},
           {"namespaces",
-           {{{"type", "pid"}}, {{"type", "network"}}, {{"type", "ipc"}}, {{"type", "uts"}},
-            {{"type", "mount"}}, {{"type", "cgroup"}}}},
+           {{{"type", "pid"}},
+            {{"type", "network"}},
+            {{"type", "ipc"}},
+            {{"type", "uts"}},
+            {{"type", "mount"}},
+            {{"type", "cgroup"}}}},
           {"maskedPaths",
            {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-            "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
-            "/proc/scsi"}},
-          {"readonlyPaths",
-           {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}}}},
+            "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"}},
+          {"readonlyPaths", {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}}}},
     };
     if (rootless) {
         auto& linux = spec["linux"];
@@ -67,13 +68,16 @@ Json default_spec_json(bool rootless) {
         // Without CAP_SYS_ADMIN in the init user namespace, sysfs and cgroup must be bind mounts.
         for (auto& m : spec["mounts"]) {
             if (m["destination"] == "/sys") {
-                m = {{"destination", "/sys"}, {"type", "none"}, {"source", "/sys"},
+                m = {{"destination", "/sys"},
+                     {"type", "none"},
+                     {"source", "/sys"},
                      {"options", {"rbind", "nosuid", "noexec", "nodev", "ro"}}};
             }
         }
         // gid 5 (tty) is usually not mapped in a rootless user namespace: devpts would refuse it.
         for (auto& m : spec["mounts"])
-            if (m["destination"] == "/dev/pts") m["options"] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"};
+            if (m["destination"] == "/dev/pts")
+                m["options"] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"};
         auto& mounts = spec["mounts"];
         for (auto it = mounts.begin(); it != mounts.end(); ++it)
             if ((*it)["destination"] == "/sys/fs/cgroup") {

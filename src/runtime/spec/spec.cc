@@ -19,7 +19,9 @@ public:
 
     const Json& json() const { return j_; }
     const std::string& path() const { return path_; }
-    Field child(const std::string& key) const { return {j_.at(key), path_.empty() ? key : path_ + "." + key}; }
+    Field child(const std::string& key) const {
+        return {j_.at(key), path_.empty() ? key : path_ + "." + key};
+    }
     Field at(size_t i) const { return {j_.at(i), path_ + "[" + std::to_string(i) + "]"}; }
     bool has(const char* key) const { return j_.is_object() && j_.contains(key) && !j_.at(key).is_null(); }
 
@@ -97,8 +99,10 @@ private:
 template <typename T>
 Result<> opt_num(const Field& f, const char* key, std::optional<T>& out, bool is_signed) {
     if (!f.has(key)) return ok();
-    if (is_signed) out = static_cast<T>(BERTH_TRY(f.child(key).i64()));
-    else out = static_cast<T>(BERTH_TRY(f.child(key).u64()));
+    if (is_signed)
+        out = static_cast<T>(BERTH_TRY(f.child(key).i64()));
+    else
+        out = static_cast<T>(BERTH_TRY(f.child(key).u64()));
     return ok();
 }
 
@@ -117,10 +121,10 @@ Result<User> parse_user(const Field& f) {
     return u;
 }
 
-const char* kRlimitNames[] = {"RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_DATA", "RLIMIT_FSIZE",
-                              "RLIMIT_LOCKS", "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE", "RLIMIT_NICE",
-                              "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_RSS", "RLIMIT_RTPRIO",
-                              "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK"};
+const char* kRlimitNames[] = {"RLIMIT_AS",     "RLIMIT_CORE",   "RLIMIT_CPU",        "RLIMIT_DATA",
+                              "RLIMIT_FSIZE",  "RLIMIT_LOCKS",  "RLIMIT_MEMLOCK",    "RLIMIT_MSGQUEUE",
+                              "RLIMIT_NICE",   "RLIMIT_NOFILE", "RLIMIT_NPROC",      "RLIMIT_RSS",
+                              "RLIMIT_RTPRIO", "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK"};
 
 Result<Capabilities> parse_caps(const Field& f) {
     BERTH_TRY(f.expect_object());
@@ -202,7 +206,8 @@ Result<std::vector<Hook>> parse_hook_list(const Field& f) {
         BERTH_TRY(h.opt("args", hook.args, &Field::strings));
         BERTH_TRY(h.opt("env", hook.env, &Field::strings));
         BERTH_TRY(opt_num(h, "timeout", hook.timeout, true));
-        if (hook.timeout && *hook.timeout <= 0) return Error::invalid(h.path() + ".timeout: must be positive");
+        if (hook.timeout && *hook.timeout <= 0)
+            return Error::invalid(h.path() + ".timeout: must be positive");
         out.push_back(std::move(hook));
     }
     return out;
@@ -214,9 +219,12 @@ Result<Hooks> parse_hooks(const Field& f) {
     struct {
         const char* key;
         std::vector<Hook>* list;
-    } lists[] = {{"prestart", &h.prestart},           {"createRuntime", &h.create_runtime},
-                 {"createContainer", &h.create_container}, {"startContainer", &h.start_container},
-                 {"poststart", &h.poststart},         {"poststop", &h.poststop}};
+    } lists[] = {{"prestart", &h.prestart},
+                 {"createRuntime", &h.create_runtime},
+                 {"createContainer", &h.create_container},
+                 {"startContainer", &h.start_container},
+                 {"poststart", &h.poststart},
+                 {"poststop", &h.poststop}};
     for (auto& l : lists)
         if (f.has(l.key)) *l.list = BERTH_TRY(parse_hook_list(f.child(l.key)));
     return h;
@@ -257,7 +265,8 @@ Result<DeviceRule> parse_device_rule(const Field& f) {
     r.minor = BERTH_TRY(opt_i64(f, "minor"));
     BERTH_TRY(f.opt("access", r.access, &Field::str));
     for (char c : r.access)
-        if (c != 'r' && c != 'w' && c != 'm') return Error::invalid(f.path() + ".access: only r, w and m are allowed");
+        if (c != 'r' && c != 'w' && c != 'm')
+            return Error::invalid(f.path() + ".access: only r, w and m are allowed");
     return r;
 }
 
@@ -282,7 +291,8 @@ Result<Resources> parse_resources(const Field& f) {
     if (f.has("devices")) {
         auto d = f.child("devices");
         BERTH_TRY(d.expect_array());
-        for (size_t i = 0; i < d.json().size(); ++i) r.devices.push_back(BERTH_TRY(parse_device_rule(d.at(i))));
+        for (size_t i = 0; i < d.json().size(); ++i)
+            r.devices.push_back(BERTH_TRY(parse_device_rule(d.at(i))));
     }
     if (f.has("memory")) {
         auto m = f.child("memory");
@@ -293,7 +303,8 @@ Result<Resources> parse_resources(const Field& f) {
         mem.swap = BERTH_TRY(opt_i64(m, "swap"));
         mem.kernel = BERTH_TRY(opt_i64(m, "kernel"));
         BERTH_TRY(opt_num(m, "swappiness", mem.swappiness, false));
-        if (m.has("disableOOMKiller")) mem.disable_oom_killer = BERTH_TRY(m.child("disableOOMKiller").boolean());
+        if (m.has("disableOOMKiller"))
+            mem.disable_oom_killer = BERTH_TRY(m.child("disableOOMKiller").boolean());
         if (mem.limit && *mem.limit == 0) mem.limit.reset();
         if (mem.limit && mem.swap && *mem.swap > 0 && *mem.swap < *mem.limit)
             return Error::invalid(m.path() + ".swap: must be at least memory.limit (it is memory+swap)");
@@ -339,10 +350,14 @@ Result<Resources> parse_resources(const Field& f) {
                 blk.weight_device.push_back(w);
             }
         }
-        if (b.has("throttleReadBpsDevice")) blk.throttle_read_bps_device = BERTH_TRY(parse_rates(b.child("throttleReadBpsDevice")));
-        if (b.has("throttleWriteBpsDevice")) blk.throttle_write_bps_device = BERTH_TRY(parse_rates(b.child("throttleWriteBpsDevice")));
-        if (b.has("throttleReadIOPSDevice")) blk.throttle_read_iops_device = BERTH_TRY(parse_rates(b.child("throttleReadIOPSDevice")));
-        if (b.has("throttleWriteIOPSDevice")) blk.throttle_write_iops_device = BERTH_TRY(parse_rates(b.child("throttleWriteIOPSDevice")));
+        if (b.has("throttleReadBpsDevice"))
+            blk.throttle_read_bps_device = BERTH_TRY(parse_rates(b.child("throttleReadBpsDevice")));
+        if (b.has("throttleWriteBpsDevice"))
+            blk.throttle_write_bps_device = BERTH_TRY(parse_rates(b.child("throttleWriteBpsDevice")));
+        if (b.has("throttleReadIOPSDevice"))
+            blk.throttle_read_iops_device = BERTH_TRY(parse_rates(b.child("throttleReadIOPSDevice")));
+        if (b.has("throttleWriteIOPSDevice"))
+            blk.throttle_write_iops_device = BERTH_TRY(parse_rates(b.child("throttleWriteIOPSDevice")));
         if (blk.weight && (*blk.weight < 10 || *blk.weight > 1000))
             return Error::invalid(b.path() + ".weight: must be between 10 and 1000");
         r.blkio = blk;
@@ -417,7 +432,8 @@ Result<Linux> parse_linux(const Field& f) {
             auto name = BERTH_TRY(e.child("type").str());
             auto t = namespace_from_name(name);
             if (!t) return Error::invalid(e.path() + ".type: unknown namespace \"" + name + "\"");
-            if (l.has_namespace(*t)) return Error::invalid(e.path() + ".type: namespace \"" + name + "\" listed twice");
+            if (l.has_namespace(*t))
+                return Error::invalid(e.path() + ".type: namespace \"" + name + "\" listed twice");
             Namespace n{*t, {}};
             BERTH_TRY(e.opt("path", n.path, &Field::str));
             if (!n.path.empty() && n.path[0] != '/')
@@ -435,7 +451,8 @@ Result<Linux> parse_linux(const Field& f) {
             BERTH_TRY(e.expect_object());
             Device dev;
             dev.path = BERTH_TRY(e.child("path").str());
-            if (dev.path.empty() || dev.path[0] != '/') return Error::invalid(e.path() + ".path: must be absolute");
+            if (dev.path.empty() || dev.path[0] != '/')
+                return Error::invalid(e.path() + ".path: must be absolute");
             auto type = BERTH_TRY(e.child("type").str());
             if (type.size() != 1 || std::string("cbup").find(type[0]) == std::string::npos)
                 return Error::invalid(e.path() + ".type: must be c, b, u or p");
@@ -456,11 +473,13 @@ Result<Linux> parse_linux(const Field& f) {
     if (f.has("seccomp")) l.seccomp = BERTH_TRY(parse_seccomp(f.child("seccomp")));
     BERTH_TRY(f.opt("rootfsPropagation", l.rootfs_propagation, &Field::str));
     if (!l.rootfs_propagation.empty()) {
-        static const char* ok_values[] = {"private", "rprivate", "slave", "rslave", "shared", "rshared",
-                                          "unbindable", "runbindable"};
+        static const char* ok_values[] = {"private", "rprivate", "slave",      "rslave",
+                                          "shared",  "rshared",  "unbindable", "runbindable"};
         bool good = false;
         for (auto* v : ok_values) good |= l.rootfs_propagation == v;
-        if (!good) return Error::invalid(f.path() + ".rootfsPropagation: unknown value \"" + l.rootfs_propagation + "\"");
+        if (!good)
+            return Error::invalid(f.path() + ".rootfsPropagation: unknown value \"" + l.rootfs_propagation +
+                                  "\"");
     }
     BERTH_TRY(f.opt("maskedPaths", l.masked_paths, &Field::strings));
     BERTH_TRY(f.opt("readonlyPaths", l.readonly_paths, &Field::strings));
@@ -475,12 +494,14 @@ Result<Linux> parse_linux(const Field& f) {
 
 Result<Spec> parse_spec_doc(const Json& doc, const std::string& bundle_dir) {
     Field f(doc, "");
-    if (!doc.is_object()) return Error::invalid("config.json: expected an object, got " + std::string(doc.type_name()));
+    if (!doc.is_object())
+        return Error::invalid("config.json: expected an object, got " + std::string(doc.type_name()));
     Spec s;
     s.raw = doc;
     if (!f.has("ociVersion")) return Error::invalid("ociVersion: required");
     s.oci_version = BERTH_TRY(f.child("ociVersion").str());
-    if (!starts_with(s.oci_version, "1.")) return Error::invalid("ociVersion: unsupported version \"" + s.oci_version + "\"");
+    if (!starts_with(s.oci_version, "1."))
+        return Error::invalid("ociVersion: unsupported version \"" + s.oci_version + "\"");
     BERTH_TRY(f.opt("hostname", s.hostname, &Field::str));
     BERTH_TRY(f.opt("domainname", s.domainname, &Field::str));
     if (f.has("process")) s.process = BERTH_TRY(parse_process_field(f.child("process")));
@@ -502,14 +523,16 @@ Result<Spec> parse_spec_doc(const Json& doc, const std::string& bundle_dir) {
             if (!e.has("destination")) return Error::invalid(e.path() + ".destination: required");
             mnt.destination = BERTH_TRY(e.child("destination").str());
             if (mnt.destination.empty() || mnt.destination[0] != '/')
-                return Error::invalid(e.path() + ".destination: must be an absolute path, got \"" + mnt.destination + "\"");
+                return Error::invalid(e.path() + ".destination: must be an absolute path, got \"" +
+                                      mnt.destination + "\"");
             BERTH_TRY(e.opt("type", mnt.type, &Field::str));
             BERTH_TRY(e.opt("source", mnt.source, &Field::str));
             BERTH_TRY(e.opt("options", mnt.options, &Field::strings));
             if (mnt.type.empty()) {
                 bool bind = false;
                 for (auto& o : mnt.options) bind |= o == "bind" || o == "rbind";
-                if (!bind) return Error::invalid(e.path() + ".type: required unless options has bind or rbind");
+                if (!bind)
+                    return Error::invalid(e.path() + ".type: required unless options has bind or rbind");
                 mnt.type = "bind";
             }
             if (e.has("uidMappings") || e.has("gidMappings"))
@@ -527,7 +550,9 @@ Result<Spec> parse_spec_doc(const Json& doc, const std::string& bundle_dir) {
 
 }  // namespace
 
-bool Linux::has_namespace(NamespaceType t) const { return find_namespace(t) != nullptr; }
+bool Linux::has_namespace(NamespaceType t) const {
+    return find_namespace(t) != nullptr;
+}
 
 const Namespace* Linux::find_namespace(NamespaceType t) const {
     for (auto& n : namespaces)
@@ -564,28 +589,44 @@ Result<Process> parse_process(const Json& doc, std::string_view field) {
 
 const char* namespace_name(NamespaceType t) {
     switch (t) {
-        case NamespaceType::Pid: return "pid";
-        case NamespaceType::Network: return "network";
-        case NamespaceType::Mount: return "mount";
-        case NamespaceType::Ipc: return "ipc";
-        case NamespaceType::Uts: return "uts";
-        case NamespaceType::User: return "user";
-        case NamespaceType::Cgroup: return "cgroup";
-        case NamespaceType::Time: return "time";
+        case NamespaceType::Pid:
+            return "pid";
+        case NamespaceType::Network:
+            return "network";
+        case NamespaceType::Mount:
+            return "mount";
+        case NamespaceType::Ipc:
+            return "ipc";
+        case NamespaceType::Uts:
+            return "uts";
+        case NamespaceType::User:
+            return "user";
+        case NamespaceType::Cgroup:
+            return "cgroup";
+        case NamespaceType::Time:
+            return "time";
     }
     return "?";
 }
 
 const char* namespace_proc_name(NamespaceType t) {
     switch (t) {
-        case NamespaceType::Pid: return "pid";
-        case NamespaceType::Network: return "net";
-        case NamespaceType::Mount: return "mnt";
-        case NamespaceType::Ipc: return "ipc";
-        case NamespaceType::Uts: return "uts";
-        case NamespaceType::User: return "user";
-        case NamespaceType::Cgroup: return "cgroup";
-        case NamespaceType::Time: return "time";
+        case NamespaceType::Pid:
+            return "pid";
+        case NamespaceType::Network:
+            return "net";
+        case NamespaceType::Mount:
+            return "mnt";
+        case NamespaceType::Ipc:
+            return "ipc";
+        case NamespaceType::Uts:
+            return "uts";
+        case NamespaceType::User:
+            return "user";
+        case NamespaceType::Cgroup:
+            return "cgroup";
+        case NamespaceType::Time:
+            return "time";
     }
     return "?";
 }
@@ -599,14 +640,22 @@ std::optional<NamespaceType> namespace_from_name(std::string_view name) {
 
 int namespace_clone_flag(NamespaceType t) {
     switch (t) {
-        case NamespaceType::Pid: return CLONE_NEWPID;
-        case NamespaceType::Network: return CLONE_NEWNET;
-        case NamespaceType::Mount: return CLONE_NEWNS;
-        case NamespaceType::Ipc: return CLONE_NEWIPC;
-        case NamespaceType::Uts: return CLONE_NEWUTS;
-        case NamespaceType::User: return CLONE_NEWUSER;
-        case NamespaceType::Cgroup: return CLONE_NEWCGROUP;
-        case NamespaceType::Time: return 0x00000080;  // CLONE_NEWTIME
+        case NamespaceType::Pid:
+            return CLONE_NEWPID;
+        case NamespaceType::Network:
+            return CLONE_NEWNET;
+        case NamespaceType::Mount:
+            return CLONE_NEWNS;
+        case NamespaceType::Ipc:
+            return CLONE_NEWIPC;
+        case NamespaceType::Uts:
+            return CLONE_NEWUTS;
+        case NamespaceType::User:
+            return CLONE_NEWUSER;
+        case NamespaceType::Cgroup:
+            return CLONE_NEWCGROUP;
+        case NamespaceType::Time:
+            return 0x00000080;  // CLONE_NEWTIME
     }
     return 0;
 }

@@ -77,8 +77,7 @@ struct Hook {
 };
 
 struct Hooks {
-    std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart,
-        poststop;
+    std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart, poststop;
 };
 
 enum class NamespaceType { Pid, Network, Mount, Ipc, Uts, User, Cgroup, Time };
@@ -106,7 +105,7 @@ struct Device {
 
 struct DeviceRule {
     bool allow = false;
-    std::string type = "a";  // a, c, b
+    std::string type = "a";        // a, c, b
     std::optional<int64_t> major;  // nullopt = wildcard
     std::optional<int64_t> minor;
     std::string access = "rwm";
@@ -232,9 +231,9 @@ Result<Process> parse_process(const Json& doc, std::string_view field = "process
 // runc's default config.json (rootless=false), for `berth-runtime spec`.
 Json default_spec_json(bool rootless = false);
 
-const char* namespace_name(NamespaceType t);          // "pid", "network", ...
+const char* namespace_name(NamespaceType t);  // "pid", "network", ...
 std::optional<NamespaceType> namespace_from_name(std::string_view name);
-int namespace_clone_flag(NamespaceType t);             // CLONE_NEWPID, ...
-const char* namespace_proc_name(NamespaceType t);      // "pid", "net", "mnt" (/proc/<pid>/ns/)
+int namespace_clone_flag(NamespaceType t);         // CLONE_NEWPID, ...
+const char* namespace_proc_name(NamespaceType t);  // "pid", "net", "mnt" (/proc/<pid>/ns/)
 
 }  // namespace berth::runtime::spec

@@ -1,7 +1,7 @@
 // berth-runtime's lifecycle and commands (create, start, state, exec, pause, kill,
 // delete, ps, features) and its answers to bad input.
-#include <signal.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -11,8 +11,8 @@
 #include <cstring>
 
 #include "common/file.h"
-#include "runtime/container/container.h"
 #include "integration/runtime/runtime_harness.h"
+#include "runtime/container/container.h"
 
 namespace berth::test {
 namespace {
@@ -114,7 +114,9 @@ TEST_F(Lifecycle, ExecJoinsEveryNamespace) {
 TEST_F(Lifecycle, ExecWithProcessFile) {
     Bundle b;
     std::string id = start_sleeper(b);
-    Json process = {{"args", {"sh", "-c", "id -u; echo $X"}}, {"cwd", "/"}, {"env", {"X=from-file"}},
+    Json process = {{"args", {"sh", "-c", "id -u; echo $X"}},
+                    {"cwd", "/"},
+                    {"env", {"X=from-file"}},
                     {"user", {{"uid", 65534}, {"gid", 65534}}}};
     std::string path = b.dir() + "/process.json";
     ASSERT_TRUE(write_file_atomic(path, dump_json(process)));
@@ -197,7 +199,8 @@ TEST_F(Lifecycle, HooksRunWithState) {
     Bundle b;
     std::string out = b.dir() + "/hooks.log";
     auto hook = [&](const std::string& name) {
-        return Json{{"path", "/bin/sh"}, {"args", {"sh", "-c", "cat >> " + out + "; echo " + name + " >> " + out}}};
+        return Json{{"path", "/bin/sh"},
+                    {"args", {"sh", "-c", "cat >> " + out + "; echo " + name + " >> " + out}}};
     };
     b.config()["hooks"] = {{"prestart", {hook("prestart")}},
                            {"createRuntime", {hook("createRuntime")}},
@@ -319,7 +322,8 @@ TEST_F(BadInput, MountThroughEscapingSymlinkStaysInRoot) {
     TempDir host_target("berth-escape-target");
     TempDir copy("berth-rootfs-copy");
     ASSERT_EQ(run_shell("cp -a " + Bundle::shared_rootfs() + "/. " + copy.path()).exit_code, 0);
-    ASSERT_EQ(symlink(("../../../../../../" + host_target.path()).c_str(), (copy.path() + "/escape").c_str()), 0);
+    ASSERT_EQ(symlink(("../../../../../../" + host_target.path()).c_str(), (copy.path() + "/escape").c_str()),
+              0);
     ASSERT_EQ(symlink(host_target.path().c_str(), (copy.path() + "/escape-abs").c_str()), 0);
     Bundle b;
     b.config()["root"]["path"] = copy.path();
@@ -373,7 +377,9 @@ TEST_F(Lifecycle, TerminalOverConsoleSocket) {
     std::string out;
     char buf[256];
     for (int i = 0; i < 50 && out.find("got-hello") == std::string::npos; ++i) {
-        struct pollfd pfd {master->get(), POLLIN, 0};
+        struct pollfd pfd {
+            master->get(), POLLIN, 0
+        };
         if (poll(&pfd, 1, 100) <= 0) continue;
         ssize_t n = read(master->get(), buf, sizeof buf);
         if (n <= 0) break;
@@ -399,7 +405,8 @@ TEST_F(Lifecycle, JoinsNamespacesByPath) {
         if (type == "ipc") ns["path"] = "/proc/" + pid + "/ns/ipc";
     }
     second.config().erase("hostname");  // the joined uts namespace keeps its own
-    auto r = session_->run(second, {"sh", "-c", "hostname; readlink /proc/self/ns/net; readlink /proc/self/ns/ipc"});
+    auto r = session_->run(second,
+                           {"sh", "-c", "hostname; readlink /proc/self/ns/net; readlink /proc/self/ns/ipc"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     char net[128] = {}, ipc[128] = {};
     ASSERT_GT(readlink(("/proc/" + pid + "/ns/net").c_str(), net, sizeof net - 1), 0);
@@ -413,11 +420,12 @@ TEST_F(Lifecycle, HostBinaryIsOnAReadOnlyMount) {
     // A createRuntime hook (a child of the runtime) records how its parent's exe is mounted.
     Bundle b;
     std::string out = b.dir() + "/exe-mount";
-    b.config()["hooks"] = {
-        {"createRuntime",
-         {{{"path", "/bin/sh"},
-           {"args", {"sh", "-c", "exe=$(readlink /proc/$PPID/exe); grep \" $exe \" /proc/$PPID/mountinfo > " + out +
-                                     "; echo $exe >> " + out}}}}}};
+    b.config()["hooks"] = {{"createRuntime",
+                            {{{"path", "/bin/sh"},
+                              {"args",
+                               {"sh", "-c",
+                                "exe=$(readlink /proc/$PPID/exe); grep \" $exe \" /proc/$PPID/mountinfo > " +
+                                    out + "; echo $exe >> " + out}}}}}};
     auto r = session_->run(b, {"true"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto text = read_file(out);

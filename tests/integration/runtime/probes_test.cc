@@ -96,8 +96,8 @@ TEST_P(Probes, MemoryLimitOomKills) {
 TEST_P(Probes, PidsLimitMakesForkFail) {
     Bundle b;
     linux(b)["resources"]["pids"] = {{"limit", 6}};
-    auto r = session_->run(b, {"sh", "-c",
-                               "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 3 & done; wait; echo done"});
+    auto r =
+        session_->run(b, {"sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 3 & done; wait; echo done"});
     // Some of the forks fail: busybox sh reports "can't fork".
     EXPECT_NE(r.err.find("fork"), std::string::npos) << "stdout: " << r.out << "\nstderr: " << r.err;
 }
@@ -111,7 +111,8 @@ TEST_P(Probes, SeccompRuleReturnsEperm) {
                            {"syscalls", {{{"names", {"mkdir", "mkdirat"}}, {"action", "SCMP_ACT_ERRNO"}}}}};
     auto r = session_->run(b, {"mkdir", "/tmp/x"});
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_NE(r.err.find("mkdir: can't create directory '/tmp/x': Operation not permitted"), std::string::npos)
+    EXPECT_NE(r.err.find("mkdir: can't create directory '/tmp/x': Operation not permitted"),
+              std::string::npos)
         << r.err;
     // The same container without the rule can create it.
     linux(b).erase("seccomp");

@@ -7,10 +7,14 @@
 namespace berth::test {
 
 namespace {
-bool executable(const std::string& path) { return access(path.c_str(), X_OK) == 0; }
+bool executable(const std::string& path) {
+    return access(path.c_str(), X_OK) == 0;
+}
 }  // namespace
 
-Runtime berth_runtime() { return {"berth", {binary("berth-runtime")}, executable(binary("berth-runtime"))}; }
+Runtime berth_runtime() {
+    return {"berth", {binary("berth-runtime")}, executable(binary("berth-runtime"))};
+}
 
 std::vector<Runtime> all_runtimes() {
     std::vector<Runtime> out{berth_runtime()};
@@ -39,7 +43,8 @@ std::string RuntimeSession::new_id() {
     return id;
 }
 
-CommandResult RuntimeSession::cmd(const std::vector<std::string>& args, const std::string& input, int timeout) {
+CommandResult RuntimeSession::cmd(const std::vector<std::string>& args, const std::string& input,
+                                  int timeout) {
     std::vector<std::string> argv = rt_.prefix;
     argv.push_back("--root");
     argv.push_back(root_.path());

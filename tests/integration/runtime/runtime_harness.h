@@ -15,7 +15,9 @@ struct Runtime {
     bool available = false;
 };
 
-inline void PrintTo(const Runtime& rt, std::ostream* os) { *os << rt.name; }
+inline void PrintTo(const Runtime& rt, std::ostream* os) {
+    *os << rt.name;
+}
 
 // berth-runtime from the build, and runc / crun when installed. crun 1.8 refuses this
 // hybrid cgroup layout, so it runs in a private mount namespace without the cgroup2 mount.

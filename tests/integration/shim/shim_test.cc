@@ -1,5 +1,7 @@
 // berth-shim end to end: spawn, start through the runtime library, logs, attach, exit
 // status, and the shim's small footprint.
+#include "shim/shim.h"
+
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -11,7 +13,6 @@
 
 #include "common/file.h"
 #include "runtime/container/container.h"
-#include "shim/shim.h"
 #include "support/support.h"
 
 namespace berth::test {
@@ -126,7 +127,8 @@ TEST_F(Shim, SurvivesItsParentAndStaysSmall) {
     EXPECT_LT(rss_kb, 1024) << "an idle shim should be small";
     auto cmdline = read_file("/proc/" + std::to_string(s.shim_pid) + "/cmdline");
     ASSERT_TRUE(cmdline);
-    EXPECT_TRUE(starts_with(*cmdline, std::string("berth-shim\0monitor\0", 19))) << *cmdline;  // berthd's is_our_shim
+    EXPECT_TRUE(starts_with(*cmdline, std::string("berth-shim\0monitor\0", 19)))
+        << *cmdline;  // berthd's is_our_shim
     std::error_code ec;
     auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(s.shim_pid) + "/exe", ec);
     EXPECT_EQ(exe.filename(), "berth-monitor");
