@@ -587,77 +587,54 @@ Result<Process> parse_process(const Json& doc, std::string_view field) {
     }
 }
 
+namespace {
+
+// Each namespace type's names: in the spec ("network"), under /proc/<pid>/ns ("net"), and
+// its clone flag.
+struct NamespaceNames {
+    NamespaceType type;
+    const char* spec;
+    const char* proc;
+    int clone_flag;
+};
+constexpr NamespaceNames kNamespaces[] = {
+    {NamespaceType::Pid, "pid", "pid", CLONE_NEWPID},
+    {NamespaceType::Network, "network", "net", CLONE_NEWNET},
+    {NamespaceType::Mount, "mount", "mnt", CLONE_NEWNS},
+    {NamespaceType::Ipc, "ipc", "ipc", CLONE_NEWIPC},
+    {NamespaceType::Uts, "uts", "uts", CLONE_NEWUTS},
+    {NamespaceType::User, "user", "user", CLONE_NEWUSER},
+    {NamespaceType::Cgroup, "cgroup", "cgroup", CLONE_NEWCGROUP},
+    {NamespaceType::Time, "time", "time", 0x00000080},  // CLONE_NEWTIME (newer headers only)
+};
+
+const NamespaceNames* names_of(NamespaceType t) {
+    for (const auto& n : kNamespaces)
+        if (n.type == t) return &n;
+    return nullptr;
+}
+
+}  // namespace
+
 const char* namespace_name(NamespaceType t) {
-    switch (t) {
-        case NamespaceType::Pid:
-            return "pid";
-        case NamespaceType::Network:
-            return "network";
-        case NamespaceType::Mount:
-            return "mount";
-        case NamespaceType::Ipc:
-            return "ipc";
-        case NamespaceType::Uts:
-            return "uts";
-        case NamespaceType::User:
-            return "user";
-        case NamespaceType::Cgroup:
-            return "cgroup";
-        case NamespaceType::Time:
-            return "time";
-    }
-    return "?";
+    const auto* n = names_of(t);
+    return n ? n->spec : "?";
 }
 
 const char* namespace_proc_name(NamespaceType t) {
-    switch (t) {
-        case NamespaceType::Pid:
-            return "pid";
-        case NamespaceType::Network:
-            return "net";
-        case NamespaceType::Mount:
-            return "mnt";
-        case NamespaceType::Ipc:
-            return "ipc";
-        case NamespaceType::Uts:
-            return "uts";
-        case NamespaceType::User:
-            return "user";
-        case NamespaceType::Cgroup:
-            return "cgroup";
-        case NamespaceType::Time:
-            return "time";
-    }
-    return "?";
+    const auto* n = names_of(t);
+    return n ? n->proc : "?";
 }
 
 std::optional<NamespaceType> namespace_from_name(std::string_view name) {
-    for (auto t : {NamespaceType::Pid, NamespaceType::Network, NamespaceType::Mount, NamespaceType::Ipc,
-                   NamespaceType::Uts, NamespaceType::User, NamespaceType::Cgroup, NamespaceType::Time})
-        if (name == namespace_name(t)) return t;
+    for (const auto& n : kNamespaces)
+        if (name == n.spec) return n.type;
     return std::nullopt;
 }
 
 int namespace_clone_flag(NamespaceType t) {
-    switch (t) {
-        case NamespaceType::Pid:
-            return CLONE_NEWPID;
-        case NamespaceType::Network:
-            return CLONE_NEWNET;
-        case NamespaceType::Mount:
-            return CLONE_NEWNS;
-        case NamespaceType::Ipc:
-            return CLONE_NEWIPC;
-        case NamespaceType::Uts:
-            return CLONE_NEWUTS;
-        case NamespaceType::User:
-            return CLONE_NEWUSER;
-        case NamespaceType::Cgroup:
-            return CLONE_NEWCGROUP;
-        case NamespaceType::Time:
-            return 0x00000080;  // CLONE_NEWTIME
-    }
-    return 0;
+    const auto* n = names_of(t);
+    return n ? n->clone_flag : 0;
 }
 
 }  // namespace berth::runtime::spec
