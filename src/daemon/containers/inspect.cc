@@ -117,10 +117,7 @@ void append_list_entry(std::string& out, const Container& c, const Json& setting
     append_json_string(out, status_text(c));
     key("HostConfig");
     out += "{\"NetworkMode\":";
-    auto mode = c.host_config.find("NetworkMode");
-    append_json_string(out, mode != c.host_config.end() && mode->is_string()
-                                ? mode->get_ref<const std::string&>()
-                                : std::string("bridge"));
+    append_json_string(out, c.host_config.value("NetworkMode", "bridge"));
     out += "}";
     key("NetworkSettings");
     out += "{\"Networks\":";

@@ -243,9 +243,10 @@ void ManagerImpl::leave_networks(Container& c) {
 Json ManagerImpl::network_settings(const Container& c, NetworkMemo* memo) {
     // Not running, the settings follow from the mode and the endpoint configs alone: a list
     // works them out once for each such pair.
+    std::string mode = c.host_config.value("NetworkMode", "bridge");
     std::string idle_key;
     if (memo && !c.state.running()) {
-        idle_key = c.host_config.value("NetworkMode", "bridge") + "\n" + dump_json(c.endpoints);
+        idle_key = mode + "\n" + dump_json(c.endpoints);
         if (auto it = memo->idle.find(idle_key); it != memo->idle.end()) return it->second;
     }
     Json s = networks_->settings(c.state.running() ? c.id : "");
@@ -260,7 +261,6 @@ Json ManagerImpl::network_settings(const Container& c, NetworkMemo* memo) {
         if (memo) memo->ids[name] = id.value_or("");
         return id;
     };
-    std::string mode = c.host_config.value("NetworkMode", "bridge");
     if (s["Networks"].empty()) {
         std::vector<std::string> names;
         for (auto& [name, cfg] : c.endpoints.items()) names.push_back(name);
@@ -295,8 +295,9 @@ Json ManagerImpl::network_settings(const Container& c, NetworkMemo* memo) {
 
 Json list_ports(const Json& settings) {
     Json out = Json::array();
-    const Json ports = settings.value("Ports", Json::object());
-    for (auto& [key, bindings] : ports.items()) {
+    auto ports = settings.find("Ports");  // read in place: this runs for every listed container
+    if (ports == settings.end()) return out;
+    for (auto& [key, bindings] : ports->items()) {
         auto slash = key.find('/');
         int port = atoi(key.substr(0, slash).c_str());
         std::string proto = slash == std::string::npos ? "tcp" : key.substr(slash + 1);
