@@ -24,6 +24,13 @@ function(berth_add_test name)
     set(ARG_TIMEOUT 300)
   endif()
   add_test(NAME ${name} COMMAND ${name})
+  # `berth_unit_tests` builds every unit test and nothing else (the sanitizer builds).
+  if("unit" IN_LIST ARG_LABELS)
+    if(NOT TARGET berth_unit_tests)
+      add_custom_target(berth_unit_tests)
+    endif()
+    add_dependencies(berth_unit_tests ${name})
+  endif()
   set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
     ENVIRONMENT "BERTH_BUILD_DIR=${PROJECT_BINARY_DIR};BERTH_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()

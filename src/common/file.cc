@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "common/strings.h"
+
 namespace berth {
 
 Result<UniqueFd> open_file(const std::string& path, int flags, mode_t mode) {
@@ -144,30 +146,6 @@ std::vector<std::string> list_dir(const std::string& dir) {
         closedir(d);
     }
     return out;
-}
-
-std::vector<std::string> split(std::string_view s, char sep, bool skip_empty) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (start <= s.size()) {
-        size_t end = s.find(sep, start);
-        if (end == std::string_view::npos) end = s.size();
-        if (end > start || !skip_empty) out.emplace_back(s.substr(start, end - start));
-        start = end + 1;
-    }
-    return out;
-}
-
-std::string trim(std::string_view s) {
-    const char* ws = " \t\r\n";
-    size_t b = s.find_first_not_of(ws);
-    if (b == std::string_view::npos) return {};
-    size_t e = s.find_last_not_of(ws);
-    return std::string(s.substr(b, e - b + 1));
-}
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-    return s.substr(0, prefix.size()) == prefix;
 }
 
 }  // namespace berth

@@ -35,10 +35,7 @@ Result<> remove_all(const std::string& path);
 bool path_exists(const std::string& path);
 
 std::string path_join(std::string_view a, std::string_view b);
-std::vector<std::string> split(std::string_view s, char sep, bool skip_empty = true);
 // The names in a directory, without "." and ".."; empty when it cannot be read.
 std::vector<std::string> list_dir(const std::string& dir);
-std::string trim(std::string_view s);
-bool starts_with(std::string_view s, std::string_view prefix);
 
 }  // namespace berth

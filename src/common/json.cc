@@ -25,6 +25,12 @@ Result<Json> read_json_file(const std::string& path) {
     return parse_json(text, path);
 }
 
+std::string string_field(const Json& obj, std::string_view key) {
+    if (!obj.is_object()) return {};
+    auto it = obj.find(key);
+    return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::string dump_json(const Json& j, int indent) {
     return j.dump(indent, ' ', false, Json::error_handler_t::replace);
 }

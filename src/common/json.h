@@ -23,4 +23,8 @@ void append_json_string(std::string& out, std::string_view s);
 
 const char* json_type_name(const Json& j);
 
+// obj[key] when `obj` is an object holding a string there; "" otherwise (absent, null, another
+// type). For untrusted or optional fields: it never throws.
+std::string string_field(const Json& obj, std::string_view key);
+
 }  // namespace berth

@@ -23,6 +23,13 @@
 #include "network/netns.h"
 
 namespace berth::network {
+
+// Outside the anonymous namespace: DnsServer::Impl holds these (a unity build would warn).
+struct SocketAddr {
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+};
+
 namespace {
 
 constexpr int kUpstreamTimeoutMs = 2000;  // per upstream tried
@@ -35,12 +42,7 @@ int64_t now_ms() {
         .count();
 }
 
-struct SockAddr {
-    sockaddr_storage ss{};
-    socklen_t len = 0;
-};
-
-std::optional<SockAddr> parse_upstream(const std::string& s) {
+std::optional<SocketAddr> parse_upstream(const std::string& s) {
     std::string host = s;
     uint16_t port = 53;
     auto set_port = [&](const std::string& p) {
@@ -60,7 +62,7 @@ std::optional<SockAddr> parse_upstream(const std::string& s) {
         host = s.substr(0, s.find(':'));
         if (!set_port(s.substr(s.find(':') + 1))) return std::nullopt;
     }
-    SockAddr a;
+    SocketAddr a;
     auto* v4 = reinterpret_cast<sockaddr_in*>(&a.ss);
     auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.ss);
     if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
@@ -92,7 +94,7 @@ struct DnsServer::Impl {
         std::vector<uint8_t> outbuf;  // UpstreamTcp: framed query not yet sent
         // Upstream: who asked and what.
         std::weak_ptr<Entry> client;  // a removed listener's late replies are dropped
-        SockAddr client_addr;
+        SocketAddr client_addr;
         std::vector<uint8_t> query;
         size_t attempt = 0;
     };
@@ -105,7 +107,7 @@ struct DnsServer::Impl {
 
     std::mutex mu;  // guards everything below
     bool stopping = false;
-    std::vector<SockAddr> upstreams;
+    std::vector<SocketAddr> upstreams;
     uint64_t next_token = 1;  // 0 is the wake eventfd
     std::unordered_map<uint64_t, EntryPtr> entries;
     std::unordered_map<std::string, std::vector<uint64_t>> by_container;  // listeners + conns
@@ -161,13 +163,13 @@ struct DnsServer::Impl {
     void on_upstream_tcp(const EntryPtr& e, uint32_t events);
     void upstream_failed(const EntryPtr& e);
     void expire();
-    void handle_query(const EntryPtr& client, const SockAddr& from, std::vector<uint8_t> msg);
-    void reply(const EntryPtr& client, const SockAddr& to, const std::vector<uint8_t>& msg);
-    void forward(const EntryPtr& client, const SockAddr& from, std::vector<uint8_t> msg, size_t attempt);
-    void forward_tcp(const EntryPtr& client, const SockAddr& up, std::vector<uint8_t> msg, size_t attempt);
+    void handle_query(const EntryPtr& client, const SocketAddr& from, std::vector<uint8_t> msg);
+    void reply(const EntryPtr& client, const SocketAddr& to, const std::vector<uint8_t>& msg);
+    void forward(const EntryPtr& client, const SocketAddr& from, std::vector<uint8_t> msg, size_t attempt);
+    void forward_tcp(const EntryPtr& client, const SocketAddr& up, std::vector<uint8_t> msg, size_t attempt);
 };
 
-void DnsServer::Impl::reply(const EntryPtr& client, const SockAddr& to, const std::vector<uint8_t>& msg) {
+void DnsServer::Impl::reply(const EntryPtr& client, const SocketAddr& to, const std::vector<uint8_t>& msg) {
     if (client->kind == Kind::Udp) {
         (void)sendto(client->fd.get(), msg.data(), msg.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
                      reinterpret_cast<const sockaddr*>(&to.ss), to.len);
@@ -183,7 +185,7 @@ void DnsServer::Impl::reply(const EntryPtr& client, const SockAddr& to, const st
     (void)send(client->fd.get(), framed.data(), framed.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-void DnsServer::Impl::handle_query(const EntryPtr& client, const SockAddr& from, std::vector<uint8_t> msg) {
+void DnsServer::Impl::handle_query(const EntryPtr& client, const SocketAddr& from, std::vector<uint8_t> msg) {
     auto parsed = dns::parse_query(msg);
     if (!parsed) {
         // Answer FORMERR only to something that looks like a query; drop the rest.
@@ -207,9 +209,9 @@ void DnsServer::Impl::handle_query(const EntryPtr& client, const SockAddr& from,
     forward(client, from, std::move(msg), 0);
 }
 
-void DnsServer::Impl::forward(const EntryPtr& client, const SockAddr& from, std::vector<uint8_t> msg,
+void DnsServer::Impl::forward(const EntryPtr& client, const SocketAddr& from, std::vector<uint8_t> msg,
                               size_t attempt) {
-    SockAddr up;
+    SocketAddr up;
     {
         std::lock_guard lock(mu);
         if (attempt >= upstreams.size())
@@ -238,7 +240,7 @@ void DnsServer::Impl::forward(const EntryPtr& client, const SockAddr& from, std:
 
 // A TCP client's query goes upstream over TCP too: a large answer would come back
 // truncated over UDP, and the client asked over TCP precisely because of that.
-void DnsServer::Impl::forward_tcp(const EntryPtr& client, const SockAddr& up, std::vector<uint8_t> msg,
+void DnsServer::Impl::forward_tcp(const EntryPtr& client, const SocketAddr& up, std::vector<uint8_t> msg,
                                   size_t attempt) {
     auto e = std::make_shared<Entry>();
     e->kind = Kind::UpstreamTcp;
@@ -246,7 +248,7 @@ void DnsServer::Impl::forward_tcp(const EntryPtr& client, const SockAddr& up, st
     e->fd = UniqueFd(socket(up.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!e->fd || (connect(e->fd.get(), reinterpret_cast<const sockaddr*>(&up.ss), up.len) != 0 &&
                    errno != EINPROGRESS))
-        return forward(client, SockAddr{}, std::move(msg), attempt + 1);
+        return forward(client, SocketAddr{}, std::move(msg), attempt + 1);
     e->outbuf = {static_cast<uint8_t>(msg.size() >> 8), static_cast<uint8_t>(msg.size())};
     e->outbuf.insert(e->outbuf.end(), msg.begin(), msg.end());
     e->client = client;
@@ -255,7 +257,7 @@ void DnsServer::Impl::forward_tcp(const EntryPtr& client, const SockAddr& up, st
     e->deadline = now_ms() + kUpstreamTimeoutMs;
     std::lock_guard lock(mu);
     if (!add_entry_locked(e, EPOLLOUT))
-        reply(client, SockAddr{}, dns::build_error(e->query, dns::kRcodeServFail));
+        reply(client, SocketAddr{}, dns::build_error(e->query, dns::kRcodeServFail));
 }
 
 void DnsServer::Impl::upstream_failed(const EntryPtr& e) {
@@ -298,14 +300,14 @@ void DnsServer::Impl::on_upstream_tcp(const EntryPtr& e, uint32_t events) {
         drop_entry_locked(e->token);
     }
     if (EntryPtr client = e->client.lock())
-        reply(client, SockAddr{},
+        reply(client, SocketAddr{},
               std::vector<uint8_t>(e->inbuf.begin() + 2, e->inbuf.begin() + 2 + long(len)));
 }
 
 void DnsServer::Impl::on_udp(const EntryPtr& e) {
     std::vector<uint8_t> buf(65536);
     for (int i = 0; i < 64; ++i) {  // bounded so one busy container cannot starve others
-        SockAddr from;
+        SocketAddr from;
         from.len = sizeof from.ss;
         ssize_t n = recvfrom(e->fd.get(), buf.data(), buf.size(), MSG_DONTWAIT,
                              reinterpret_cast<sockaddr*>(&from.ss), &from.len);
@@ -345,7 +347,7 @@ void DnsServer::Impl::on_tcp_data(const EntryPtr& e) {
         if (e->inbuf.size() < 2 + len) break;
         std::vector<uint8_t> msg(e->inbuf.begin() + 2, e->inbuf.begin() + 2 + long(len));
         e->inbuf.erase(e->inbuf.begin(), e->inbuf.begin() + 2 + long(len));
-        handle_query(e, SockAddr{}, std::move(msg));
+        handle_query(e, SocketAddr{}, std::move(msg));
     }
 }
 
@@ -469,7 +471,7 @@ DnsServer::~DnsServer() {
 }
 
 void DnsServer::set_upstreams(std::vector<std::string> upstreams) {
-    std::vector<SockAddr> parsed;
+    std::vector<SocketAddr> parsed;
     for (const std::string& u : upstreams) {
         if (auto a = parse_upstream(u))
             parsed.push_back(*a);

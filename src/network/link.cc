@@ -26,6 +26,7 @@
 #include "common/fd.h"
 #include "common/file.h"
 #include "common/scope.h"
+#include "common/strings.h"
 #include "network/netns.h"
 
 namespace berth::network {

@@ -152,8 +152,7 @@ Result<std::string> delete_bridge_rules(const std::string& t, const std::string&
             !rule["chain"].is_string() || !rule.contains("handle") || !rule["handle"].is_number_integer())
             continue;
         const std::string chain = rule["chain"].get<std::string>();
-        const std::string family =
-            rule.contains("family") && rule["family"].is_string() ? rule["family"].get<std::string>() : "";
+        const std::string family = string_field(rule, "family");
         if (!safe_name(chain, 64) || (family != "ip" && family != "bridge")) continue;
         s += "delete rule " + family + " " + t + " " + chain + " handle " +
              std::to_string(rule["handle"].get<int64_t>()) + "\n";

@@ -6,6 +6,7 @@
 
 #include "common/base64.h"
 #include "common/file.h"
+#include "common/strings.h"
 #include "registry/http.h"
 
 namespace berth::registry::auth {

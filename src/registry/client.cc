@@ -6,6 +6,7 @@
 
 #include "common/base64.h"
 #include "common/file.h"
+#include "common/strings.h"
 #include "image/content/content_store.h"
 #include "image/manifest/manifest.h"
 #include "registry/auth.h"
@@ -88,9 +89,7 @@ Result<Credentials> decode_auth_header(std::string_view header) {
     auto text = BERTH_TRY_CTX(base64_decode(header), "X-Registry-Auth");
     auto j = parse_json(text, "X-Registry-Auth");
     if (!j || !j->is_object()) return c;  // Docker ignores an unreadable header too
-    auto str = [&](const char* k) {
-        return j->contains(k) && (*j)[k].is_string() ? (*j)[k].get<std::string>() : std::string();
-    };
+    auto str = [&](const char* k) { return string_field(*j, k); };
     c.username = str("username");
     c.password = str("password");
     c.identity_token = str("identitytoken");
@@ -182,11 +181,8 @@ struct Repository::Impl {
         std::string out;
         for (auto& e : (*j)["errors"]) {
             if (!e.is_object()) continue;
-            std::string code =
-                e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "";
-            std::string msg =
-                e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>() : "";
-            for (auto& ch : code) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
+            std::string code = to_lower(string_field(e, "code"));
+            std::string msg = string_field(e, "message");
             std::replace(code.begin(), code.end(), '_', ' ');
             if (!out.empty()) out += "; ";
             out += code.empty() ? msg : code + ": " + msg;

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "registry/curl_api.h"
 
 namespace berth::registry::http {
@@ -28,12 +29,6 @@ struct Transfer {
     int stall_seconds = 30;
 };
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
-
 size_t on_header(char* data, size_t size, size_t n, void* user) {
     auto* t = static_cast<Transfer*>(user);
     std::string_view line(data, size * n);
@@ -45,7 +40,7 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
     }
     auto colon = line.find(':');
     if (colon == std::string_view::npos) return size * n;
-    std::string name = lower(trim(line.substr(0, colon)));
+    std::string name = to_lower(trim(line.substr(0, colon)));
     std::string value = trim(line.substr(colon + 1));
     if (name == "www-authenticate") t->resp->challenges.push_back(value);
     t->resp->headers[name] = value;

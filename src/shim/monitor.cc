@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "shim/clock.h"
 #include "shim/json_log.h"
 

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "common/time.h"
 #include "shim/clock.h"
 #include "shim/json_log.h"

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "shim/shim.h"
 
 extern char** environ;

@@ -1,8 +1,14 @@
 #include "support/daemon.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <algorithm>
+
+#include <gtest/gtest.h>
 
 #include "common/file.h"
 #include "common/json.h"
@@ -13,19 +19,61 @@ Daemon::Daemon(const std::string& name) : dir_(std::make_unique<TempDir>(name)) 
     sock_ = dir_->path() + "/berth.sock";
 }
 
+namespace {
+
+// Suites run in parallel (ctest -j): each test daemon gets a /16 of its own, 10.<100+k>.0.0,
+// for its default bridge and for the networks it creates without --subnet. Block k is held
+// by the file <kBlockDir>/<k>, made with O_EXCL and holding the owner's pid; a block whose
+// owner died (a test killed half-way) is taken over.
+constexpr const char* kBlockDir = "/run/berth-test-nets";
+constexpr int kBlocks = 120;  // 10.100.0.0 .. 10.219.0.0; networking tests use 10.252
+
+bool pid_alive(pid_t pid) {
+    return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+}
+
+int take_block() {
+    ::mkdir(kBlockDir, 0755);
+    pid_t self = getpid();
+    for (int attempt = 0; attempt < 2 * kBlocks; ++attempt) {
+        int k = (self + attempt) % kBlocks;
+        std::string path = std::string(kBlockDir) + "/" + std::to_string(k);
+        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            std::string pid = std::to_string(self);
+            bool written = ::write(fd, pid.data(), pid.size()) == static_cast<ssize_t>(pid.size());
+            ::close(fd);
+            if (written) return k;
+            ::unlink(path.c_str());
+            continue;
+        }
+        auto owner = read_file(path);
+        // An empty file is a block being written this instant: leave it.
+        if (owner && !owner->empty() && !pid_alive(std::atoi(owner->c_str()))) ::unlink(path.c_str());
+    }
+    return -1;
+}
+
+}  // namespace
+
 NetworkIsolation::NetworkIsolation() {
     static int counter = 0;
     int n = counter++;
     pid_t self = getpid();
+    block_ = take_block();
+    if (block_ < 0) ADD_FAILURE() << "no free test network block in " << kBlockDir;
     bridge_ = "bt" + std::to_string(self) + "x" + std::to_string(n);
     nft_table_ = "berth_t" + std::to_string(self) + "_" + std::to_string(n);
-    bip_ = "10." + std::to_string(100 + self % 150) + "." + std::to_string(n % 256) + ".1/24";
+    std::string net = "10." + std::to_string(100 + std::max(block_, 0)) + ".";
+    bip_ = net + "0.1/24";
+    pool_ = net + "0.0/16";
 }
 
 NetworkIsolation::~NetworkIsolation() {
     run_shell("ip link del " + bridge_ + " 2>/dev/null; nft delete table ip " + nft_table_ +
                   " 2>/dev/null; nft delete table bridge " + nft_table_ + " 2>/dev/null; true",
               10);
+    if (block_ >= 0) ::unlink((std::string(kBlockDir) + "/" + std::to_string(block_)).c_str());
 }
 
 std::string NetworkIsolation::apply(const std::string& daemon_json) const {
@@ -34,6 +82,8 @@ std::string NetworkIsolation::apply(const std::string& daemon_json) const {
     if (!doc->contains("bridge")) (*doc)["bridge"] = bridge_;
     if (!doc->contains("nft-table")) (*doc)["nft-table"] = nft_table_;
     if (!doc->contains("bip")) (*doc)["bip"] = bip_;
+    if (!doc->contains("default-address-pools"))
+        (*doc)["default-address-pools"] = Json::array({{{"base", pool_}, {"size", 24}}});
     return dump_json(*doc);
 }
 

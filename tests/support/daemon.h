@@ -14,9 +14,9 @@
 
 namespace berth::test {
 
-// A test daemon's own default bridge, nftables table and subnet, so suites running at once
-// (and a berthd the machine runs) never share or tear down each other's; removed (with the
-// table's rules) when this goes away.
+// A test daemon's own default bridge, nftables table and address block (its bip and the pool
+// of the networks it creates), so suites running at once (and a berthd the machine runs)
+// never share or tear down each other's; removed (with the table's rules) when this goes away.
 class NetworkIsolation {
 public:
     NetworkIsolation();
@@ -28,9 +28,11 @@ public:
     const std::string& bridge() const { return bridge_; }
     const std::string& nft_table() const { return nft_table_; }
     const std::string& bip() const { return bip_; }
+    const std::string& pool() const { return pool_; }  // default-address-pools base (a /16)
 
 private:
-    std::string bridge_, nft_table_, bip_;
+    std::string bridge_, nft_table_, bip_, pool_;
+    int block_ = -1;
 };
 
 class Daemon {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/file.h"
+#include "common/strings.h"
 
 namespace berth::test {
 

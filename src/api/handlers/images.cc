@@ -162,9 +162,7 @@ Result<Response> search(Request& req, ImageService* svc) {
 Result<Response> auth(Request& req, ImageService* svc) {
     auto j = BERTH_TRY(parse_json(req.body, "auth config"));
     if (!j.is_object()) return Error::invalid("auth config: expected a JSON object");
-    auto str = [&](const char* k) {
-        return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : "";
-    };
+    auto str = [&](const char* k) { return string_field(j, k); };
     registry::Credentials c;
     c.username = str("username");
     c.password = str("password");

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "shim/shim.h"
 
 namespace berth::api {

@@ -11,6 +11,7 @@
 #include "api/handlers/handlers.h"
 #include "api/server/http_server.h"
 #include "common/file.h"
+#include "common/strings.h"
 #include "common/time.h"
 #include "daemon/containers/containers.h"
 #include "daemon/images/image_service.h"

@@ -7,6 +7,7 @@
 #include "api/server/http_server.h"
 #include "api/server/stdcopy.h"
 #include "common/file.h"
+#include "common/strings.h"
 #include "support/support.h"
 
 namespace berth::api {

@@ -9,6 +9,7 @@
 
 #include "common/file.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "runtime/container/container.h"
 #include "runtime/spec/spec.h"
 

@@ -13,6 +13,7 @@
 #include "api/server/http_server.h"
 #include "common/file.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "daemon/config/config.h"
 #include "daemon/containers/containers.h"
 #include "daemon/events/events.h"

@@ -10,20 +10,10 @@
 #include <cstring>
 
 #include "cli/client/connection.h"
+#include "common/strings.h"
 
 namespace berth::cli::client {
 namespace {
-
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
-std::string trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-    return std::string(s);
-}
 
 // Reads the status line and headers; leaves the body bytes in c.buf.
 Result<> read_head(Connection& c, int& status, std::map<std::string, std::string>& headers) {
@@ -49,7 +39,7 @@ Result<> read_head(Connection& c, int& status, std::map<std::string, std::string
         std::string_view line(head.data() + pos, e - pos);
         size_t colon = line.find(':');
         if (colon != std::string_view::npos)
-            headers[lower(std::string(line.substr(0, colon)))] = trim(line.substr(colon + 1));
+            headers[to_lower(std::string(line.substr(0, colon)))] = trim(line.substr(colon + 1));
         pos = e + 2;
     }
     return ok();
@@ -165,7 +155,7 @@ Result<Query*> Query::add_filters(const std::vector<std::string>& items) {
     for (const auto& item : items) {
         auto eq = item.find('=');
         if (eq == std::string::npos) return Error::invalid("bad format of filter (expected name=value)");
-        std::string key = lower(trim(item.substr(0, eq)));
+        std::string key = to_lower(trim(item.substr(0, eq)));
         std::string value = trim(item.substr(eq + 1));
         f[key][value] = true;
     }
@@ -292,7 +282,7 @@ Result<Response> Stream::finish() {
         head_pending_ = false;
         BERTH_TRY(read_head(*conn_, status_, headers_));
         auto te = headers_.find("transfer-encoding");
-        chunked_ = te != headers_.end() && lower(te->second).find("chunked") != std::string::npos;
+        chunked_ = te != headers_.end() && to_lower(te->second).find("chunked") != std::string::npos;
         auto cl = headers_.find("content-length");
         remaining_ = !chunked_ && cl != headers_.end() ? std::atoll(cl->second.c_str()) : -1;
         if (status_ == 204 || status_ == 304) remaining_ = 0;
@@ -363,7 +353,7 @@ Result<> Client::send_request(Connection& c, std::string_view method, const std:
     bool has_type = false;
     for (const auto& [k, v] : headers) {
         req += k + ": " + v + "\r\n";
-        if (lower(k) == "content-type") has_type = true;
+        if (to_lower(k) == "content-type") has_type = true;
     }
     if (!body.empty() || method == "POST" || method == "PUT") {
         if (!body.empty() && !has_type) req += "Content-Type: application/json\r\n";
@@ -381,7 +371,7 @@ Result<Response> Client::ping() {
     BERTH_TRY(read_head(*c, s.status_, s.headers_));
     s.conn_ = std::move(c);
     auto it = s.headers_.find("transfer-encoding");
-    s.chunked_ = it != s.headers_.end() && lower(it->second).find("chunked") != std::string::npos;
+    s.chunked_ = it != s.headers_.end() && to_lower(it->second).find("chunked") != std::string::npos;
     auto cl = s.headers_.find("content-length");
     s.remaining_ = cl != s.headers_.end() ? std::atoll(cl->second.c_str()) : -1;
     Response r;
@@ -463,7 +453,7 @@ Result<Stream> Client::stream(std::string_view method, std::string_view path, co
     Stream s;
     BERTH_TRY(read_head(*c, s.status_, s.headers_));
     auto te = s.headers_.find("transfer-encoding");
-    s.chunked_ = te != s.headers_.end() && lower(te->second).find("chunked") != std::string::npos;
+    s.chunked_ = te != s.headers_.end() && to_lower(te->second).find("chunked") != std::string::npos;
     auto cl = s.headers_.find("content-length");
     s.remaining_ = !s.chunked_ && cl != s.headers_.end() ? std::atoll(cl->second.c_str()) : -1;
     if (method == "HEAD" || s.status_ == 204 || s.status_ == 304) s.remaining_ = 0;
@@ -489,7 +479,7 @@ Result<Response> Client::request(std::string_view method, std::string_view path,
     Stream s;
     BERTH_TRY(read_head(*c, s.status_, s.headers_));
     auto te = s.headers_.find("transfer-encoding");
-    s.chunked_ = te != s.headers_.end() && lower(te->second).find("chunked") != std::string::npos;
+    s.chunked_ = te != s.headers_.end() && to_lower(te->second).find("chunked") != std::string::npos;
     auto cl = s.headers_.find("content-length");
     s.remaining_ = !s.chunked_ && cl != s.headers_.end() ? std::atoll(cl->second.c_str()) : -1;
     if (method == "HEAD" || s.status_ == 204 || s.status_ == 304) s.remaining_ = 0;
@@ -549,7 +539,7 @@ Result<Hijacked> Client::hijack(std::string_view method, std::string_view path, 
         auto cl = headers.find("content-length");
         s.remaining_ = cl != headers.end() ? std::atoll(cl->second.c_str()) : -1;
         auto te = headers.find("transfer-encoding");
-        s.chunked_ = te != headers.end() && lower(te->second).find("chunked") != std::string::npos;
+        s.chunked_ = te != headers.end() && to_lower(te->second).find("chunked") != std::string::npos;
         s.conn_ = std::move(c);
         Response r;
         r.status = status;

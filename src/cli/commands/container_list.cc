@@ -15,26 +15,22 @@ struct PsOpts {
     std::string format;
 };
 
-std::string str_of(const Json& j, const char* key) {
-    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
-}
-
 // The fields docker's ContainerContext exposes, as strings.
 Json ps_row(const Json& c, bool trunc) {
     Json r;
-    std::string id = str_of(c, "Id");
+    std::string id = string_field(c, "Id");
     r["ID"] = trunc ? short_id(id) : id;
-    std::string image = str_of(c, "Image");
+    std::string image = string_field(c, "Image");
     if (trunc && image.rfind("sha256:", 0) == 0) image = short_id(image);
     r["Image"] = image;
-    std::string cmd = str_of(c, "Command");
+    std::string cmd = string_field(c, "Command");
     r["Command"] = format::go_quote(trunc ? ellipsis(cmd, 20) : cmd);
     int64_t created = c.value("Created", int64_t{0});
     r["CreatedAt"] = go_time_string(created);
     r["RunningFor"] = human_duration(now_seconds() - created) + " ago";
     r["Ports"] = ports_column(c.value("Ports", Json::array()));
-    r["State"] = str_of(c, "State");
-    r["Status"] = str_of(c, "Status");
+    r["State"] = string_field(c, "State");
+    r["Status"] = string_field(c, "Status");
     int64_t srw = c.value("SizeRw", int64_t{0}), sroot = c.value("SizeRootFs", int64_t{0});
     std::string size = human_size(static_cast<double>(srw));
     if (sroot > 0) size += " (virtual " + human_size(static_cast<double>(sroot)) + ")";
@@ -66,11 +62,11 @@ Json ps_row(const Json& c, bool trunc) {
     int volumes = 0;
     if (c.contains("Mounts") && c["Mounts"].is_array())
         for (const auto& m : c["Mounts"]) {
-            std::string name = str_of(m, "Name");
-            if (name.empty()) name = str_of(m, "Source");
+            std::string name = string_field(m, "Name");
+            if (name.empty()) name = string_field(m, "Source");
             if (trunc) name = ellipsis(name, 15);
             mounts += (mounts.empty() ? "" : ",") + name;
-            if (str_of(m, "Driver") == "local") ++volumes;
+            if (string_field(m, "Driver") == "local") ++volumes;
         }
     r["Mounts"] = mounts;
     r["LocalVolumes"] = std::to_string(volumes);

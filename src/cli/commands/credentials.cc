@@ -11,6 +11,7 @@
 
 #include "common/base64.h"
 #include "common/file.h"
+#include "common/strings.h"
 
 namespace berth::cli::credentials {
 namespace {
@@ -95,9 +96,7 @@ Result<std::optional<AuthEntry>> ConfigFile::find(const std::string& key) const 
             }
     }
     if (!e || !e->is_object()) return std::nullopt;
-    auto str = [&](const char* k) {
-        return e->contains(k) && (*e)[k].is_string() ? (*e)[k].get<std::string>() : "";
-    };
+    auto str = [&](const char* k) { return string_field(*e, k); };
     AuthEntry out;
     out.username = str("username");
     out.password = str("password");

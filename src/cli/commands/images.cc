@@ -10,10 +10,6 @@
 namespace berth::cli {
 namespace {
 
-std::string str_of(const Json& j, const char* key) {
-    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
-}
-
 // "reg:5000/a/b:tag" -> {"reg:5000/a/b", "tag"}; no tag -> {ref, ""}.
 std::pair<std::string, std::string> split_tag(const std::string& ref) {
     auto at = ref.find('@');
@@ -44,7 +40,7 @@ int cmd_images(Context& ctx, const ImagesOpts& o, const std::vector<std::string>
     bool trunc = !o.no_trunc;
     if (list->is_array())
         for (const auto& img : *list) {
-            std::string id = str_of(img, "Id");
+            std::string id = string_field(img, "Id");
             int64_t created = img.value("Created", int64_t{0});
             auto base = [&](const std::string& repo, const std::string& tag, const std::string& digest) {
                 Json r;
@@ -137,7 +133,7 @@ int cmd_history(Context& ctx, const HistoryOpts& o, const std::string& name) {
     if (h->is_array())
         for (const auto& e : *h) {
             Json r;
-            std::string id = str_of(e, "Id");
+            std::string id = string_field(e, "Id");
             r["ID"] = id == "<missing>" || id.empty() ? "<missing>" : (trunc ? short_id(id) : id);
             int64_t created = e.value("Created", int64_t{0});
             std::string rfc3339;
@@ -162,13 +158,13 @@ int cmd_history(Context& ctx, const HistoryOpts& o, const std::string& name) {
             else
                 r["CreatedSince"] = human_duration(now_seconds() - created) + " ago";
             r["CreatedAt"] = rfc3339;
-            std::string by = str_of(e, "CreatedBy");
+            std::string by = string_field(e, "CreatedBy");
             for (auto& c : by)
                 if (c == '\t') c = ' ';
             r["CreatedBy"] = trunc ? ellipsis(by, 45) : by;
             int64_t size = e.value("Size", int64_t{0});
             r["Size"] = o.human ? human_size(static_cast<double>(size)) : std::to_string(size);
-            r["Comment"] = str_of(e, "Comment");
+            r["Comment"] = string_field(e, "Comment");
             rows.push_back(std::move(r));
         }
     std::string fmt = o.format;
@@ -209,8 +205,8 @@ int cmd_rmi(Context& ctx, bool force, bool no_prune, const std::vector<std::stri
         auto j = parse_json(r->body, "daemon response");
         if (j && j->is_array())
             for (const auto& e : *j) {
-                if (e.contains("Untagged")) ctx.io.out << "Untagged: " << str_of(e, "Untagged") << "\n";
-                if (e.contains("Deleted")) ctx.io.out << "Deleted: " << str_of(e, "Deleted") << "\n";
+                if (e.contains("Untagged")) ctx.io.out << "Untagged: " << string_field(e, "Untagged") << "\n";
+                if (e.contains("Deleted")) ctx.io.out << "Deleted: " << string_field(e, "Deleted") << "\n";
             }
     }
     return status;
@@ -234,10 +230,10 @@ int cmd_image_prune(Context& ctx, bool all, bool force, const std::vector<std::s
     if (del.is_array() && !del.empty()) {
         out = "Deleted Images:\n";
         for (const auto& e : del) {
-            if (!str_of(e, "Untagged").empty())
-                out += "untagged: " + str_of(e, "Untagged") + "\n";
+            if (!string_field(e, "Untagged").empty())
+                out += "untagged: " + string_field(e, "Untagged") + "\n";
             else
-                out += "deleted: " + str_of(e, "Deleted") + "\n";
+                out += "deleted: " + string_field(e, "Deleted") + "\n";
         }
         ctx.io.out << out << "\n";
     }

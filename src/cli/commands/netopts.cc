@@ -8,20 +8,10 @@
 #include <cstring>
 #include <regex>
 
+#include "common/strings.h"
+
 namespace berth::cli {
 namespace {
-
-std::string trim(const std::string& s, const char* chars = " \t\r\n\v\f") {
-    size_t b = s.find_first_not_of(chars);
-    if (b == std::string::npos) return "";
-    size_t e = s.find_last_not_of(chars);
-    return s.substr(b, e - b + 1);
-}
-
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 // encoding/csv's reading of one record: commas split, double quotes group ("" is a quote).
 Result<std::vector<std::string>> csv_fields(const std::string& v) {
@@ -149,7 +139,7 @@ Result<NetworkAttachment> parse_network_flag(const std::string& v) {
     a.long_syntax = true;
     for (const auto& field : BERTH_TRY(csv_fields(v))) {
         // docker lower-cases whole fields (keys and values).
-        std::string f = lower(field);
+        std::string f = to_lower(field);
         auto eq = f.find('=');
         if (eq == std::string::npos || eq == 0) return Error::invalid("invalid field " + field);
         std::string key = trim(f.substr(0, eq)), val = trim(f.substr(eq + 1));

@@ -191,26 +191,22 @@ struct ListOpts {
     std::vector<std::string> filters;
 };
 
-std::string str_of(const Json& j, const char* key) {
-    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
-}
-
 std::string bool_of(const Json& j, const char* key) {
     return j.contains(key) && j[key].is_boolean() && j[key].get<bool>() ? "true" : "false";
 }
 
 // The fields of docker's networkContext.
 Json network_row(const Json& n, bool trunc) {
-    std::string id = str_of(n, "Id");
+    std::string id = string_field(n, "Id");
     std::string labels;
     if (n.contains("Labels") && n["Labels"].is_object())
         for (const auto& [k, v] : n["Labels"].items())
             labels += (labels.empty() ? "" : ",") + k + "=" + (v.is_string() ? v.get<std::string>() : "");
-    int64_t created = parse_rfc3339(str_of(n, "Created"));
+    int64_t created = parse_rfc3339(string_field(n, "Created"));
     return {{"ID", trunc ? short_id(id) : id},
-            {"Name", str_of(n, "Name")},
-            {"Driver", str_of(n, "Driver")},
-            {"Scope", str_of(n, "Scope")},
+            {"Name", string_field(n, "Name")},
+            {"Driver", string_field(n, "Driver")},
+            {"Scope", string_field(n, "Scope")},
             {"IPv4", n.contains("EnableIPv4") ? bool_of(n, "EnableIPv4") : "true"},
             {"IPv6", bool_of(n, "EnableIPv6")},
             {"Internal", bool_of(n, "Internal")},
@@ -226,7 +222,7 @@ int cmd_ls(Context& ctx, const ListOpts& o) {
     std::vector<Json> nets;
     if (list->is_array()) nets.assign(list->begin(), list->end());
     std::stable_sort(nets.begin(), nets.end(), [](const Json& a, const Json& b) {
-        return natural_less(str_of(a, "Name"), str_of(b, "Name"));
+        return natural_less(string_field(a, "Name"), string_field(b, "Name"));
     });
     std::vector<Json> rows;
     for (const auto& n : nets) rows.push_back(network_row(n, !o.no_trunc));

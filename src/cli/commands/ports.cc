@@ -7,25 +7,10 @@
 #include <optional>
 
 #include "cli/commands/netopts.h"
+#include "common/strings.h"
 
 namespace berth::cli {
 namespace {
-
-std::vector<std::string> split(const std::string& s, char sep) {
-    std::vector<std::string> out;
-    size_t pos = 0;
-    for (;;) {
-        size_t e = s.find(sep, pos);
-        out.push_back(s.substr(pos, e == std::string::npos ? std::string::npos : e - pos));
-        if (e == std::string::npos) return out;
-        pos = e + 1;
-    }
-}
-
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 // strconv.ParseUint(s, 10, 16), with Go's error text.
 Result<uint64_t> parse_uint16(const std::string& s) {
@@ -46,7 +31,7 @@ Result<std::pair<uint64_t, uint64_t>> parse_range(const std::string& ports) {
         uint64_t p = BERTH_TRY(parse_uint16(ports));
         return std::make_pair(p, p);
     }
-    auto parts = split(ports, '-');
+    auto parts = split(ports, '-', false);
     uint64_t start = BERTH_TRY(parse_uint16(parts[0]));
     uint64_t end = BERTH_TRY(parse_uint16(parts[1]));
     if (end < start) return Error::invalid("invalid range specified for port: " + ports);
@@ -55,7 +40,7 @@ Result<std::pair<uint64_t, uint64_t>> parse_range(const std::string& ports) {
 
 // nat.SplitProtoPort of v0.5.0: {proto, port}; "" for both without a port.
 std::pair<std::string, std::string> split_proto_port(const std::string& raw) {
-    auto parts = split(raw, '/');
+    auto parts = split(raw, '/', false);
     if (raw.empty() || parts[0].empty()) return {"", ""};
     if (parts.size() == 1 || parts[1].empty()) return {"tcp", parts[0]};
     return {parts[1], parts[0]};
@@ -79,7 +64,7 @@ Result<std::string> strip_brackets(const std::string& ip) {
 
 // nat.ParsePortSpec (v0.5.0), errors in its order.
 Result<> parse_spec(const std::string& raw, PortSpecs& out) {
-    auto parts = split(raw, ':');
+    auto parts = split(raw, ':', false);
     size_t n = parts.size();
     std::string ip, host_port, container_port = parts[n - 1];
     if (n == 2) host_port = parts[0];
@@ -103,7 +88,7 @@ Result<> parse_spec(const std::string& raw, PortSpecs& out) {
     if (!host_port.empty() && end - start != hrange.second - hrange.first && end != start)
         return Error::invalid("invalid ranges specified for container and host Ports: " + cport + " and " +
                               host_port);
-    std::string p = lower(proto);
+    std::string p = to_lower(proto);
     if (p != "tcp" && p != "udp" && p != "sctp") return Error::invalid("invalid proto: " + proto);
     for (uint64_t i = 0; i <= end - start; ++i) {
         std::string hp;
@@ -123,7 +108,7 @@ Result<> parse_spec(const std::string& raw, PortSpecs& out) {
 Result<std::string> standard_notation(const std::string& spec) {
     if (spec.find('=') == std::string::npos) return spec;
     std::map<std::string, std::string> params{{"protocol", "tcp"}};
-    for (const auto& param : split(spec, ',')) {
+    for (const auto& param : split(spec, ',', false)) {
         auto eq = param.find('=');
         if (eq == std::string::npos || eq == 0)
             return Error::invalid("invalid publish opts format (should be name=value but got '" + param +

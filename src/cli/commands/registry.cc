@@ -12,6 +12,7 @@
 #include "cli/commands/humanize.h"
 #include "cli/commands/progress.h"
 #include "common/file.h"
+#include "common/strings.h"
 #include "image/reference/reference.h"
 
 namespace berth::cli {
@@ -28,11 +29,6 @@ Result<std::map<std::string, std::string>> registry_auth_headers(Context& ctx, c
 
 namespace {
 
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
 // The API's tag parameter: the digest or tag of a reference.
 std::string api_tag(const ref::Reference& r) {
     return r.has_digest() ? r.digest() : r.tag();
@@ -43,7 +39,7 @@ Result<> do_pull(Context& ctx, const ref::Reference& r, bool all, const std::str
     client::Query q;
     q.add("fromImage", r.name());
     if (!all) q.add("tag", api_tag(r));
-    q.add_if(!platform.empty(), "platform", lower(platform));
+    q.add_if(!platform.empty(), "platform", to_lower(platform));
     auto headers = BERTH_TRY(registry_auth_headers(ctx, r.domain()));
     auto s = BERTH_TRY(ctx.client().stream("POST", "/images/create", q, {}, -1, "application/json", headers));
     return render_stream(s, out);
@@ -78,7 +74,7 @@ int cmd_pull(Context& ctx, const TransferOpts& o, const std::string& name) {
 
 // --platform for push: docker sends the OCI platform as JSON.
 Result<std::string> platform_json(const std::string& p) {
-    auto parts = split(lower(p), '/', false);
+    auto parts = split(to_lower(p), '/', false);
     if (parts.empty() || parts.size() > 3 ||
         std::any_of(parts.begin(), parts.end(), [](auto& s) { return s.empty(); }))
         return Error::invalid("invalid platform \"" + p + "\": expected os[/arch[/variant]]");

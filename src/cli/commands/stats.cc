@@ -6,6 +6,7 @@
 
 #include "cli/commands/context.h"
 #include "cli/commands/humanize.h"
+#include "common/strings.h"
 
 namespace berth::cli {
 namespace {
@@ -17,11 +18,6 @@ struct StatsOpts {
 
 uint64_t u64(const Json& j, const char* key) {
     return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<uint64_t>() : 0;
-}
-
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
 }
 
 std::string percent(double v) {
@@ -65,7 +61,7 @@ Json stats_row(const Json& s, const std::string& id, bool trunc) {
     const Json& blk = s.value("blkio_stats", empty).value("io_service_bytes_recursive", Json());
     if (blk.is_array())
         for (const auto& e : blk) {
-            std::string op = lower(e.value("op", std::string()));
+            std::string op = to_lower(e.value("op", std::string()));
             if (op == "read") blk_r += static_cast<double>(u64(e, "value"));
             if (op == "write") blk_w += static_cast<double>(u64(e, "value"));
         }

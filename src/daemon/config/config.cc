@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include "common/file.h"
+#include "common/strings.h"
 
 namespace berth::daemon {
 

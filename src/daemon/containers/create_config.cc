@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "common/time.h"
 #include "daemon/containers/manager_impl.h"
 #include "daemon/containers/oci_spec.h"

@@ -13,6 +13,7 @@
 
 #include "common/file.h"
 #include "common/scope.h"
+#include "common/strings.h"
 #include "common/time.h"
 #include "daemon/containers/manager_impl.h"
 #include "image/layer/layer.h"

@@ -13,6 +13,7 @@
 
 #include "common/file.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "common/time.h"
 #include "daemon/config/config.h"
 #include "daemon/containers/manager_impl.h"

@@ -7,6 +7,7 @@
 
 #include "common/file.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "daemon/containers/manager_impl.h"
 #include "daemon/network/ipam.h"
 

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "runtime/caps/caps.h"
 #include "runtime/rootfs/rootfs.h"
 #include "runtime/seccomp/seccomp.h"

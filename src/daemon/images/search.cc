@@ -32,9 +32,7 @@ Result<Json> Service::search(std::string_view term, int limit, const Filters& fi
     for (auto& r : results) {
         if (!r.is_object()) continue;
         // The registry's JSON is untrusted: read fields without nlohmann's throwing getters.
-        auto str = [&](const char* k) {
-            return r.contains(k) && r[k].is_string() ? r[k].get<std::string>() : "";
-        };
+        auto str = [&](const char* k) { return string_field(r, k); };
         auto flag = [&](const char* k) { return r.contains(k) && r[k].is_boolean() && r[k].get<bool>(); };
         int64_t stars = r.contains("star_count") && r["star_count"].is_number_integer()
                             ? r["star_count"].get<int64_t>()

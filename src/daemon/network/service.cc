@@ -13,6 +13,7 @@
 #include "common/file.h"
 #include "common/id.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "common/time.h"
 #include "daemon/network/ipam.h"
 #include "daemon/network/network_service.h"
@@ -118,11 +119,6 @@ struct Sandbox {
         return s;
     }
 };
-
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 bool valid_network_name(const std::string& n) {
     if (n.empty()) return false;
@@ -476,13 +472,13 @@ std::vector<std::string> Service::resolve(const std::string& container_id, const
     for (auto& own : mine->second) {
         auto nit = nets_.find(own.network_id);
         if (nit == nets_.end() || !nit->second.user_defined()) continue;
-        const std::string suffix = "." + lower(nit->second.name);
+        const std::string suffix = "." + to_lower(nit->second.name);
         for (auto& [cid, eps] : endpoints_)
             for (auto& e : eps) {
                 if (e.network_id != own.network_id) continue;
-                std::string cname = lower(e.container_name);
+                std::string cname = to_lower(e.container_name);
                 bool match = name == cname || name == cname + suffix || name == cid.substr(0, 12);
-                for (auto& a : e.aliases) match = match || name == lower(a);
+                for (auto& a : e.aliases) match = match || name == to_lower(a);
                 if (match) out.push_back(format_ipv4(e.ip));
             }
     }

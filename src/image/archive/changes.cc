@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "image/archive/archive.h"
 
 namespace berth::image::archive {

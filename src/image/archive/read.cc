@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "image/archive/archive.h"
 #include "image/manifest/manifest.h"
 

@@ -45,10 +45,6 @@ la_ssize_t write_callback(archive* a, void* data, const void* buf, size_t len) {
     return -1;
 }
 
-bool starts_with_sv(std::string_view s, std::string_view p) {
-    return s.substr(0, p.size()) == p;
-}
-
 class TreeWriter {
 public:
     TreeWriter(archive* a, WriteContext& ctx, bool overlay, std::vector<UniqueFd> lowers)
@@ -142,7 +138,7 @@ Result<> TreeWriter::add_xattrs(archive_entry* e, int dirfd, const std::string& 
             return Error::sys("getxattr " + key, name);
         }
         // overlayfs bookkeeping (opaque, origin, impure, redirect) is not layer content.
-        if (starts_with_sv(key, "trusted.overlay.")) {
+        if (std::string_view(key).starts_with("trusted.overlay.")) {
             if (key == "trusted.overlay.opaque" && len == 1 && buf_[0] == 'y') *opaque = true;
             continue;
         }

@@ -26,10 +26,6 @@ constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
 constexpr size_t kMaxWarnings = 20;
 
-bool starts_with_sv(std::string_view s, std::string_view p) {
-    return s.substr(0, p.size()) == p;
-}
-
 // Escapes surface as EXDEV from RESOLVE_BENEATH; say so in words.
 Error explain(Error e) {
     if (e.sys_errno() == EXDEV) return Error::invalid("path escapes the layer root (through a symlink)");
@@ -100,7 +96,7 @@ Result<> Extractor::process(archive* a, archive_entry* e, const char* raw) {
     const char* link = archive_entry_hardlink(e);
     if (!link) link = archive_entry_hardlink_utf8(e);
 
-    if (starts_with_sv(base, kWhiteoutPrefix)) {
+    if (std::string_view(base).starts_with(kWhiteoutPrefix)) {
         if (base == kOpaqueMarker) return opaque(parent);
         return whiteout(parent, std::string_view(base).substr(kWhiteoutPrefix.size()));
     }
@@ -190,7 +186,7 @@ Result<> Extractor::set_xattrs(archive_entry* e, int fd, int pfd, const std::str
     while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
         if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
         seen.emplace_back(name);
-        if (!opts_.allow_trusted_xattrs && starts_with_sv(name, "trusted.")) {
+        if (!opts_.allow_trusted_xattrs && std::string_view(name).starts_with("trusted.")) {
             ++result_.skipped_xattrs;
             continue;
         }
@@ -363,7 +359,7 @@ Result<> Extractor::special(archive_entry* e, int pfd, const std::string& base) 
 
 Result<> Extractor::whiteout(std::string_view parent, std::string_view name) {
     // `.wh..wh.*` other than the opaque marker are aufs internals (e.g. .wh..wh.plnk).
-    if (starts_with_sv(name, kWhiteoutPrefix)) return ok();
+    if (name.starts_with(kWhiteoutPrefix)) return ok();
     if (name.empty() || name == "." || name == "..")
         return Error::invalid("whiteout names an invalid file \"" + std::string(name) + "\"");
     int pfd = BERTH_TRY(parent_fd(parent));

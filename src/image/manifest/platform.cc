@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "image/manifest/manifest.h"
 
 namespace berth::image::manifest {

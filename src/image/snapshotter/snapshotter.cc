@@ -13,6 +13,7 @@
 
 #include "common/fd.h"
 #include "common/file.h"
+#include "common/strings.h"
 
 namespace berth::image::snapshotter {
 

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "runtime/cgroups/cgroup_internal.h"
 
 namespace berth::runtime::cgroups {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "runtime/cgroups/cgroup_internal.h"
 
 namespace berth::runtime::cgroups {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "runtime/cgroups/cgroup_internal.h"
 
 namespace berth::runtime::cgroups {

@@ -9,6 +9,7 @@
 
 #include "common/file.h"
 #include "common/scope.h"
+#include "common/strings.h"
 #include "runtime/cgroups/cgroup_internal.h"
 
 namespace berth::runtime::cgroups {

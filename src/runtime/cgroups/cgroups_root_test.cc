@@ -18,6 +18,7 @@
 
 #include "common/file.h"
 #include "common/scope.h"
+#include "common/strings.h"
 #include "runtime/cgroups/cgroup_internal.h"
 #include "runtime/cgroups/cgroups.h"
 #include "support/support.h"

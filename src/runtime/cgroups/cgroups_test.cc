@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "runtime/cgroups/cgroup_internal.h"
 #include "support/support.h"
 

@@ -11,6 +11,7 @@
 
 #include "common/file.h"
 #include "common/scope.h"
+#include "common/strings.h"
 #include "runtime/container/internal.h"
 
 namespace berth::runtime {

@@ -7,6 +7,7 @@
 
 #include "common/file.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "runtime/container/internal.h"
 
 namespace berth::runtime {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "runtime/caps/caps.h"
 #include "runtime/container/internal.h"
 #include "runtime/rlimits/rlimits.h"

@@ -13,6 +13,7 @@
 #include <map>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "runtime/rootfs/rootfs_internal.h"
 
 namespace berth::runtime::rootfs {

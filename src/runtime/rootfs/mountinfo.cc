@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "runtime/rootfs/rootfs_internal.h"
 
 namespace berth::runtime::rootfs {

@@ -12,6 +12,7 @@
 #include <cstdlib>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "runtime/rootfs/rootfs_internal.h"
 
 namespace berth::runtime::rootfs {

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "runtime/rootfs/rootfs.h"
 #include "runtime/rootfs/rootfs_internal.h"
 #include "support/support.h"

@@ -13,6 +13,7 @@
 #include <deque>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "runtime/rootfs/rootfs_internal.h"
 
 #ifndef SYS_openat2

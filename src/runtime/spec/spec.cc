@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "common/file.h"
+#include "common/strings.h"
 
 namespace berth::runtime::spec {
 

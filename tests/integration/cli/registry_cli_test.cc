@@ -10,6 +10,7 @@
 
 #include "common/file.h"
 #include "common/json.h"
+#include "common/strings.h"
 #include "support/daemon.h"
 #include "support/registry.h"
 #include "support/support.h"

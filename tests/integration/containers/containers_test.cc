@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "support/daemon.h"
 
 namespace berth::test {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "support/daemon.h"
 #include "support/support.h"
 

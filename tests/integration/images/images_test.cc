@@ -11,6 +11,7 @@
 #include <random>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "image/content/content_store.h"
 #include "image/store/image_store.h"
 #include "support/daemon.h"

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "support/daemon.h"
 
 namespace berth::test {

@@ -3,6 +3,7 @@
 // zstd layers, search and login errors, and a hostile registry (tests/fixtures/hostile-registry):
 // wrong digest, truncated blob, 500s then success, a stall, malformed/unknown/huge manifests.
 #include "common/file.h"
+#include "common/strings.h"
 #include "integration/registry/fixture.h"
 
 namespace berth::test {

@@ -2,6 +2,7 @@
 // HTTPS with a CA the test makes (berthd's certs dir, daemon.json "registry-certs-dir"),
 // a registry that wants a client certificate, and htpasswd Basic auth with docker login.
 #include "common/file.h"
+#include "common/strings.h"
 #include "integration/registry/fixture.h"
 
 namespace berth::test {

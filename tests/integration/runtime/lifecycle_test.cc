@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "integration/runtime/runtime_harness.h"
 #include "runtime/container/container.h"
 

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "integration/runtime/runtime_harness.h"
 
 namespace berth::test {

@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "runtime/container/container.h"
 #include "support/support.h"
 
