@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "common/fd.h"
-#include "network/firewall.h"
-#include "network/link.h"
+#include "hostnet/firewall.h"
+#include "hostnet/link.h"
 
 using namespace berth;
 using Clock = std::chrono::steady_clock;
@@ -111,14 +111,14 @@ int main(int argc, char** argv) {
                       table = "berth_bench_" + std::to_string(getpid());
     struct Cleanup {
         std::string br, table;
-        std::unique_ptr<network::Firewall> fw;
+        std::unique_ptr<hostnet::Firewall> fw;
         ~Cleanup() {
             if (fw) (void)fw->destroy();
-            (void)network::delete_link(br);
+            (void)hostnet::delete_link(br);
         }
     } cleanup{br, table, nullptr};
-    if (auto r = network::ensure_bridge(br, "10.196.0.1/16", 1500); !r) return fail(r.error());
-    auto fw = network::Firewall::open(table);
+    if (auto r = hostnet::ensure_bridge(br, "10.196.0.1/16", 1500); !r) return fail(r.error());
+    auto fw = hostnet::Firewall::open(table);
     if (!fw) return fail(fw.error());
     cleanup.fw = std::move(*fw);
     if (auto r = cleanup.fw->add_bridge({br, "10.196.0.0/16"}); !r) return fail(r.error());
@@ -131,26 +131,26 @@ int main(int argc, char** argv) {
     for (int i = 0; i < n; ++i) {
         namespaces.push_back(new_netns());
         if (!namespaces.back()) return fail(Error::sys("unshare"));
-        network::VethConfig v{br,
+        hostnet::VethConfig v{br,
                               "vb" + std::to_string(getpid() % 100000) + "x" + std::to_string(i),
                               ns_path(namespaces.back()),
                               "eth0",
                               ip_of(i) + "/16",
                               "10.196.0.1"};
         auto t = Clock::now();
-        if (auto r = network::loopback_up(v.netns_path); !r) return fail(r.error());
+        if (auto r = hostnet::loopback_up(v.netns_path); !r) return fail(r.error());
         lo.push_back(ms_since(t));
         t = Clock::now();
-        if (auto r = network::create_endpoint(v); !r) return fail(r.error());
+        if (auto r = hostnet::create_endpoint(v); !r) return fail(r.error());
         up.push_back(ms_since(t));
         hosts.push_back(v.host_name);
-        std::vector<network::PortMapping> ports = {{"tcp", "", uint16_t(20000 + i), ip_of(i), 5001}};
+        std::vector<hostnet::PortMapping> ports = {{"tcp", "", uint16_t(20000 + i), ip_of(i), 5001}};
         t = Clock::now();
         if (auto r = cleanup.fw->add_ports(ports); !r) return fail(r.error());
         pub.push_back(ms_since(t));
     }
     for (int i = 0; i < n; ++i) {
-        std::vector<network::PortMapping> ports = {{"tcp", "", uint16_t(20000 + i), ip_of(i), 5001}};
+        std::vector<hostnet::PortMapping> ports = {{"tcp", "", uint16_t(20000 + i), ip_of(i), 5001}};
         auto t = Clock::now();
         if (auto r = cleanup.fw->remove_ports(ports); !r) return fail(r.error());
         unpub.push_back(ms_since(t));
@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
         // lose their namespace (the kernel then destroys the pair in the background).
         if (i % 2 == 0) {
             t = Clock::now();
-            if (auto r = network::remove_endpoint(hosts[size_t(i)]); !r) return fail(r.error());
+            if (auto r = hostnet::remove_endpoint(hosts[size_t(i)]); !r) return fail(r.error());
             down.push_back(ms_since(t));
         }
         namespaces[size_t(i)].reset();
@@ -175,12 +175,12 @@ int main(int argc, char** argv) {
 
     // Throughput: a sink in a container netns, reached directly and through the NAT.
     UniqueFd ns = new_netns();
-    network::VethConfig v{
+    hostnet::VethConfig v{
         br,          "vb" + std::to_string(getpid() % 100000) + "t", ns_path(ns), "eth0", "10.196.255.2/16",
         "10.196.0.1"};
-    if (auto r = network::loopback_up(v.netns_path); !r) return fail(r.error());
-    if (auto r = network::create_endpoint(v); !r) return fail(r.error());
-    if (auto r = network::enable_forwarding(br); !r) return fail(r.error());
+    if (auto r = hostnet::loopback_up(v.netns_path); !r) return fail(r.error());
+    if (auto r = hostnet::create_endpoint(v); !r) return fail(r.error());
+    if (auto r = hostnet::enable_forwarding(br); !r) return fail(r.error());
     if (auto r = cleanup.fw->add_ports({{"tcp", "", 15001, "10.196.255.2", 5001}}); !r)
         return fail(r.error());
     std::atomic<bool> ready{false}, stop{false};
@@ -204,6 +204,6 @@ int main(int argc, char** argv) {
     stop = true;
     stream("10.196.255.2", 5001, 1);  // wakes the sink's accept
     t.join();
-    (void)network::remove_endpoint(v.host_name);
+    (void)hostnet::remove_endpoint(v.host_name);
     return 0;
 }

@@ -14,7 +14,7 @@ class ImageService;
 namespace berth::daemon::containers {
 class ContainerManager;
 }
-namespace berth::daemon::network {
+namespace berth::daemon::networks {
 class NetworkService;
 }
 
@@ -40,7 +40,7 @@ Result<> add_container_routes(Router& router, daemon::containers::ContainerManag
                               daemon::EventBus* events);
 
 // /networks/...: json, {id}, create, DELETE {id}, prune, {id}/connect, {id}/disconnect.
-Result<> add_network_routes(Router& router, daemon::network::NetworkService* networks,
+Result<> add_network_routes(Router& router, daemon::networks::NetworkService* networks,
                             daemon::containers::ContainerManager* containers);
 
 }  // namespace berth::api

@@ -3,7 +3,7 @@
 // containers' configuration.
 #include "api/handlers/handlers.h"
 #include "daemon/containers/containers.h"
-#include "daemon/network/network_service.h"
+#include "daemon/networks/network_service.h"
 
 namespace berth::api {
 
@@ -26,7 +26,7 @@ Result<std::string> container_of(const Json& body) {
 
 }  // namespace
 
-Result<> add_network_routes(Router& r, daemon::network::NetworkService* networks,
+Result<> add_network_routes(Router& r, daemon::networks::NetworkService* networks,
                             daemon::containers::ContainerManager* containers) {
     BERTH_TRY(r.add("GET", "/networks", [networks](Request& req) -> Result<Response> {
         return Response::json(200, BERTH_TRY(networks->list(BERTH_TRY(req.query.filters()))));

@@ -18,7 +18,7 @@
 #include "daemon/containers/containers.h"
 #include "daemon/events/events.h"
 #include "daemon/images/image_service.h"  // images
-#include "daemon/network/network_service.h"
+#include "daemon/networks/network_service.h"
 
 using namespace berth;
 
@@ -135,7 +135,7 @@ int serve(const daemon::Config& c) {
                                                   .stall_seconds = c.registry_stall_timeout},
                                      .max_concurrent_downloads = c.max_concurrent_downloads,
                                      .max_concurrent_uploads = c.max_concurrent_uploads});
-    daemon::network::ServiceOptions no;
+    daemon::networks::ServiceOptions no;
     no.data_root = c.data_root;
     no.bridge_name = c.bridge;
     no.bip = c.bip;
@@ -145,7 +145,7 @@ int serve(const daemon::Config& c) {
     no.ip_forward = c.ip_forward;
     no.iptables = c.iptables;
     no.nft_table = c.nft_table;
-    auto networks = daemon::network::NetworkService::open(no, &events);
+    auto networks = daemon::networks::NetworkService::open(no, &events);
     if (!networks) return log::error(networks.error().str()), 1;
     daemon::containers::ManagerOptions mo;
     mo.data_root = c.data_root;

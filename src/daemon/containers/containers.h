@@ -30,7 +30,7 @@
 #include "common/json.h"
 #include "daemon/events/events.h"
 #include "daemon/images/image_service.h"
-#include "daemon/network/network_service.h"
+#include "daemon/networks/network_service.h"
 
 namespace berth::daemon::containers {
 
@@ -76,7 +76,7 @@ public:
     // `networks` is required: every container's network goes through it.
     static Result<std::unique_ptr<ContainerManager>> open(const ManagerOptions& options,
                                                           images::ImageService* images,
-                                                          network::NetworkService* networks,
+                                                          networks::NetworkService* networks,
                                                           EventBus* events);
     virtual ~ContainerManager() = default;
     // Daemon shutdown: stops the monitor; without live-restore, stops running containers.

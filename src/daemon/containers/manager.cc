@@ -35,7 +35,7 @@ bool is_our_shim(pid_t pid, const std::string& id) {
 
 Result<std::unique_ptr<ContainerManager>> ContainerManager::open(const ManagerOptions& options,
                                                                  images::ImageService* images,
-                                                                 network::NetworkService* networks,
+                                                                 networks::NetworkService* networks,
                                                                  EventBus* events) {
     if (!networks) return Error::invalid("container manager: a network service is required");
     auto m = std::make_unique<ManagerImpl>(options, images, networks, events);
@@ -43,7 +43,7 @@ Result<std::unique_ptr<ContainerManager>> ContainerManager::open(const ManagerOp
     return std::unique_ptr<ContainerManager>(std::move(m));
 }
 
-ManagerImpl::ManagerImpl(ManagerOptions o, images::ImageService* images, network::NetworkService* networks,
+ManagerImpl::ManagerImpl(ManagerOptions o, images::ImageService* images, networks::NetworkService* networks,
                          EventBus* events)
     : opts_(std::move(o)), images_(images), networks_(networks), events_(events) {
     struct stat st;

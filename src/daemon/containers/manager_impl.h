@@ -40,7 +40,7 @@ struct Entry {
 
 class ManagerImpl final : public ContainerManager {
 public:
-    ManagerImpl(ManagerOptions o, images::ImageService* images, network::NetworkService* networks,
+    ManagerImpl(ManagerOptions o, images::ImageService* images, networks::NetworkService* networks,
                 EventBus* events);
     ~ManagerImpl() override;
 
@@ -125,7 +125,7 @@ public:
 
     ManagerOptions opts_;
     images::ImageService* images_;
-    network::NetworkService* networks_;
+    networks::NetworkService* networks_;
     EventBus* events_;
 
     std::mutex mu_;               // entries_, names_, every Entry's fields except `op`
@@ -143,7 +143,7 @@ public:
 
 // Small helpers shared by the files.
 // The ports to publish: HostConfig.PortBindings, plus ExposedPorts with PublishAllPorts.
-Result<std::vector<network::PortRequest>> port_requests(const Json& config, const Json& host_config);
+Result<std::vector<networks::PortRequest>> port_requests(const Json& config, const Json& host_config);
 // NetworkSettings.Ports as the container list's "Ports" array.
 Json list_ports(const Json& network_settings);
 std::string generate_id();

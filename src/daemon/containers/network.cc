@@ -9,7 +9,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "daemon/containers/manager_impl.h"
-#include "daemon/network/ipam.h"
+#include "daemon/networks/ipam.h"
 
 namespace berth::daemon::containers {
 
@@ -52,8 +52,8 @@ Json empty_endpoint() {
             {"DriverOpts", nullptr}, {"DNSNames", nullptr}};
 }
 
-network::EndpointRequest endpoint_request(const std::string& network, const Json& cfg) {
-    network::EndpointRequest r;
+networks::EndpointRequest endpoint_request(const std::string& network, const Json& cfg) {
+    networks::EndpointRequest r;
     r.network = network;
     if (!cfg.is_object()) return r;
     r.aliases = string_list(cfg, "Aliases");
@@ -78,7 +78,7 @@ Result<Json> endpoint_config(const std::string& network, const Json& in) {
     if (auto it = in.find("IPAMConfig"); it != in.end() && it->is_object()) {
         std::string ip = it->value("IPv4Address", "");
         if (!ip.empty()) {
-            if (!network::parse_ipv4(ip)) return Error::invalid("invalid IPv4 address: " + ip);
+            if (!networks::parse_ipv4(ip)) return Error::invalid("invalid IPv4 address: " + ip);
             out["IPAMConfig"] = {{"IPv4Address", ip}};
         }
     }
@@ -95,8 +95,8 @@ Result<Json> endpoint_config(const std::string& network, const Json& in) {
 
 }  // namespace
 
-Result<std::vector<network::PortRequest>> port_requests(const Json& config, const Json& hc) {
-    std::vector<network::PortRequest> out;
+Result<std::vector<networks::PortRequest>> port_requests(const Json& config, const Json& hc) {
+    std::vector<networks::PortRequest> out;
     std::set<std::string> bound;
     Json bindings = hc.value("PortBindings", Json::object());
     if (bindings.is_null()) bindings = Json::object();
@@ -109,13 +109,13 @@ Result<std::vector<network::PortRequest>> port_requests(const Json& config, cons
         for (auto& b : list) {
             if (!b.is_object())
                 return Error::invalid("HostConfig.PortBindings." + key + ": expected objects");
-            network::PortRequest r;
+            networks::PortRequest r;
             r.proto = proto;
             r.container_port = port;
             r.host_ip = b.value("HostIp", "");
             // IPv6 bindings ("::", as docker 28 adds next to 0.0.0.0): Berth's NAT is IPv4 only.
             if (r.host_ip.find(':') != std::string::npos) continue;
-            if (!r.host_ip.empty() && !network::parse_ipv4(r.host_ip))
+            if (!r.host_ip.empty() && !networks::parse_ipv4(r.host_ip))
                 return Error::invalid("invalid host IP address: " + r.host_ip);
             std::string hp = b.value("HostPort", "");
             if (!hp.empty()) {
@@ -202,7 +202,7 @@ std::string ManagerImpl::resolv_conf_for(const Container& c) {
 Result<> ManagerImpl::join_networks(Container& c) {
     std::string mode = c.host_config.value("NetworkMode", "bridge");
     if (shares_netns(mode)) return ok();
-    network::SandboxRequest req;
+    networks::SandboxRequest req;
     req.container_id = c.id;
     req.container_name = c.name;
     req.hostname = c.config.value("Hostname", "");

@@ -16,7 +16,7 @@
 #include "common/log.h"
 #include "common/scope.h"
 #include "daemon/images/layer_stream.h"
-#include "daemon/images/service.h"
+#include "daemon/images/service_impl.h"
 #include "image/layer/layer.h"
 
 namespace berth::daemon::images {

@@ -8,7 +8,7 @@
 
 #include "common/file.h"
 #include "common/log.h"
-#include "daemon/images/service.h"
+#include "daemon/images/service_impl.h"
 
 namespace berth::daemon::images {
 

@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "daemon/images/service.h"
+#include "daemon/images/service_impl.h"
 
 namespace berth::daemon::images {
 

@@ -4,7 +4,7 @@
 #include <set>
 
 #include "common/log.h"
-#include "daemon/images/service.h"
+#include "daemon/images/service_impl.h"
 
 namespace berth::daemon::images {
 

@@ -1,5 +1,5 @@
 // Registry search and login (GET /images/search, POST /auth).
-#include "daemon/images/service.h"
+#include "daemon/images/service_impl.h"
 
 namespace berth::daemon::images {
 

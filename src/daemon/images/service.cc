@@ -1,6 +1,4 @@
 // The image service: opening the stores, container root filesystems, load/import/save.
-#include "daemon/images/service.h"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <fts.h>
@@ -13,6 +11,7 @@
 #include "common/file.h"
 #include "common/log.h"
 #include "common/scope.h"
+#include "daemon/images/service_impl.h"
 #include "image/layer/layer.h"
 
 namespace berth::daemon::images {

@@ -19,7 +19,7 @@
 
 #include "common/error.h"
 
-namespace berth::network {
+namespace berth::hostnet {
 
 // Creates bridge `name` if missing, gives it `gateway_cidr` ("172.17.0.1/16") if it lacks
 // it, sets mtu and brings it up. Idempotent (daemon restarts call it again). A link of that
@@ -65,4 +65,4 @@ Result<> enable_forwarding(const std::string& bridge);
 // Docker's MAC for an IPv4 address: 02:42 followed by the four address bytes.
 Result<std::string> mac_for_ipv4(const std::string& ip);
 
-}  // namespace berth::network
+}  // namespace berth::hostnet

@@ -1,5 +1,5 @@
 // Private: see netns.h.
-#include "network/netns.h"
+#include "hostnet/netns.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -9,7 +9,7 @@
 
 #include "common/fd.h"
 
-namespace berth::network {
+namespace berth::hostnet {
 
 Result<> run_in_netns(const std::string& netns_path, const std::function<Result<>()>& fn) {
     UniqueFd ns(::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -39,4 +39,4 @@ Result<> run_in_netns(const std::string& netns_path, const std::function<Result<
     return result;
 }
 
-}  // namespace berth::network
+}  // namespace berth::hostnet

@@ -19,7 +19,7 @@
 
 #include "common/error.h"
 
-namespace berth::daemon::network {
+namespace berth::daemon::networks {
 
 // An IPv4 address in host byte order.
 using Ipv4 = uint32_t;
@@ -84,4 +84,4 @@ private:
 // Docker's MAC for an address: 02:42 followed by the address's four bytes.
 std::string mac_for(Ipv4 addr);
 
-}  // namespace berth::daemon::network
+}  // namespace berth::daemon::networks

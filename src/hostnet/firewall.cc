@@ -1,14 +1,14 @@
 // Firewall over libnftables (see firewall.h); the command text comes from ruleset.cc.
-#include "network/firewall.h"
+#include "hostnet/firewall.h"
 
 #include <malloc.h>
 
 #include <nftables/libnftables.h>
 
 #include "common/log.h"
-#include "network/ruleset.h"
+#include "hostnet/ruleset.h"
 
-namespace berth::network {
+namespace berth::hostnet {
 namespace {
 
 std::string trim_nl(std::string s) {
@@ -134,4 +134,4 @@ Result<> Firewall::destroy() {
     return ok();
 }
 
-}  // namespace berth::network
+}  // namespace berth::hostnet

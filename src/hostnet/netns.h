@@ -8,10 +8,10 @@
 
 #include "common/error.h"
 
-namespace berth::network {
+namespace berth::hostnet {
 
 // Opens netns_path ("/proc/<pid>/ns/net", "/run/netns/x"), joins it on a new thread, runs
 // fn there and returns its result.
 Result<> run_in_netns(const std::string& netns_path, const std::function<Result<>()>& fn);
 
-}  // namespace berth::network
+}  // namespace berth::hostnet

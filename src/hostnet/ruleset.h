@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "common/error.h"
-#include "network/firewall.h"
+#include "hostnet/firewall.h"
 
-namespace berth::network::ruleset {
+namespace berth::hostnet::ruleset {
 
 Result<> check_table_name(const std::string& table);
 // Idempotent: creates what is missing and rewrites the DNAT jump chains (they hold only
@@ -25,4 +25,4 @@ Result<std::string> delete_bridge_rules(const std::string& table, const std::str
 // "add element" (or "delete element" keys only) commands for the two port maps.
 Result<std::string> port_elements(const std::string& table, const std::vector<PortMapping>& ports, bool add);
 
-}  // namespace berth::network::ruleset
+}  // namespace berth::hostnet::ruleset

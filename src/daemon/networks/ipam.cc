@@ -1,10 +1,10 @@
-#include "daemon/network/ipam.h"
+#include "daemon/networks/ipam.h"
 
 #include <arpa/inet.h>
 
 #include <cstdio>
 
-namespace berth::daemon::network {
+namespace berth::daemon::networks {
 
 Result<Ipv4> parse_ipv4(std::string_view text) {
     std::string s(text);
@@ -117,4 +117,4 @@ std::string mac_for(Ipv4 addr) {
     return buf;
 }
 
-}  // namespace berth::daemon::network
+}  // namespace berth::daemon::networks

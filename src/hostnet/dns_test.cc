@@ -1,6 +1,6 @@
 // DnsServer on 127.0.0.1 of the test's own namespace (no root): local answers, forwarding to
 // a fake upstream, SERVFAIL when the upstream is silent, TCP framing, removal.
-#include "network/dns.h"
+#include "hostnet/dns.h"
 
 #include <arpa/inet.h>
 #include <poll.h>
@@ -12,9 +12,9 @@
 #include <gtest/gtest.h>
 
 #include "common/fd.h"
-#include "network/dns_codec.h"
+#include "hostnet/dns_codec.h"
 
-namespace berth::network {
+namespace berth::hostnet {
 namespace {
 
 std::vector<uint8_t> query(uint16_t id, const std::string& name, uint16_t type = dns::kTypeA) {
@@ -238,4 +238,4 @@ TEST(DnsServer, TcpQueriesAreForwardedOverTcp) {
 }
 
 }  // namespace
-}  // namespace berth::network
+}  // namespace berth::hostnet

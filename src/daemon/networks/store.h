@@ -15,7 +15,7 @@
 #include "common/json.h"
 #include "common/sqlite.h"
 
-namespace berth::daemon::network {
+namespace berth::daemon::networks {
 
 class Store {
 public:
@@ -45,4 +45,4 @@ private:
     std::mutex mu_;
 };
 
-}  // namespace berth::daemon::network
+}  // namespace berth::daemon::networks

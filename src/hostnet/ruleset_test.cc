@@ -1,8 +1,8 @@
-#include "network/ruleset.h"
+#include "hostnet/ruleset.h"
 
 #include <gtest/gtest.h>
 
-namespace berth::network::ruleset {
+namespace berth::hostnet::ruleset {
 namespace {
 
 bool has(const std::string& s, const std::string& part) {
@@ -92,4 +92,4 @@ TEST(Ruleset, PortElements) {
 }
 
 }  // namespace
-}  // namespace berth::network::ruleset
+}  // namespace berth::hostnet::ruleset

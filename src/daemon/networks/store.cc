@@ -1,6 +1,6 @@
-#include "daemon/network/store.h"
+#include "daemon/networks/store.h"
 
-namespace berth::daemon::network {
+namespace berth::daemon::networks {
 
 namespace {
 
@@ -127,4 +127,4 @@ Result<> Store::remove_sandbox(const std::string& container_id) {
     return tx.commit();
 }
 
-}  // namespace berth::daemon::network
+}  // namespace berth::daemon::networks

@@ -1,6 +1,6 @@
 // Interfaces through libnl-route (see link.h). Each call opens its own netlink socket (a few
 // microseconds) so calls from different threads never share libnl state.
-#include "network/link.h"
+#include "hostnet/link.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -27,9 +27,9 @@
 #include "common/file.h"
 #include "common/scope.h"
 #include "common/strings.h"
-#include "network/netns.h"
+#include "hostnet/netns.h"
 
-namespace berth::network {
+namespace berth::hostnet {
 namespace {
 
 struct SockFree {
@@ -432,4 +432,4 @@ Result<> enable_forwarding(const std::string& bridge) {
     return write_sysctl("/proc/sys/net/ipv4/conf/" + bridge + "/route_localnet", "1");
 }
 
-}  // namespace berth::network
+}  // namespace berth::hostnet

@@ -1,5 +1,5 @@
 // Private: nft command text for Firewall (see ruleset.h).
-#include "network/ruleset.h"
+#include "hostnet/ruleset.h"
 
 #include <arpa/inet.h>
 
@@ -7,7 +7,7 @@
 
 #include "common/json.h"
 
-namespace berth::network::ruleset {
+namespace berth::hostnet::ruleset {
 namespace {
 
 bool safe_name(const std::string& s, size_t max) {
@@ -182,4 +182,4 @@ Result<std::string> port_elements(const std::string& t, const std::vector<PortMa
     return s;
 }
 
-}  // namespace berth::network::ruleset
+}  // namespace berth::hostnet::ruleset

@@ -1,8 +1,8 @@
-#include "daemon/network/ipam.h"
+#include "daemon/networks/ipam.h"
 
 #include <gtest/gtest.h>
 
-namespace berth::daemon::network {
+namespace berth::daemon::networks {
 namespace {
 
 Ipv4 ip(const char* s) {
@@ -88,4 +88,4 @@ TEST(Ipam, DockerMac) {
 }
 
 }  // namespace
-}  // namespace berth::daemon::network
+}  // namespace berth::daemon::networks

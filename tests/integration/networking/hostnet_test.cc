@@ -14,12 +14,12 @@
 
 #include "common/fd.h"
 #include "common/file.h"
-#include "network/dns.h"
-#include "network/firewall.h"
-#include "network/link.h"
+#include "hostnet/dns.h"
+#include "hostnet/firewall.h"
+#include "hostnet/link.h"
 #include "support/support.h"
 
-namespace berth::network {
+namespace berth::hostnet {
 namespace {
 
 using test::run_shell;
@@ -338,4 +338,4 @@ TEST_F(NetworkTest, EmbeddedDns) {
 }
 
 }  // namespace
-}  // namespace berth::network
+}  // namespace berth::hostnet

@@ -30,7 +30,7 @@
 #include "common/json.h"
 #include "daemon/events/events.h"
 
-namespace berth::daemon::network {
+namespace berth::daemon::networks {
 
 using Filters = std::map<std::string, std::vector<std::string>>;
 
@@ -119,4 +119,4 @@ public:
     virtual size_t count() = 0;
 };
 
-}  // namespace berth::daemon::network
+}  // namespace berth::daemon::networks

@@ -1,9 +1,9 @@
 // Private: DNS wire codec (see dns_codec.h).
-#include "network/dns_codec.h"
+#include "hostnet/dns_codec.h"
 
 #include <arpa/inet.h>
 
-namespace berth::network::dns {
+namespace berth::hostnet::dns {
 namespace {
 
 uint16_t get16(std::span<const uint8_t> m, size_t off) {
@@ -136,4 +136,4 @@ std::string normalize(std::string name) {
     return name;
 }
 
-}  // namespace berth::network::dns
+}  // namespace berth::hostnet::dns

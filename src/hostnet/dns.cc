@@ -1,6 +1,6 @@
 // Embedded DNS server (see dns.h): one epoll thread; listeners bound inside containers'
 // namespaces, queries answered from ResolveFn or forwarded upstream over UDP.
-#include "network/dns.h"
+#include "hostnet/dns.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -19,10 +19,10 @@
 
 #include "common/fd.h"
 #include "common/log.h"
-#include "network/dns_codec.h"
-#include "network/netns.h"
+#include "hostnet/dns_codec.h"
+#include "hostnet/netns.h"
 
-namespace berth::network {
+namespace berth::hostnet {
 
 // Outside the anonymous namespace: DnsServer::Impl holds these (a unity build would warn).
 struct SocketAddr {
@@ -558,4 +558,4 @@ void DnsServer::remove_container(const std::string& container_id) {
     impl_->remove_container_locked(container_id);
 }
 
-}  // namespace berth::network
+}  // namespace berth::hostnet

@@ -11,7 +11,7 @@
 
 #include "common/error.h"
 
-namespace berth::network::dns {
+namespace berth::hostnet::dns {
 
 constexpr uint16_t kTypeA = 1;
 constexpr uint16_t kTypeAAAA = 28;
@@ -49,4 +49,4 @@ std::vector<uint8_t> build_error(std::span<const uint8_t> msg, int rcode);
 // Lower-case, no trailing dot: the form names are matched in.
 std::string normalize(std::string name);
 
-}  // namespace berth::network::dns
+}  // namespace berth::hostnet::dns

@@ -27,7 +27,7 @@
 
 #include "common/error.h"
 
-namespace berth::network {
+namespace berth::hostnet {
 
 struct PortMapping {
     std::string proto = "tcp";  // tcp | udp | sctp
@@ -77,4 +77,4 @@ private:
     std::mutex mu_;  // one change at a time: delete_commands() reads what the next run() edits
 };
 
-}  // namespace berth::network
+}  // namespace berth::hostnet

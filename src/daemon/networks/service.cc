@@ -15,18 +15,18 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "common/time.h"
-#include "daemon/network/ipam.h"
-#include "daemon/network/network_service.h"
-#include "daemon/network/store.h"
-#include "network/dns.h"
-#include "network/firewall.h"
-#include "network/link.h"
+#include "daemon/networks/ipam.h"
+#include "daemon/networks/network_service.h"
+#include "daemon/networks/store.h"
+#include "hostnet/dns.h"
+#include "hostnet/firewall.h"
+#include "hostnet/link.h"
 
-namespace berth::daemon::network {
+namespace berth::daemon::networks {
 
 namespace {
 
-namespace net = berth::network;
+namespace net = berth::hostnet;
 
 constexpr const char* kBridgeNameOpt = "com.docker.network.bridge.name";
 constexpr const char* kIccOpt = "com.docker.network.bridge.enable_icc";
@@ -1213,4 +1213,4 @@ Result<std::unique_ptr<NetworkService>> NetworkService::open(const ServiceOption
     return std::unique_ptr<NetworkService>(std::move(s));
 }
 
-}  // namespace berth::daemon::network
+}  // namespace berth::daemon::networks

@@ -1,10 +1,10 @@
-#include "network/dns_codec.h"
+#include "hostnet/dns_codec.h"
 
 #include <random>
 
 #include <gtest/gtest.h>
 
-namespace berth::network::dns {
+namespace berth::hostnet::dns {
 namespace {
 
 std::vector<uint8_t> make_query(uint16_t id, const std::string& name, uint16_t type) {
@@ -136,4 +136,4 @@ TEST(DnsCodec, RandomBytesNeverCrash) {
 }
 
 }  // namespace
-}  // namespace berth::network::dns
+}  // namespace berth::hostnet::dns

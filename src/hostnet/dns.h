@@ -20,7 +20,7 @@
 
 #include "common/error.h"
 
-namespace berth::network {
+namespace berth::hostnet {
 
 using ResolveFn =
     std::function<std::vector<std::string>(const std::string& container_id, const std::string& name)>;
@@ -46,4 +46,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace berth::network
+}  // namespace berth::hostnet
