@@ -138,6 +138,7 @@ Result<ExecStart> ManagerImpl::exec_start(const std::string& exec_id, bool detac
                     {"cwd", cwd},
                     {"capabilities", {{"bounding", *caps}, {"effective", *caps}, {"permitted", *caps}}}};
     if (!resolved->additional_gids.empty()) process["user"]["additionalGids"] = resolved->additional_gids;
+    if (tty) set_console_size(process, cfg);
     for (auto& o : string_list(hc, "SecurityOpt"))
         if (o == "no-new-privileges" || o == "no-new-privileges=true" || o == "no-new-privileges:true")
             process["noNewPrivileges"] = true;

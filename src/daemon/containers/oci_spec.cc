@@ -337,6 +337,17 @@ Result<ResolvedUser> resolve_user(const std::string& rootfs, const std::string& 
     return r;
 }
 
+void set_console_size(Json& process, const Json& config) {
+    auto it = config.find("ConsoleSize");
+    if (it == config.end() || !it->is_array() || it->size() != 2) return;
+    auto dim = [](const Json& v) -> int64_t {
+        return v.is_number_integer() && v.get<int64_t>() > 0 && v.get<int64_t>() <= 0xffff ? v.get<int64_t>()
+                                                                                           : 0;
+    };
+    int64_t h = dim((*it)[0]), w = dim((*it)[1]);
+    if (h > 0 && w > 0) process["consoleSize"] = {{"height", h}, {"width", w}};
+}
+
 Result<Json> build_oci_spec(const SpecInputs& in) {
     const Container& c = *in.container;
     const Json& cfg = c.config;
@@ -373,6 +384,7 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
         {"args", args},    {"env", env},
         {"cwd", cwd},      {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}}};
     if (!user.additional_gids.empty()) process["user"]["additionalGids"] = user.additional_gids;
+    if (tty) set_console_size(process, hc);
     bool found = false;
     if (auto v = security_opt(hc, "no-new-privileges", &found); found && v != "false")
         process["noNewPrivileges"] = true;

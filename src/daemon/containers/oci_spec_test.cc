@@ -120,6 +120,28 @@ TEST(OciSpec, DockerDefaultsAndResources) {
     EXPECT_EQ(ns, (std::vector<std::string>{"mount", "network", "pid", "ipc", "uts"}));
 }
 
+TEST(OciSpec, ConsoleSizeOfATtyContainer) {
+    Rootfs r;
+    Container c = sample();
+    c.config["Tty"] = true;
+    c.host_config["ConsoleSize"] = Json::array({37, 91});
+    auto spec = build_oci_spec({&c, r.dir.path(), "/berth", false, ""});
+    ASSERT_TRUE(spec) << spec.error().str();
+    EXPECT_EQ((*spec)["process"]["consoleSize"], Json({{"height", 37}, {"width", 91}}));
+    // [0, 0] (the CLI without a terminal) and malformed sizes leave the runtime's default.
+    for (Json bad : {Json::array({0, 0}), Json::array({-1, 80}), Json("80x24"), Json::array({24})}) {
+        c.host_config["ConsoleSize"] = bad;
+        spec = build_oci_spec({&c, r.dir.path(), "/berth", false, ""});
+        ASSERT_TRUE(spec);
+        EXPECT_FALSE((*spec)["process"].contains("consoleSize")) << bad;
+    }
+    c.config["Tty"] = false;
+    c.host_config["ConsoleSize"] = Json::array({37, 91});
+    spec = build_oci_spec({&c, r.dir.path(), "/berth", false, ""});
+    ASSERT_TRUE(spec);
+    EXPECT_FALSE((*spec)["process"].contains("consoleSize"));
+}
+
 TEST(OciSpec, PrivilegedAndHostNetwork) {
     Rootfs r;
     Container c = sample();

@@ -45,7 +45,7 @@ Result<spec::Process> exec_process_spec(const ExecOptions& o, const spec::Spec& 
     spec::Process p = s.process ? *s.process : spec::Process{};
     p.args = o.args;
     p.terminal = o.tty;
-    p.console_size.reset();
+    p.console_size.reset();  // the container's initial size is not the exec's
     for (auto& e : o.env) {
         if (e.find('=') == std::string::npos) return Error::invalid("--env: \"" + e + "\" is not KEY=VALUE");
         p.env.push_back(e);
@@ -77,6 +77,8 @@ struct ExecChild {
         BERTH_TRY(join_namespaces(*a.join));
         if (a.ctx.process->terminal) {
             auto [master, slave] = BERTH_TRY_CTX(open_pty(), "create pty");
+            if (auto& cs = a.ctx.process->console_size)
+                BERTH_TRY(set_winsize(master.get(), cs->height, cs->width));
             if (a.console_fd >= 0)
                 BERTH_TRY(send_fd(a.console_fd, master.get(), "/dev/ptmx"));
             else if (a.pty_to_parent)

@@ -4,11 +4,13 @@
 // points at are untouched.
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <functional>
 
 #include <gtest/gtest.h>
@@ -63,6 +65,17 @@ std::string mountinfo_points() {
 
 class RootfsRoot : public ::testing::Test {
 protected:
+    // The tests compare this process's mount table before and after; other suites running
+    // at once mount and unmount on the host. So the process gets a mount namespace of its
+    // own, shared again as a new peer group: a child's mount that leaked would still
+    // propagate here and be seen, while the host's no longer do.
+    static void SetUpTestSuite() {
+        if (::geteuid() != 0) return;
+        ASSERT_EQ(::unshare(CLONE_NEWNS), 0) << strerror(errno);
+        ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0) << strerror(errno);
+        ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_SHARED, nullptr), 0) << strerror(errno);
+    }
+
     void SetUp() override {
         if (::geteuid() != 0) GTEST_SKIP() << "needs root (euid != 0)";
         rootfs_ = tmp_.path() + "/rootfs";
