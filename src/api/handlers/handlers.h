@@ -5,6 +5,7 @@
 #include <string>
 
 #include "api/server/router.h"
+#include "common/version.h"
 #include "daemon/config/config.h"
 #include "daemon/events/events.h"
 
@@ -25,7 +26,7 @@ struct SystemServices {
     daemon::EventBus* events = nullptr;
     daemon::images::ImageService* images = nullptr;              // optional: /info, /system/df
     daemon::containers::ContainerManager* containers = nullptr;  // optional: /info, /system/df
-    std::string version = "0.1.0";
+    std::string version = berth_version();
 };
 
 // GET/HEAD /_ping, GET /version, GET /info, GET /events, GET /system/df.

@@ -13,6 +13,7 @@
 #include "common/file.h"
 #include "common/strings.h"
 #include "common/time.h"
+#include "common/version.h"
 #include "daemon/containers/containers.h"
 #include "daemon/images/image_service.h"
 
@@ -30,16 +31,20 @@ std::string kernel_version() {
 
 Json version_json(const SystemServices& s) {
     std::string kernel = kernel_version();
-    Json details = {{"ApiVersion", kMaxApi},   {"MinAPIVersion", kMinApi},
-                    {"GitCommit", ""},         {"GoVersion", "n/a (C++20)"},
-                    {"Os", "linux"},           {"Arch", "amd64"},
-                    {"KernelVersion", kernel}, {"BuildTime", __DATE__ " " __TIME__}};
+    Json details = {{"ApiVersion", kMaxApi},
+                    {"MinAPIVersion", kMinApi},
+                    {"GitCommit", berth_git_commit()},
+                    {"GoVersion", "n/a (C++20)"},
+                    {"Os", "linux"},
+                    {"Arch", "amd64"},
+                    {"KernelVersion", kernel},
+                    {"BuildTime", __DATE__ " " __TIME__}};
     return {{"Platform", {{"Name", "Berth"}}},
             {"Components", {{{"Name", "Engine"}, {"Version", s.version}, {"Details", details}}}},
             {"Version", s.version},
             {"ApiVersion", kMaxApi},
             {"MinAPIVersion", kMinApi},
-            {"GitCommit", ""},
+            {"GitCommit", berth_git_commit()},
             {"GoVersion", "n/a (C++20)"},
             {"Os", "linux"},
             {"Arch", "amd64"},

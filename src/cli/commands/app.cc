@@ -12,6 +12,7 @@
 #include "cli/commands/context.h"
 #include "cli/commands/registry.h"
 #include "cli/format/template.h"
+#include "common/version.h"
 
 namespace berth::cli {
 
@@ -467,7 +468,7 @@ int run(const std::vector<std::string>& args, Io& io) {
     };
     CommandGroups groups{.container = group("container", "Manage containers"),
                          .image = group("image", "Manage images"),
-                         .system = group("system", "Manage Docker"),
+                         .system = group("system", "Manage Berth"),
                          .network = group("network", "Manage networks")};
     auto wanted = families_named(args);
     for (const auto& f : command_families())
@@ -519,7 +520,7 @@ int run(const std::vector<std::string>& args, Io& io) {
         return 125;
     }
     if (ctx.globals.version) {
-        io.out << "Berth version 0.1.0, build unknown\n";
+        io.out << "Berth version " << berth_version() << ", build " << berth_git_commit() << "\n";
         return 0;
     }
     const CLI::App* app = selected(root);

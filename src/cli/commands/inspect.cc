@@ -95,7 +95,7 @@ void define_inspect(Context& ctx, CLI::App* parent, const std::string& type, con
 
 void add_inspect_commands(Context& ctx, CLI::App& root, CLI::App* container, CLI::App* image) {
     define_inspect(ctx, &root, "", "[OPTIONS] NAME|ID [NAME|ID...]",
-                   "Return low-level information on Docker objects");
+                   "Return low-level information on Berth objects");
     define_inspect(ctx, container, "container", "[OPTIONS] CONTAINER [CONTAINER...]",
                    "Display detailed information on one or more containers");
     define_inspect(ctx, image, "image", "[OPTIONS] IMAGE [IMAGE...]",

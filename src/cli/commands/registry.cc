@@ -349,7 +349,7 @@ void add_registry_commands(Context& ctx, CLI::App& root, CLI::App* image) {
         .action([&ctx](const auto& a) { return cmd_logout(ctx, a); });
 
     auto se = std::make_shared<SearchOpts>();
-    Cmd(ctx, &root, "search", "Search Docker Hub for images", "[OPTIONS] TERM", 1, 1)
+    Cmd(ctx, &root, "search", "Search a registry for images", "[OPTIONS] TERM", 1, 1)
         .strs("-f,--filter", se->filters, "Filter output based on conditions provided", "filter")
         .str("--format", se->format, "Pretty-print search using a Go template")
         .num("--limit", se->limit, "Max number of search results")

@@ -7,6 +7,7 @@
 #include "cli/commands/context.h"
 #include "cli/commands/humanize.h"
 #include "cli/format/template.h"
+#include "common/version.h"
 
 namespace berth::cli {
 namespace {
@@ -60,11 +61,11 @@ int cmd_version(Context& ctx, const std::string& fmt) {
     Result<std::string> v = ctx.client().api_version();
     if (v) api = *v;
     data["Client"] = {{"Platform", {{"Name", ""}}},
-                      {"Version", "0.1.0"},
+                      {"Version", berth_version()},
                       {"APIVersion", api},
                       {"DefaultAPIVersion", std::string(client::kMaxApiVersion)},
                       {"GoVersion", "n/a (C++20)"},
-                      {"GitCommit", "unknown"},
+                      {"GitCommit", berth_git_commit()},
                       {"BuildTime", __DATE__ " " __TIME__},
                       {"Os", "linux"},
                       {"Arch", arch()},
@@ -213,7 +214,8 @@ int cmd_info(Context& ctx, const std::string& fmt) {
     if (!fmt.empty()) {
         if (!info) return ctx.fail(info.error());
         Json data = *info;
-        data["ClientInfo"] = {{"Version", "0.1.0"}, {"Context", "default"}, {"Debug", ctx.globals.debug}};
+        data["ClientInfo"] = {
+            {"Version", berth_version()}, {"Context", "default"}, {"Debug", ctx.globals.debug}};
         std::string f = fmt == "json" ? "{{json .}}" : fmt;
         auto t = format::Template::parse(f);
         if (!t) return ctx.fail("template parsing error: " + t.error().str());
@@ -403,7 +405,7 @@ int cmd_df(Context& ctx, const std::string& fmt, bool verbose) {
 
 void add_system_commands(Context& ctx, CLI::App& root, CLI::App* system) {
     auto fmt = std::make_shared<std::string>();
-    Cmd(ctx, &root, "version", "Show the Docker version information", "[OPTIONS]", 0, 0)
+    Cmd(ctx, &root, "version", "Show the Berth version information", "[OPTIONS]", 0, 0)
         .str("-f,--format", *fmt,
              "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':  "
              "       Print output using the given Go template.")
