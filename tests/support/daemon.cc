@@ -115,28 +115,29 @@ bool Daemon::start(const std::string& daemon_json, std::vector<std::string> extr
                                      "-H",
                                      host()};
     args.insert(args.end(), extra.begin(), extra.end());
+    // berthd says READY=1 on $NOTIFY_SOCKET once it serves, as it does to systemd
+    // (berth.service is Type=notify): the test waits for that instead of polling /_ping.
+    NotifySocket ready(dir_->path() + "/notify.sock");
+    if (!ready.ok()) return false;
     std::string log = dir_->path() + "/berthd.log";
     pid_ = fork();
     if (pid_ == 0) {
         setsid();
         FILE* f = fopen(log.c_str(), "a");
         if (f) dup2(fileno(f), 1), dup2(fileno(f), 2);
+        setenv("NOTIFY_SOCKET", ready.path().c_str(), 1);
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         argv.push_back(nullptr);
         execv(argv[0], argv.data());
         _exit(127);
     }
-    for (int i = 0; i < 1000; ++i) {
-        if (curl({"-s", "http://d/_ping"}).out == "OK") return true;
+    if (!ready.wait_for("READY=1", pid_, 30000)) {
         int status;
-        if (waitpid(pid_, &status, WNOHANG) == pid_) {
-            pid_ = 0;
-            return false;
-        }
-        usleep(10000);
+        if (waitpid(pid_, &status, WNOHANG) == pid_) pid_ = 0;
+        return false;
     }
-    return false;
+    return curl({"-s", "http://d/_ping"}).out == "OK";
 }
 
 int Daemon::stop() {

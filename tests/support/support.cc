@@ -7,14 +7,18 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 
 #include "common/file.h"
+#include "common/strings.h"
 #include "runtime/spec/spec.h"
 
 namespace berth::test {
@@ -189,6 +193,54 @@ std::vector<std::string> visible_entries(const std::string& dir) {
         if (n[0] != '.') out.push_back(std::move(n));
     std::sort(out.begin(), out.end());
     return out;
+}
+
+NotifySocket::NotifySocket(std::string path) : path_(std::move(path)) {
+    sockaddr_un addr{};
+    if (path_.size() >= sizeof addr.sun_path) return;
+    ::unlink(path_.c_str());
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
+    if (fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+}
+
+NotifySocket::~NotifySocket() {
+    if (fd_ >= 0) ::close(fd_);
+    ::unlink(path_.c_str());
+}
+
+bool NotifySocket::wait_for(const std::string& state, pid_t child, int timeout_ms) {
+    if (fd_ < 0) return false;
+    // The child's pidfd becomes readable when it exits: one poll waits for either.
+    int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    bool found = false;
+    while (!found) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                          std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        pollfd fds[2] = {{fd_, POLLIN, 0}, {pidfd, POLLIN, 0}};
+        int n = ::poll(fds, pidfd >= 0 ? 2 : 1, static_cast<int>(left.count()));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        if (fds[0].revents & POLLIN) {
+            char buf[4096];
+            ssize_t got = ::recv(fd_, buf, sizeof buf, 0);
+            if (got > 0) {
+                std::string msg(buf, static_cast<size_t>(got));
+                received_ += msg + "\n";
+                for (const auto& line : split(msg, '\n')) found |= line == state;
+            }
+            continue;
+        }
+        if (pidfd >= 0 && (fds[1].revents & POLLIN)) break;  // exited before it was ready
+    }
+    if (pidfd >= 0) ::close(pidfd);
+    return found;
 }
 
 }  // namespace berth::test

@@ -52,6 +52,25 @@ std::string run_in_child(const std::function<std::string()>& fn);
 // A TCP port on 127.0.0.1 nothing listens on now (the kernel's pick for port 0).
 int free_port();
 
+// A datagram socket a child is told of by $NOTIFY_SOCKET (systemd's readiness protocol):
+// wait_for returns once a message holding `state` arrives, false if `child` exits first or
+// the time runs out. Removed when this goes away.
+class NotifySocket {
+public:
+    explicit NotifySocket(std::string path);
+    ~NotifySocket();
+    NotifySocket(const NotifySocket&) = delete;
+    NotifySocket& operator=(const NotifySocket&) = delete;
+    bool ok() const { return fd_ >= 0; }
+    const std::string& path() const { return path_; }
+    bool wait_for(const std::string& state, pid_t child, int timeout_ms);
+    const std::string& received() const { return received_; }  // every message so far
+
+private:
+    std::string path_, received_;
+    int fd_ = -1;
+};
+
 // The names in `dir` that do not start with '.', sorted (what a test compares before/after).
 std::vector<std::string> visible_entries(const std::string& dir);
 

@@ -83,6 +83,14 @@ Result<> HttpServer::listen_unix(const UnixListenerConfig& config) {
     return ok();
 }
 
+Result<> HttpServer::listen_fd(int fd) {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->stopped) return Error(ErrorKind::Unavailable, "server stopped");
+    auto l = BERTH_TRY(detail::adopt_unix_listener(*impl_->core, fd));
+    impl_->listeners.push_back(std::move(l));
+    return ok();
+}
+
 Result<uint16_t> HttpServer::listen_tcp(const TcpListenerConfig& config) {
     std::lock_guard lock(impl_->mu);
     if (impl_->stopped) return Error(ErrorKind::Unavailable, "server stopped");

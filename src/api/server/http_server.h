@@ -76,6 +76,9 @@ public:
     // Listeners may be added before or after start(). A unix path left by a dead server is
     // removed; one where a server still answers is a Conflict; a non-socket is refused.
     Result<> listen_unix(const UnixListenerConfig& config);
+    // An already listening unix socket handed down by systemd (berth.socket). The server
+    // owns the fd once this succeeds; the socket's path is left for systemd to remove.
+    Result<> listen_fd(int fd);
     // TLS with client certificate verification (TLS 1.2+) unless config.insecure.
     // Returns the bound port.
     Result<uint16_t> listen_tcp(const TcpListenerConfig& config);

@@ -514,5 +514,42 @@ TEST(HttpServerSocket, ReplacesStaleSocketRefusesOtherFiles) {
     server.stop();
 }
 
+TEST(HttpServerSocket, AdoptsAnInheritedUnixListenerAndRefusesOtherSockets) {
+    berth::test::TempDir dir("berth-api");
+    std::string path = dir.path() + "/activated.sock";
+    // As systemd's berth.socket hands it over: bound and listening before the server runs.
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::listen(fd, 8), 0);
+    Router router;
+    ASSERT_TRUE(
+        router.add("GET", "/_ping", [](Request&) -> Result<Response> { return Response::text(200, "OK"); }));
+    HttpServer server(ServerConfig{}, std::move(router));
+
+    int udp = ::socket(AF_INET, SOCK_DGRAM, 0);
+    auto refused = server.listen_fd(udp);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().str().find("not a listening unix stream socket"), std::string::npos);
+    ::close(udp);
+    int unbound = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    EXPECT_FALSE(server.listen_fd(unbound));
+    ::close(unbound);
+
+    ASSERT_TRUE(server.listen_fd(fd));
+    ASSERT_TRUE(server.start());
+    RawClient c = RawClient::connect_unix(path);
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE(c.send(get("/_ping")));
+    auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body, "OK");
+    server.stop();
+    struct stat st;
+    EXPECT_EQ(::stat(path.c_str(), &st), 0) << "the socket unit's path is not ours to remove";
+}
+
 }  // namespace
 }  // namespace berth::api

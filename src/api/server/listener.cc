@@ -1,6 +1,7 @@
 // Listening sockets and the accept loop (see listener.h).
 #include "api/server/listener.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -233,6 +234,33 @@ Result<std::shared_ptr<Listener>> listen_unix(ServerCore& core, const UnixListen
     }
     loop->set_unlink_path(cfg.path, st.st_dev, st.st_ino);
     loop->start();
+    return std::shared_ptr<Listener>(loop);
+}
+
+Result<std::shared_ptr<Listener>> adopt_unix_listener(ServerCore& core, int fd) {
+    // A socket systemd (or another parent) opened for us: it must be a listening unix
+    // stream socket. A TCP one would skip the TLS set-up that -H tcp:// enforces.
+    std::string where = "fd " + std::to_string(fd);
+    int type = 0, listening = 0;
+    socklen_t len = sizeof type;
+    if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) return Error::sys("getsockopt", where);
+    len = sizeof listening;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0)
+        return Error::sys("getsockopt", where);
+    sockaddr_storage ss{};
+    len = sizeof ss;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
+        return Error::sys("getsockname", where);
+    if (ss.ss_family != AF_UNIX || type != SOCK_STREAM || !listening)
+        return Error::invalid(where +
+                              " is not a listening unix stream socket (only unix sockets are taken from "
+                              "systemd; use -H tcp:// with TLS for TCP)");
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    using Proto = asio::local::stream_protocol;
+    auto loop = std::make_shared<AcceptLoop<Proto>>(
+        core, Proto(), [](Proto::socket s) { return make_unix_transport(std::move(s)); });
+    BERTH_TRY(loop->assign(UniqueFd(fd)));
+    loop->start();  // the path stays: it belongs to the socket unit, not to us
     return std::shared_ptr<Listener>(loop);
 }
 

@@ -18,6 +18,9 @@ public:
 };
 
 Result<std::shared_ptr<Listener>> listen_unix(ServerCore& core, const UnixListenerConfig& cfg);
+// Takes over an inherited listening unix socket (socket activation); anything else is
+// refused.
+Result<std::shared_ptr<Listener>> adopt_unix_listener(ServerCore& core, int fd);
 // `tls` null means plain TCP. Returns the listener and its bound port.
 Result<std::pair<std::shared_ptr<Listener>, uint16_t>> listen_tcp(
     ServerCore& core, const TcpListenerConfig& cfg, std::shared_ptr<boost::asio::ssl::context> tls);

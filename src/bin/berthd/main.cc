@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +15,8 @@
 #include "common/file.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "common/systemd.h"
+#include "common/version.h"
 #include "daemon/config/config.h"
 #include "daemon/containers/containers.h"
 #include "daemon/events/events.h"
@@ -86,8 +89,25 @@ Result<> write_pidfile(const std::string& path) {
 }
 
 Result<> add_listeners(api::HttpServer& server, const daemon::Config& c) {
+    std::vector<int> passed;  // fd:// (berth.socket): what systemd opened for us
+    bool wants_fds = false;
+    for (auto& h : c.hosts) wants_fds |= BERTH_TRY(daemon::parse_host(h)).kind == daemon::HostAddr::Kind::Fd;
+    if (wants_fds) passed = systemd::listen_fds();
     for (auto& h : c.hosts) {
         auto addr = BERTH_TRY(daemon::parse_host(h));
+        if (addr.kind == daemon::HostAddr::Kind::Fd) {
+            std::vector<int> take = passed;
+            if (addr.fd >= 0)
+                take = std::find(passed.begin(), passed.end(), addr.fd) != passed.end()
+                           ? std::vector<int>{addr.fd}
+                           : std::vector<int>{};
+            if (take.empty())
+                return Error::invalid(h +
+                                      ": no socket was passed by systemd (LISTEN_FDS); start berthd "
+                                      "through berth.socket or use -H unix:///path");
+            for (int fd : take) BERTH_TRY_CTX(server.listen_fd(fd), "listen on " + h);
+            continue;
+        }
         if (addr.kind == daemon::HostAddr::Kind::Unix) {
             BERTH_TRY(mkdir_all(addr.path.substr(0, addr.path.rfind('/')), 0755));
             BERTH_TRY_CTX(server.listen_unix({addr.path, 0660, c.group}), "listen on " + h);
@@ -181,9 +201,13 @@ int serve(const daemon::Config& c) {
         return 1;
     }
     log::info("berthd listening on " + c.hosts.front());
+    // Type=notify: systemd counts the service started (and berth.socket's queued clients
+    // are served) from here on.
+    if (auto r = systemd::notify("READY=1\nSTATUS=serving the Engine API"); !r) log::warn(r.error().str());
     int sig = 0;
     sigwait(&stop_signals, &sig);
     log::info(std::string("berthd: ") + sigabbrev_np(sig) + ", shutting down");
+    if (auto r = systemd::notify("STOPPING=1"); !r) log::warn(r.error().str());
     events.close();
     (*containers)->shutdown();  // without live-restore, stops the containers
     server.stop();
@@ -198,13 +222,16 @@ int serve(const daemon::Config& c) {
 
 int main(int argc, char** argv) {
     CLI::App app{"berthd: the Berth container engine daemon (Docker Engine API)", "berthd"};
-    app.set_version_flag("-v,--version", "Berth version 0.1.0, API 1.47");
+    app.set_version_flag("-v,--version",
+                         std::string("Berth version ") + berth_version() + ", build " + berth_git_commit());
     Flags f;
     auto* cfg_opt =
         app.add_option("--config-file", f.config_file, "daemon configuration file")->capture_default_str();
     app.add_option("--data-root", f.data_root, "root of persistent state (default /var/lib/berth)");
     app.add_option("--exec-root", f.exec_root, "root of runtime state (default /run/berth)");
-    app.add_option("-H,--host", f.hosts, "listen address: unix:///path or tcp://host:port (repeatable)");
+    app.add_option(
+        "-H,--host", f.hosts,
+        "listen address: unix:///path, tcp://host:port or fd:// (systemd socket activation); repeatable");
     app.add_option("-l,--log-level", f.log_level, "debug, info, warn, error, fatal");
     app.add_option("-p,--pidfile", f.pidfile, "pid file (default /run/berth/berthd.pid)");
     app.add_option("-G,--group", f.group, "group owning the unix socket (when it exists)");

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/commands/context.h"
+#include "cli/commands/docs.h"
 #include "cli/commands/registry.h"
 #include "cli/format/template.h"
 #include "common/version.h"
@@ -263,15 +264,12 @@ std::string help_text(const Context& ctx, const CLI::App* app) {
         }
     }
     std::vector<std::pair<std::string, std::string>> rows;
-    for (const CLI::Option* opt : app->get_options()) {
-        if (opt->get_positional() || opt == app->get_help_ptr() || opt->get_group().empty()) continue;
-        std::string shorts, longs;
-        for (const auto& s : opt->get_snames()) shorts = "-" + s;
-        for (const auto& l : opt->get_lnames()) longs = "--" + l;
-        std::string left =
-            shorts.empty() ? "      " + longs : "  " + shorts + (longs.empty() ? "" : ", " + longs);
-        if (opt->get_expected_min() > 0 && !opt->get_type_name().empty()) left += " " + opt->get_type_name();
-        rows.emplace_back(left, opt->get_description());
+    for (const FlagDoc& f : flags_of(app)) {
+        std::string left = f.short_name.empty()
+                               ? "      " + f.long_name
+                               : "  " + f.short_name + (f.long_name.empty() ? "" : ", " + f.long_name);
+        if (!f.type.empty()) left += " " + f.type;
+        rows.emplace_back(left, f.description);
     }
     if (!rows.empty()) {
         size_t w = 0;
@@ -439,9 +437,11 @@ std::optional<std::vector<const CommandFamily*>> families_named(const std::vecto
 
 }  // namespace
 
-int run(const std::vector<std::string>& args, Io& io) {
-    Context ctx(io);
-    CLI::App root("A self-sufficient runtime for containers", "berth");
+namespace {
+
+// The global flags, docker's groups and the families `wanted` names (all when nullopt).
+void build_tree(Context& ctx, CLI::App& root,
+                const std::optional<std::vector<const CommandFamily*>>& wanted) {
     root.set_help_flag("-h,--help", "Print usage");
     root.add_option("-H,--host", ctx.globals.host, "Daemon socket to connect to")->type_name("list");
     root.add_flag("-D,--debug", ctx.globals.debug, "Enable debug mode");
@@ -470,10 +470,22 @@ int run(const std::vector<std::string>& args, Io& io) {
                          .image = group("image", "Manage images"),
                          .system = group("system", "Manage Berth"),
                          .network = group("network", "Manage networks")};
-    auto wanted = families_named(args);
     for (const auto& f : command_families())
         if (!wanted || std::find(wanted->begin(), wanted->end(), &f) != wanted->end())
             f.add(ctx, root, groups);
+    add_doc_commands(ctx, root);
+}
+
+}  // namespace
+
+void build_full_tree(Context& ctx, CLI::App& root) {
+    build_tree(ctx, root, std::nullopt);
+}
+
+int run(const std::vector<std::string>& args, Io& io) {
+    Context ctx(io);
+    CLI::App root("A self-sufficient runtime for containers", "berth");
+    build_tree(ctx, root, families_named(args));
 
     std::vector<std::string> rev(args.rbegin(), args.rend());
     try {

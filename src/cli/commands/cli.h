@@ -11,6 +11,7 @@
 
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace berth::cli {
@@ -26,5 +27,11 @@ struct Io {
 
 // argv without the program name.
 int run(const std::vector<std::string>& args, Io& io);
+
+// What is generated from the command definitions, so it never drifts from them:
+// the completion script `berth completion SHELL` prints ("bash" or "zsh"; empty for
+// another shell), and the man pages, {"berth.1", roff}, {"berth-container-ls.1", ...}.
+std::string completion_script(const std::string& shell);
+std::vector<std::pair<std::string, std::string>> man_pages();
 
 }  // namespace berth::cli

@@ -299,8 +299,19 @@ Result<HostAddr> parse_host(const std::string& spec) {
         h.port = static_cast<uint16_t>(port);
         return h;
     }
+    if (starts_with(spec, "fd://")) {
+        h.kind = HostAddr::Kind::Fd;
+        std::string n = spec.substr(5);
+        if (n.empty()) return h;
+        char* end;
+        long fd = strtol(n.c_str(), &end, 10);
+        if (*end || fd < 3 || fd > 65535)
+            return Error::invalid("host \"" + spec + "\": expected fd:// or fd://N with N >= 3");
+        h.fd = static_cast<int>(fd);
+        return h;
+    }
     if (!spec.empty() && spec[0] == '/') return parse_host("unix://" + spec);
-    return Error::invalid("host \"" + spec + "\": expected unix:///path or tcp://host:port");
+    return Error::invalid("host \"" + spec + "\": expected unix:///path, tcp://host:port or fd://");
 }
 
 Result<> validate(const Config& c) {

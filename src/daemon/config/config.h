@@ -88,10 +88,12 @@ Result<> validate(const Config& cfg);
 
 // "unix:///path", "tcp://host:port", "fd://": the listener kinds berthd understands.
 struct HostAddr {
-    enum class Kind { Unix, Tcp } kind = Kind::Unix;
+    // Fd: sockets systemd passed (socket activation), "fd://" for all of them or "fd://N".
+    enum class Kind { Unix, Tcp, Fd } kind = Kind::Unix;
     std::string path;  // unix
     std::string host;  // tcp
     uint16_t port = 0;
+    int fd = -1;  // fd: -1 for every passed socket
 };
 Result<HostAddr> parse_host(const std::string& spec);
 

@@ -83,6 +83,15 @@ TEST(DaemonConfig, ParseHost) {
     EXPECT_FALSE(parse_host("tcp://host"));
     EXPECT_FALSE(parse_host("http://x"));
     EXPECT_FALSE(parse_host("unix://relative"));
+    auto all = parse_host("fd://");
+    ASSERT_TRUE(all);
+    EXPECT_EQ(all->kind, HostAddr::Kind::Fd);
+    EXPECT_EQ(all->fd, -1);
+    auto three = parse_host("fd://3");
+    ASSERT_TRUE(three);
+    EXPECT_EQ(three->fd, 3);
+    EXPECT_FALSE(parse_host("fd://x"));
+    EXPECT_FALSE(parse_host("fd://1"));
 }
 
 }  // namespace
