@@ -132,6 +132,11 @@ TEST_F(Package, InstallsRunsAContainerAndPurgesClean) {
     EXPECT_EQ(value_of(*service, "KillMode"), "process");
     EXPECT_EQ(value_of(*socket_unit, "ListenStream"), "/run/berth/berth.sock");
     EXPECT_EQ(value_of(*socket_unit, "SocketGroup"), "berth");
+    // systemd's own check of the installed units (no running systemd needed).
+    auto verify = run_shell("systemd-analyze verify /usr/lib/systemd/system/berth.socket "
+                            "/usr/lib/systemd/system/berth.service 2>&1");
+    EXPECT_EQ(verify.exit_code, 0) << verify.out;
+    EXPECT_EQ(verify.out, "");
     auto argv = exec_start(*service);
     ASSERT_EQ(argv, (std::vector<std::string>{"/usr/bin/berthd", "-H", "fd://"}));
     // Its own paths and network, so a berthd this host runs is left alone.
