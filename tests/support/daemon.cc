@@ -115,29 +115,38 @@ bool Daemon::start(const std::string& daemon_json, std::vector<std::string> extr
                                      "-H",
                                      host()};
     args.insert(args.end(), extra.begin(), extra.end());
-    // berthd says READY=1 on $NOTIFY_SOCKET once it serves, as it does to systemd
-    // (berth.service is Type=notify): the test waits for that instead of polling /_ping.
-    NotifySocket ready(dir_->path() + "/notify.sock");
-    if (!ready.ok()) return false;
-    std::string log = dir_->path() + "/berthd.log";
-    pid_ = fork();
-    if (pid_ == 0) {
+    pid_ = spawn_berthd(args, dir_->path(), dir_->path() + "/berthd.log");
+    if (pid_ < 0) {
+        pid_ = 0;
+        return false;
+    }
+    return curl({"-s", "http://d/_ping"}).out == "OK";
+}
+
+pid_t spawn_berthd(const std::vector<std::string>& args, const std::string& dir, const std::string& log,
+                   int timeout_ms) {
+    // berthd says READY=1 on $NOTIFY_SOCKET once it serves (berth.service is Type=notify).
+    NotifySocket ready(dir + "/notify-" + std::to_string(getpid()) + ".sock");
+    if (!ready.ok()) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
         setsid();
-        FILE* f = fopen(log.c_str(), "a");
-        if (f) dup2(fileno(f), 1), dup2(fileno(f), 2);
+        if (!log.empty())
+            if (FILE* f = fopen(log.c_str(), "a")) dup2(fileno(f), 1), dup2(fileno(f), 2);
         setenv("NOTIFY_SOCKET", ready.path().c_str(), 1);
         std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);
         execv(argv[0], argv.data());
         _exit(127);
     }
-    if (!ready.wait_for("READY=1", pid_, 30000)) {
-        int status;
-        if (waitpid(pid_, &status, WNOHANG) == pid_) pid_ = 0;
-        return false;
+    if (pid < 0) return -1;
+    if (!ready.wait_for("READY=1", pid, timeout_ms)) {
+        ::kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+        return -1;
     }
-    return curl({"-s", "http://d/_ping"}).out == "OK";
+    return pid;
 }
 
 int Daemon::stop() {

@@ -64,6 +64,13 @@ private:
     pid_t pid_ = 0;
 };
 
+// Forks and execs berthd (args[0] is its path) with $NOTIFY_SOCKET set, and waits for its
+// READY=1 as systemd does for berth.service, instead of polling its socket. Output goes to
+// `log` when given (else it is inherited). Returns the pid, or -1 if berthd exited or was
+// not ready within `timeout_ms` (then it is killed and reaped).
+pid_t spawn_berthd(const std::vector<std::string>& args, const std::string& dir, const std::string& log = "",
+                   int timeout_ms = 30000);
+
 // The busybox docker-archive, built once per test binary.
 const std::string& busybox_image_tar();
 

@@ -56,8 +56,10 @@ protected:
         ASSERT_TRUE(r.add("GET", "/missing", [](Request&) -> Result<Response> {
             return Error::not_found("No such container: nope");
         }));
-        ASSERT_TRUE(r.add("GET", "/slow", [](Request&) -> Result<Response> {
-            std::this_thread::sleep_for(300ms);
+        ASSERT_TRUE(r.add("GET", "/slow", [this](Request&) -> Result<Response> {
+            slow_started_ = true;
+            slow_started_.notify_all();
+            std::this_thread::sleep_for(300ms);  // a request still in flight when stop() comes
             return Response::text(200, "slow");
         }));
         ASSERT_TRUE(r.add("GET", "/stream", [](Request& req) -> Result<Response> {
@@ -145,6 +147,7 @@ protected:
     std::string sock_;
     std::unique_ptr<HttpServer> server_;
     std::atomic<bool> events_saw_disconnect_{false};
+    std::atomic<bool> slow_started_{false};
 };
 
 TEST_F(HttpServerTest, PingHasDockerHeaders) {
@@ -435,7 +438,7 @@ TEST_F(HttpServerTest, GracefulStopFinishesInFlightAndClosesIdle) {
     ASSERT_TRUE(idle.send(get("/_ping")));
     ASSERT_TRUE(idle.read_response());
     ASSERT_TRUE(busy.send(get("/slow")));
-    std::this_thread::sleep_for(50ms);  // the handler is running
+    slow_started_.wait(false);  // the handler is running
     auto t0 = std::chrono::steady_clock::now();
     server_->stop();
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);

@@ -202,13 +202,20 @@ Result<> ManagerImpl::start_locked(Entry& e) {
     auto started = joined ? runtime::start({runtime_root()}, id) : Result<>(joined.error());
     {
         std::lock_guard lk(mu_);
-        c.state.status = Status::Running;
-        c.state.started_at = now_rfc3339_nano();
-        c.state.finished_at = kZeroTime;
-        c.state.exit_code = 0;
-        c.state.error.clear();
-        c.state.oom_killed = false;
-        c.manually_stopped = false;
+        if (started) {
+            c.state.status = Status::Running;
+            c.state.started_at = now_rfc3339_nano();
+            c.state.finished_at = kZeroTime;
+            c.state.exit_code = 0;
+            c.state.error.clear();
+            c.state.oom_killed = false;
+            c.manually_stopped = false;
+        } else {
+            // Never ran (a published port taken, a network gone): it keeps its state, as
+            // with docker, and `ps` must not show it Up while its init is being killed.
+            c.state.exit_code = 128;
+            c.state.error = started.error().message();
+        }
         (void)save(c);
     }
     // The shim's pidfd: its exit ends the container, whether start worked or not.

@@ -38,19 +38,11 @@ protected:
                                          dir_->path() + "/berthd.pid",
                                          "-H",
                                          "unix://" + sock_};
-        pid_ = fork();
-        if (pid_ == 0) {
-            std::vector<char*> argv;
-            for (auto& a : args) argv.push_back(a.data());
-            argv.push_back(nullptr);
-            execv(argv[0], argv.data());
-            _exit(127);
-        }
-        for (int i = 0; i < 500; ++i) {
-            if (berth({"version", "--format", "{{.Server.Version}}"}).exit_code == 0) return;
-            usleep(10000);
-        }
-        FAIL() << "berthd did not answer on " << sock_;
+        pid_ = spawn_berthd(args, dir_->path(), dir_->path() + "/berthd.log");
+        if (pid_ < 0) pid_ = 0;
+        ASSERT_GT(pid_, 0) << "berthd did not say READY=1";
+        ASSERT_EQ(berth({"version", "--format", "{{.Server.Version}}"}).exit_code, 0)
+            << "berthd did not answer on " << sock_;
     }
     void TearDown() override {
         // Containers left by a failed test: remove them (and their shims) while berthd runs.

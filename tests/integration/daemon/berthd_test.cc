@@ -43,19 +43,10 @@ protected:
         args.push_back("-H");
         args.push_back("unix://" + sock_);
         args.insert(args.end(), extra.begin(), extra.end());
-        pid_ = fork();
-        if (pid_ == 0) {
-            std::vector<char*> argv;
-            for (auto& a : args) argv.push_back(a.data());
-            argv.push_back(nullptr);
-            execv(argv[0], argv.data());
-            _exit(127);
-        }
-        for (int i = 0; i < 500; ++i) {
-            if (curl({"-s", "http://d/_ping"}).out == "OK") return;
-            usleep(10000);
-        }
-        FAIL() << "berthd did not answer on " << sock_;
+        pid_ = spawn_berthd(args, dir_->path());
+        if (pid_ < 0) pid_ = 0;
+        ASSERT_GT(pid_, 0) << "berthd did not say READY=1";
+        ASSERT_EQ(curl({"-s", "http://d/_ping"}).out, "OK") << "berthd did not answer on " << sock_;
     }
     int stop() {
         if (pid_ <= 0) return -1;

@@ -68,26 +68,13 @@ protected:
                                          dir_->path() + "/exec/berthd.pid",
                                          "-H",
                                          "unix://" + sock_};
-        pid_ = fork();
-        if (pid_ == 0) {
-            std::vector<char*> argv;
-            for (auto& a : args) argv.push_back(a.data());
-            argv.push_back(nullptr);
-            int null = open("/dev/null", O_WRONLY);
-            dup2(null, 1);
-            execv(argv[0], argv.data());
-            _exit(127);
+        pid_ = spawn_berthd(args, dir_->path(), dir_->path() + "/berthd.log");
+        if (pid_ < 0) {
+            pid_ = 0;
+            FAIL() << "berthd exited or was not ready at start-up";
         }
-        for (int i = 0; i < 500; ++i) {
-            auto r = run_command({"curl", "-s", "--unix-socket", sock_, "http://d/_ping"});
-            if (r.out == "OK") return;
-            if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-                pid_ = 0;
-                FAIL() << "berthd exited at start-up";
-            }
-            usleep(10000);
-        }
-        FAIL() << "berthd did not answer on " << sock_;
+        auto r = run_command({"curl", "-s", "--unix-socket", sock_, "http://d/_ping"});
+        ASSERT_EQ(r.out, "OK") << "berthd did not answer on " << sock_;
     }
     void stop(int sig) {
         if (pid_ <= 0) return;

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,8 +77,13 @@ TEST_F(Lifecycle, CreateStartStateKillDelete) {
     EXPECT_NE(del.exit_code, 0);
     EXPECT_NE(del.err.find("not stopped"), std::string::npos) << del.err;
 
+    // The init's pidfd turns readable when it dies: no polling of `state`.
+    int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    ASSERT_GE(pidfd, 0);
     ASSERT_EQ(session_->cmd({"kill", id, "KILL"}).exit_code, 0);
-    for (int i = 0; i < 200 && state(id)["status"] != "stopped"; ++i) usleep(10000);
+    pollfd exited{pidfd, POLLIN, 0};
+    EXPECT_EQ(::poll(&exited, 1, 5000), 1);
+    ::close(pidfd);
     EXPECT_EQ(state(id)["status"], "stopped");
     ASSERT_EQ(session_->cmd({"delete", id}).exit_code, 0);
     EXPECT_NE(session_->cmd({"state", id}).exit_code, 0);
