@@ -106,27 +106,6 @@ TEST(ManPages, EveryCommandHasAPageThatRendersWithoutWarnings) {
         << run_page.out;
 }
 
-TEST(ManPages, BerthdPageNamesEveryFlagBerthdHas) {
-    auto help = berth::test::run_command({berth::test::binary("berthd"), "--help"});
-    auto page = read_file(berth::test::source_dir() + "/packaging/man/berthd.8");
-    ASSERT_TRUE(page);
-    std::string text = *page;
-    size_t n = 0;
-    std::string words = help.out;
-    std::replace(words.begin(), words.end(), ',', ' ');
-    std::replace(words.begin(), words.end(), '\n', ' ');
-    for (const auto& word : split(words, ' ')) {
-        std::string flag = trim(word);
-        if (!starts_with(flag, "--") || flag == "--help") continue;
-        flag = flag.substr(0, flag.find_first_of(" =\n"));
-        std::string roff;
-        for (char c : flag) roff += c == '-' ? std::string("\\-") : std::string(1, c);
-        EXPECT_NE(text.find("\\fB" + roff + "\\fR"), std::string::npos) << flag << " is not in berthd.8";
-        ++n;
-    }
-    EXPECT_GT(n, 10u);
-}
-
 TEST(Help, HelpCommandPrintsACommandsHelp) {
     std::ostringstream out, err;
     Io io{out, err};

@@ -133,8 +133,9 @@ TEST_F(Package, InstallsRunsAContainerAndPurgesClean) {
     EXPECT_EQ(value_of(*socket_unit, "ListenStream"), "/run/berth/berth.sock");
     EXPECT_EQ(value_of(*socket_unit, "SocketGroup"), "berth");
     // systemd's own check of the installed units (no running systemd needed).
-    auto verify = run_shell("systemd-analyze verify /usr/lib/systemd/system/berth.socket "
-                            "/usr/lib/systemd/system/berth.service 2>&1");
+    auto verify = run_shell(
+        "systemd-analyze verify /usr/lib/systemd/system/berth.socket "
+        "/usr/lib/systemd/system/berth.service 2>&1");
     EXPECT_EQ(verify.exit_code, 0) << verify.out;
     EXPECT_EQ(verify.out, "");
     auto argv = exec_start(*service);
@@ -203,6 +204,27 @@ TEST_F(Package, InstallsRunsAContainerAndPurgesClean) {
         EXPECT_EQ(visible_entries("/var/lib/berth"), data_before_) << "the data root is the user's";
     else
         EXPECT_FALSE(path_exists("/var/lib/berth")) << "an empty data root goes with the package";
+}
+
+TEST(BerthdManPage, NamesEveryFlagBerthdHas) {
+    auto help = run_command({binary("berthd"), "--help"});
+    auto page = read_file(source_dir() + "/packaging/man/berthd.8");
+    ASSERT_TRUE(page);
+    std::string text = *page;
+    size_t n = 0;
+    std::string words = help.out;
+    std::replace(words.begin(), words.end(), ',', ' ');
+    std::replace(words.begin(), words.end(), '\n', ' ');
+    for (const auto& word : split(words, ' ')) {
+        std::string flag = trim(word);
+        if (!starts_with(flag, "--") || flag == "--help") continue;
+        flag = flag.substr(0, flag.find_first_of(" =\n"));
+        std::string roff;
+        for (char c : flag) roff += c == '-' ? std::string("\\-") : std::string(1, c);
+        EXPECT_NE(text.find("\\fB" + roff + "\\fR"), std::string::npos) << flag << " is not in berthd.8";
+        ++n;
+    }
+    EXPECT_GT(n, 10u);
 }
 
 }  // namespace
