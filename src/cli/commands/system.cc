@@ -190,7 +190,7 @@ void print_server_info(std::ostream& o, const Json& i) {
     o << " Total Memory: " << bytes_size(static_cast<double>(n(i, "MemTotal"))) << "\n";
     o << " Name: " << s(i, "Name") << "\n";
     o << " ID: " << s(i, "ID") << "\n";
-    o << " Docker Root Dir: " << s(i, "DockerRootDir") << "\n";
+    o << " Berth Root Dir: " << s(i, "DockerRootDir") << "\n";
     o << " Debug Mode: " << (i.value("Debug", false) ? "true" : "false") << "\n";
     if (i.contains("Labels")) print_list(o, "Labels", i["Labels"]);
     o << " Experimental: " << (i.value("ExperimentalBuild", false) ? "true" : "false") << "\n";
