@@ -237,6 +237,15 @@ Result<ExecStart> ManagerImpl::exec_start(const std::string& exec_id, bool detac
 
     // Reaps the runtime (its exit status is the process's) and records it.
     auto finish = [this, inst, c, pid, process_file, exec_id] {
+        // Waits for the exec or the daemon's shutdown, whichever is first: a detached exec
+        // may outlive a live-restored daemon, and shutdown() joins this task.
+        UniqueFd pidfd(pidfd_open(pid));
+        if (pidfd) {
+            pollfd fds[2] = {{pidfd.get(), POLLIN, 0}, {tasks_.cancel_fd(), POLLIN, 0}};
+            while (::poll(fds, 2, -1) < 0 && errno == EINTR) {
+            }
+            if (!(fds[0].revents & POLLIN)) return;  // shutting down; the exec goes on
+        }
         int status = 0;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }
@@ -253,7 +262,8 @@ Result<ExecStart> ManagerImpl::exec_start(const std::string& exec_id, bool detac
         publish(c, "exec_die", {{"execID", exec_id}, {"exitCode", std::to_string(code)}});
     };
     if (detach) {
-        std::thread(finish).detach();
+        if (!tasks_.run(finish))
+            log::warn("exec " + exec_id + ": not waited for, the daemon is shutting down");
     } else {
         out.on_done = finish;
     }

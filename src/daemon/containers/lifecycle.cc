@@ -24,13 +24,13 @@
 
 namespace berth::daemon::containers {
 
-namespace {
-
-using namespace std::chrono_literals;
-
 int pidfd_open(pid_t pid) {
     return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
 }
+
+namespace {
+
+using namespace std::chrono_literals;
 
 Error not_running(const Container& c) {
     return Error::conflict("Container " + c.id + " is not running");
@@ -237,7 +237,9 @@ Result<> ManagerImpl::start_locked(Entry& e) {
 void ManagerImpl::watch_shim(const std::shared_ptr<Entry>& e) {
     int fd = pidfd_open(e->c.state.shim_pid);
     if (fd < 0) {
-        std::thread([this, e] { handle_exit(e); }).detach();
+        // Gone already (or pidfds unsupported): record its exit off this caller's locks.
+        if (!tasks_.run([this, e] { handle_exit(e); }))
+            log::warn("container " + e->c.short_id() + ": exit not recorded, the daemon is shutting down");
         return;
     }
     {
@@ -297,7 +299,7 @@ void ManagerImpl::handle_exit(const std::shared_ptr<Entry>& e) {
 
     std::string policy;
     int64_t max_retries = 0;
-    bool auto_remove;
+    bool auto_remove, stopping;
     {
         std::lock_guard lk(mu_);
         c.state.status = Status::Exited;
@@ -311,13 +313,14 @@ void ManagerImpl::handle_exit(const std::shared_ptr<Entry>& e) {
         policy = c.host_config["RestartPolicy"].value("Name", "no");
         max_retries = c.host_config["RestartPolicy"].value("MaximumRetryCount", int64_t(0));
         auto_remove = c.host_config.value("AutoRemove", false);
+        stopping = stopping_;
         (void)save(c);
     }
     cv_.notify_all();
     if (c.state.oom_killed) publish(c, "oom");
     publish(c, "die", {{"exitCode", std::to_string(c.state.exit_code)}});
 
-    bool restart = !stopping_ && !c.manually_stopped &&
+    bool restart = !stopping && !c.manually_stopped &&
                    (policy == "always" || policy == "unless-stopped" ||
                     (policy == "on-failure" && c.state.exit_code != 0 &&
                      (max_retries == 0 || c.restart_count < max_retries)));
@@ -331,23 +334,26 @@ void ManagerImpl::handle_exit(const std::shared_ptr<Entry>& e) {
         // Docker's backoff: 100 ms doubling per restart, capped at a minute.
         int shift = std::min(c.restart_count, 10);
         auto delay = std::min<std::chrono::milliseconds>(100ms * (1 << shift) / 2, 60s);
-        std::thread([this, e, delay] {
-            std::this_thread::sleep_for(delay);
+        // Owned, so shutdown() cancels a back-off of up to a minute instead of racing it.
+        tasks_.run_after(delay, [this, e] {
             std::lock_guard op(e->op);
-            if (e->removed || e->c.state.status != Status::Restarting || stopping_) return;
+            {
+                std::lock_guard lk(mu_);
+                if (e->removed || e->c.state.status != Status::Restarting || stopping_) return;
+            }
             if (auto r = start_locked(*e); !r) {
                 std::lock_guard lk(mu_);
                 e->c.state.status = Status::Exited;
                 e->c.state.error = r.error().str();
                 (void)save(e->c);
             }
-        }).detach();
-    } else if (auto_remove && !stopping_) {
-        std::thread([this, e] {
+        });
+    } else if (auto_remove && !stopping) {
+        tasks_.run([this, e] {
             std::lock_guard op(e->op);
             if (auto r = remove_locked(e, true); !r)
                 log::warn("auto-remove " + e->c.short_id() + ": " + r.error().str());
-        }).detach();
+        });
     }
 }
 

@@ -156,6 +156,8 @@ void ManagerImpl::shutdown() {
                 });
         for (auto& t : stoppers) t.join();
     }
+    // After the stops (their exits may still queue work), before the monitor and epoll go.
+    tasks_.shutdown();
     if (monitor_.joinable()) {
         uint64_t one = 1;
         (void)!::write(wake_fd_, &one, sizeof one);

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "common/background.h"
 #include "daemon/containers/containers.h"
 #include "daemon/containers/record.h"
 
@@ -138,10 +139,14 @@ public:
     int epoll_fd_ = -1;
     int wake_fd_ = -1;  // eventfd: stop the monitor
     std::thread monitor_;
-    bool stopping_ = false;
+    bool stopping_ = false;  // under mu_
+    // Restart back-offs, auto-removes, exec waiters: cancelled and joined by shutdown().
+    // Last, so it is gone before anything its tasks use.
+    Background tasks_;
 };
 
 // Small helpers shared by the files.
+int pidfd_open(pid_t pid);
 // The ports to publish: HostConfig.PortBindings, plus ExposedPorts with PublishAllPorts.
 Result<std::vector<networks::PortRequest>> port_requests(const Json& config, const Json& host_config);
 // NetworkSettings.Ports as the container list's "Ports" array.
