@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "common/background.h"
 #include "common/file.h"
 #include "common/id.h"
 #include "common/log.h"
@@ -245,6 +246,7 @@ private:
     std::map<std::string, Network> nets_;                     // by ID
     std::map<std::string, std::vector<Endpoint>> endpoints_;  // by container ID
     std::map<std::string, Sandbox> sandboxes_;                // by container ID
+    Background tasks_;  // deferred veth removal; joined when the service goes
 };
 
 // ---------------------------------------------------------------------------------------
@@ -1084,9 +1086,11 @@ Result<> Service::leave(const std::string& container_id) {
     std::vector<std::string> veths;
     for (auto& e : eps) veths.push_back(e.host_veth);
     if (!veths.empty())
-        std::thread([veths] {
-            for (auto& v : veths) (void)net::remove_endpoint(v);
-        }).detach();
+        tasks_.run([veths] {
+            // Usually gone with the namespace already: a failure here is that, not a leak.
+            for (auto& v : veths)
+                if (auto r = net::remove_endpoint(v); !r) log::debug("veth " + v + ": " + r.error().str());
+        });
     for (auto& n : nets) publish("disconnect", n, container_id);
     return ok();
 }
