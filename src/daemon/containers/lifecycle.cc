@@ -1,6 +1,7 @@
 // Start, stop, kill, pause, wait, and what happens when a container exits (the monitor
 // thread watching every shim through a pidfd).
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "common/file.h"
@@ -117,7 +119,7 @@ Result<> ManagerImpl::start_locked(Entry& e) {
             c.state.error = err.message();
             c.state.exit_code = code;
             e.start_failures++;
-            (void)save(c);
+            persist(c);
         }
         cv_.notify_all();
         return err;
@@ -216,7 +218,7 @@ Result<> ManagerImpl::start_locked(Entry& e) {
             c.state.exit_code = 128;
             c.state.error = started.error().message();
         }
-        (void)save(c);
+        persist(c);
     }
     // The shim's pidfd: its exit ends the container, whether start worked or not.
     std::shared_ptr<Entry> self;
@@ -250,7 +252,19 @@ void ManagerImpl::watch_shim(const std::shared_ptr<Entry>& e) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = static_cast<uint64_t>(fd) + 1;
-    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0) return;
+    // Not watched by the monitor (no memory for the entry): a task of its own waits instead,
+    // so this container's exit is still recorded.
+    log::warn("container " + e->c.short_id() + ": epoll_ctl: " + std::strerror(errno) +
+              "; waiting on its own");
+    bool queued = tasks_.run([this, e, fd] {
+        pollfd fds[2] = {{fd, POLLIN, 0}, {tasks_.cancel_fd(), POLLIN, 0}};
+        while (::poll(fds, 2, -1) < 0 && errno == EINTR) {
+        }
+        if (fds[0].revents & POLLIN) handle_exit(e);
+    });
+    if (!queued)
+        log::error("container " + e->c.short_id() + ": its exit will not be recorded (shutting down)");
 }
 
 void ManagerImpl::monitor_loop() {
@@ -258,7 +272,12 @@ void ManagerImpl::monitor_loop() {
     for (;;) {
         int n = epoll_wait(epoll_fd_, evs, 16, -1);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return;
+        if (n < 0) {
+            // Only a broken epoll fd gets here: say so, since no exit is seen after this.
+            log::error(std::string("container exit monitor stopped: epoll_wait: ") + std::strerror(errno) +
+                       "; container exits are no longer recorded until berthd restarts");
+            return;
+        }
         for (int i = 0; i < n; ++i) {
             if (evs[i].data.u64 == 0) return;  // shutdown
             int fd = static_cast<int>(evs[i].data.u64 - 1);
@@ -314,7 +333,7 @@ void ManagerImpl::handle_exit(const std::shared_ptr<Entry>& e) {
         max_retries = c.host_config["RestartPolicy"].value("MaximumRetryCount", int64_t(0));
         auto_remove = c.host_config.value("AutoRemove", false);
         stopping = stopping_;
-        (void)save(c);
+        persist(c);
     }
     cv_.notify_all();
     if (c.state.oom_killed) publish(c, "oom");
@@ -329,7 +348,7 @@ void ManagerImpl::handle_exit(const std::shared_ptr<Entry>& e) {
             std::lock_guard lk(mu_);
             c.state.status = Status::Restarting;
             c.restart_count++;
-            (void)save(c);
+            persist(c);
         }
         // Docker's backoff: 100 ms doubling per restart, capped at a minute.
         int shift = std::min(c.restart_count, 10);
@@ -345,7 +364,7 @@ void ManagerImpl::handle_exit(const std::shared_ptr<Entry>& e) {
                 std::lock_guard lk(mu_);
                 e->c.state.status = Status::Exited;
                 e->c.state.error = r.error().str();
-                (void)save(e->c);
+                persist(e->c);
             }
         });
     } else if (auto_remove && !stopping) {
@@ -366,7 +385,7 @@ Result<bool> ManagerImpl::stop(const std::string& ref, std::optional<int> timeou
             std::lock_guard lk(mu_);
             e->c.state.status = Status::Exited;
             e->c.manually_stopped = true;
-            (void)save(e->c);
+            persist(e->c);
             return true;
         }
         return false;
@@ -386,7 +405,7 @@ Result<> ManagerImpl::stop_locked(Entry& e, int timeout, const std::string& sign
         std::lock_guard lk(mu_);
         if (!c.state.running()) return ok();
         c.manually_stopped = true;
-        (void)save(c);
+        persist(c);
         exits = e.exits;
     }
     auto exited = [&](std::chrono::steady_clock::duration d) {
@@ -450,7 +469,8 @@ Result<> ManagerImpl::pause(const std::string& ref) {
     {
         std::lock_guard lk(mu_);
         e->c.state.status = Status::Paused;
-        (void)save(e->c);
+        BERTH_TRY_CTX(save(e->c),
+                      "container " + e->c.short_id() + " is paused, but its state was not written");
     }
     publish(e->c, "pause");
     return ok();
@@ -465,7 +485,8 @@ Result<> ManagerImpl::unpause(const std::string& ref) {
     {
         std::lock_guard lk(mu_);
         e->c.state.status = Status::Running;
-        (void)save(e->c);
+        BERTH_TRY_CTX(save(e->c),
+                      "container " + e->c.short_id() + " runs again, but its state was not written");
     }
     publish(e->c, "unpause");
     return ok();

@@ -158,6 +158,11 @@ void ManagerImpl::shutdown() {
     }
     // After the stops (their exits may still queue work), before the monitor and epoll go.
     tasks_.shutdown();
+    {
+        std::lock_guard lk(mu_);
+        for (const auto& id : std::set<std::string>(unsaved_))
+            if (auto it = entries_.find(id); it != entries_.end()) persist(it->second->c);
+    }
     if (monitor_.joinable()) {
         uint64_t one = 1;
         (void)!::write(wake_fd_, &one, sizeof one);
@@ -201,6 +206,16 @@ Result<> ManagerImpl::save(const Container& c) {
                              Durability::Atomic);
 }
 
+void ManagerImpl::persist(const Container& c) {
+    if (auto r = save(c); !r) {
+        if (unsaved_.insert(c.id).second)
+            log::error("container " + c.short_id() + ": state not written: " + r.error().str() +
+                       "; retried at its next change");
+        return;
+    }
+    if (unsaved_.erase(c.id)) log::info("container " + c.short_id() + ": state written again");
+}
+
 void ManagerImpl::publish(const Container& c, const std::string& action,
                           std::map<std::string, std::string> extra) {
     if (!events_) return;
@@ -238,7 +253,7 @@ Result<> ManagerImpl::remove_locked(const std::shared_ptr<Entry>& e, bool force)
     {
         std::lock_guard lk(mu_);
         e->c.state.status = Status::Removing;
-        (void)save(e->c);
+        persist(e->c);
     }
     (void)runtime::remove({runtime_root()}, id, true);
     (void)images_->unmount_rootfs(id, rootfs_dir(id));
@@ -248,7 +263,7 @@ Result<> ManagerImpl::remove_locked(const std::shared_ptr<Entry>& e, bool force)
         std::lock_guard lk(mu_);
         e->c.state.status = Status::Dead;
         e->c.state.error = "removal failed: " + r.error().str();
-        (void)save(e->c);
+        persist(e->c);
         return r.error().with_context("remove container " + id);
     }
     (void)remove_all(run_dir(id));

@@ -88,6 +88,9 @@ public:
     Result<std::shared_ptr<Entry>> find(const std::string& ref);
     std::vector<std::shared_ptr<Entry>> snapshot();  // every entry
     Result<> save(const Container& c);               // write the record (caller holds mu_)
+    // save() where no caller can be told: a failure is logged with the container's id and
+    // the write retried at its next change and at shutdown (caller holds mu_).
+    void persist(const Container& c);
     void publish(const Container& c, const std::string& action,
                  std::map<std::string, std::string> extra = {});
     std::string container_dir(const std::string& id) const;  // <data_root>/containers/<id>
@@ -139,7 +142,8 @@ public:
     int epoll_fd_ = -1;
     int wake_fd_ = -1;  // eventfd: stop the monitor
     std::thread monitor_;
-    bool stopping_ = false;  // under mu_
+    bool stopping_ = false;          // under mu_
+    std::set<std::string> unsaved_;  // ids whose last record write failed (under mu_)
     // Restart back-offs, auto-removes, exec waiters: cancelled and joined by shutdown().
     // Last, so it is gone before anything its tasks use.
     Background tasks_;

@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "common/file.h"
+#include "common/json.h"
+#include "common/scope.h"
 #include "common/strings.h"
 #include "support/daemon.h"
 
@@ -293,6 +295,38 @@ TEST_F(Containers, DaemonStopStopsContainersWithoutLiveRestore) {
     EXPECT_NE(kill(pid, 0), 0);
     ASSERT_TRUE(d_->start());
     EXPECT_EQ(out({"inspect", "-f", "{{.State.Status}}", id}), "exited");
+}
+
+TEST_F(Containers, ARecordWriteThatFailsIsLoggedAndRetried) {
+    std::string id = out({"run", "-d", "busybox", "sleep", "1000"});
+    ASSERT_EQ(id.size(), 64u);
+    // An immutable directory refuses even root's writes: the record cannot be replaced.
+    std::string dir = d_->dir() + "/data/containers/" + id;
+    ScopeExit undo([&] { run_command({"chattr", "-i", dir}); });
+    ASSERT_EQ(run_command({"chattr", "+i", dir}).exit_code, 0);
+    auto log = [&] { return read_file(d_->dir() + "/berthd.log").value_or(""); };
+
+    // pause has a caller: it hears of the failure.
+    auto paused = docker({"pause", id});
+    EXPECT_NE(paused.exit_code, 0);
+    EXPECT_NE(paused.err.find("state was not written"), std::string::npos) << paused.err;
+    EXPECT_NE(docker({"unpause", id}).exit_code, 0) << "its record still cannot be written";
+    // The exit has none: it is logged with the container's id, and the daemon's view is right.
+    ASSERT_EQ(docker({"kill", id}).exit_code, 0);
+    d_->curl({"-s", "-X", "POST", "http://d/containers/" + id + "/wait?condition=not-running"});
+    EXPECT_EQ(out({"inspect", "-f", "{{.State.Status}}", id}), "exited");
+    EXPECT_NE(log().find("container " + id.substr(0, 12) + ": state not written"), std::string::npos)
+        << log();
+
+    // Writable again: the next change writes it, and says so.
+    ASSERT_EQ(run_command({"chattr", "-i", dir}).exit_code, 0);
+    ASSERT_EQ(docker({"start", id}).exit_code, 0);
+    EXPECT_NE(log().find("container " + id.substr(0, 12) + ": state written again"), std::string::npos)
+        << log();
+    auto record = read_file(dir + "/config.v2.json");
+    ASSERT_TRUE(record);
+    EXPECT_EQ(parse_json(*record)->at("State").value("Status", ""), "running");
+    EXPECT_EQ(docker({"rm", "-f", id}).exit_code, 0);
 }
 
 }  // namespace
