@@ -195,17 +195,24 @@ std::vector<std::string> visible_entries(const std::string& dir) {
     return out;
 }
 
-NotifySocket::NotifySocket(std::string path) : path_(std::move(path)) {
+int bind_unix_socket(const std::string& path, int type, int backlog) {
     sockaddr_un addr{};
-    if (path_.size() >= sizeof addr.sun_path) return;
-    ::unlink(path_.c_str());
-    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (path.size() >= sizeof addr.sun_path) return -1;
+    int fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
     addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
-    if (fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        ::close(fd_);
-        fd_ = -1;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        (backlog > 0 && ::listen(fd, backlog) != 0)) {
+        ::close(fd);
+        return -1;
     }
+    return fd;
+}
+
+NotifySocket::NotifySocket(std::string path) : path_(std::move(path)) {
+    ::unlink(path_.c_str());
+    fd_ = bind_unix_socket(path_, SOCK_DGRAM);
 }
 
 NotifySocket::~NotifySocket() {

@@ -52,6 +52,10 @@ std::string run_in_child(const std::function<std::string()>& fn);
 // A TCP port on 127.0.0.1 nothing listens on now (the kernel's pick for port 0).
 int free_port();
 
+// A unix socket bound at `path` (listening when `backlog` > 0), as a server or systemd
+// makes one; -1 when it cannot be made.
+int bind_unix_socket(const std::string& path, int type, int backlog = 0);
+
 // A datagram socket a child is told of by $NOTIFY_SOCKET (systemd's readiness protocol):
 // wait_for returns once a message holding `state` arrives, false if `child` exits first or
 // the time runs out. Removed when this goes away.

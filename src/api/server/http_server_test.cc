@@ -488,11 +488,8 @@ TEST(HttpServerSocket, ReplacesStaleSocketRefusesOtherFiles) {
     std::string path = dir.path() + "/stale.sock";
     {
         // A socket file whose server is gone.
-        int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-        ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+        int fd = berth::test::bind_unix_socket(path, SOCK_STREAM);
+        ASSERT_GE(fd, 0);
         ::close(fd);
     }
     Router router;
@@ -521,12 +518,8 @@ TEST(HttpServerSocket, AdoptsAnInheritedUnixListenerAndRefusesOtherSockets) {
     berth::test::TempDir dir("berth-api");
     std::string path = dir.path() + "/activated.sock";
     // As systemd's berth.socket hands it over: bound and listening before the server runs.
-    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    ASSERT_EQ(::listen(fd, 8), 0);
+    int fd = berth::test::bind_unix_socket(path, SOCK_STREAM, 8);
+    ASSERT_GE(fd, 0);
     Router router;
     ASSERT_TRUE(
         router.add("GET", "/_ping", [](Request&) -> Result<Response> { return Response::text(200, "OK"); }));

@@ -147,12 +147,8 @@ TEST_F(Package, InstallsRunsAContainerAndPurgesClean) {
     ASSERT_TRUE(notify.ok());
     // As systemd passes berth.socket: bound and listening at fd 3, LISTEN_FDS=1 and
     // LISTEN_PID naming berthd, which has not started yet when the first client connects.
-    int listener = ::socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, sock.c_str(), sizeof addr.sun_path - 1);
-    ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    ASSERT_EQ(::listen(listener, 16), 0);
+    int listener = bind_unix_socket(sock, SOCK_STREAM, 16);
+    ASSERT_GE(listener, 0);
     std::vector<std::string> cmd = argv;
     for (std::string a : {"--config-file", "daemon.json", "--data-root", "data", "--exec-root", "exec",
                           "--pidfile", "berthd.pid"})
