@@ -483,6 +483,23 @@ TEST_F(HttpServerTest, SocketModeAndSecondServerRefused) {
     expect_ping_works();  // the first server's socket is untouched
 }
 
+// A server answering /_ping with "OK", and a check that it does at `path`.
+HttpServer ping_server() {
+    Router router;
+    EXPECT_TRUE(
+        router.add("GET", "/_ping", [](Request&) -> Result<Response> { return Response::text(200, "OK"); }));
+    return HttpServer(ServerConfig{}, std::move(router));
+}
+
+void expect_ping_at(const std::string& path) {
+    RawClient c = RawClient::connect_unix(path);
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE(c.send(get("/_ping")));
+    auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body, "OK");
+}
+
 TEST(HttpServerSocket, ReplacesStaleSocketRefusesOtherFiles) {
     berth::test::TempDir dir("berth-api");
     std::string path = dir.path() + "/stale.sock";
@@ -492,18 +509,10 @@ TEST(HttpServerSocket, ReplacesStaleSocketRefusesOtherFiles) {
         ASSERT_GE(fd, 0);
         ::close(fd);
     }
-    Router router;
-    ASSERT_TRUE(
-        router.add("GET", "/_ping", [](Request&) -> Result<Response> { return Response::text(200, "OK"); }));
-    HttpServer server(ServerConfig{}, std::move(router));
+    HttpServer server = ping_server();
     ASSERT_TRUE(server.listen_unix({.path = path}));
     ASSERT_TRUE(server.start());
-    RawClient c = RawClient::connect_unix(path);
-    ASSERT_TRUE(c.ok());
-    ASSERT_TRUE(c.send(get("/_ping")));
-    auto r = c.read_response();
-    ASSERT_TRUE(r);
-    EXPECT_EQ(r->body, "OK");
+    expect_ping_at(path);
 
     std::string file = dir.path() + "/regular";
     ASSERT_TRUE(write_file_atomic(file, "data"));
@@ -520,10 +529,7 @@ TEST(HttpServerSocket, AdoptsAnInheritedUnixListenerAndRefusesOtherSockets) {
     // As systemd's berth.socket hands it over: bound and listening before the server runs.
     int fd = berth::test::bind_unix_socket(path, SOCK_STREAM, 8);
     ASSERT_GE(fd, 0);
-    Router router;
-    ASSERT_TRUE(
-        router.add("GET", "/_ping", [](Request&) -> Result<Response> { return Response::text(200, "OK"); }));
-    HttpServer server(ServerConfig{}, std::move(router));
+    HttpServer server = ping_server();
 
     int udp = ::socket(AF_INET, SOCK_DGRAM, 0);
     auto refused = server.listen_fd(udp);
@@ -536,12 +542,7 @@ TEST(HttpServerSocket, AdoptsAnInheritedUnixListenerAndRefusesOtherSockets) {
 
     ASSERT_TRUE(server.listen_fd(fd));
     ASSERT_TRUE(server.start());
-    RawClient c = RawClient::connect_unix(path);
-    ASSERT_TRUE(c.ok());
-    ASSERT_TRUE(c.send(get("/_ping")));
-    auto r = c.read_response();
-    ASSERT_TRUE(r);
-    EXPECT_EQ(r->body, "OK");
+    expect_ping_at(path);
     server.stop();
     struct stat st;
     EXPECT_EQ(::stat(path.c_str(), &st), 0) << "the socket unit's path is not ours to remove";
