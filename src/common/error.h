@@ -96,7 +96,7 @@ inline void take_value(tl::expected<void, Error>&) {}
 
 }  // namespace berth
 
-#define BERTH_ASSERT(expr) ((expr) ? (void)0 : ::berth::assert_fail(#expr, __FILE__, __LINE__))
+#define BERTH_ASSERT(expr) ((expr) ? (void)0 : ::berth::assert_fail(#expr, __FILE__, __LINE__))  // no-op arm
 
 // Evaluates a Result-returning expression; returns its error from the enclosing function,
 // otherwise yields the value.

@@ -11,7 +11,7 @@ Result<Json> parse_json(std::string_view text, std::string_view what) {
         // exceptions, so catch here (the only place) to report where the text is broken.
         try {
             Json ignored = Json::parse(text);
-            (void)ignored;
+            (void)ignored;  // parsed again only for the exception that says where
         } catch (const Json::exception& e) {
             return Error::invalid(std::string(what) + ": " + e.what());
         }

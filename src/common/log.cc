@@ -79,7 +79,7 @@ void write(Level level, std::string_view msg) {
         line = std::string(name(level)) + ": " + std::string(msg) + "\n";
     }
     ssize_t r = ::write(g_fd, line.data(), line.size());
-    (void)r;
+    (void)r;  // a log that cannot be written has nowhere to report it
 }
 
 }  // namespace berth::log

@@ -130,7 +130,7 @@ Result<Transaction> Transaction::begin(Db& db) {
 }
 
 Transaction::~Transaction() {
-    if (db_) (void)db_->exec("ROLLBACK");
+    if (db_) (void)db_->exec("ROLLBACK");  // fails only when SQLite already rolled back itself
 }
 
 Result<> Transaction::commit() {

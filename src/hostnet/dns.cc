@@ -131,7 +131,8 @@ struct DnsServer::Impl {
     void drop_entry_locked(uint64_t token) {
         auto it = entries.find(token);
         if (it == entries.end()) return;
-        (void)epoll_ctl(ep.get(), EPOLL_CTL_DEL, it->second->fd.get(), nullptr);
+        // A failed DEL only leaves events for a token that find() no longer knows (skipped).
+        (void)epoll_ctl(ep.get(), EPOLL_CTL_DEL, it->second->fd.get(), nullptr);  // see above
         if (it->second->kind == Kind::TcpConn) {
             --tcp_conns;
             auto c = by_container.find(it->second->container);
@@ -171,7 +172,8 @@ struct DnsServer::Impl {
 
 void DnsServer::Impl::reply(const EntryPtr& client, const SocketAddr& to, const std::vector<uint8_t>& msg) {
     if (client->kind == Kind::Udp) {
-        (void)sendto(client->fd.get(), msg.data(), msg.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
+        // A lost UDP reply is ordinary DNS loss: the client retries.
+        (void)sendto(client->fd.get(), msg.data(), msg.size(), MSG_DONTWAIT | MSG_NOSIGNAL,  // see above
                      reinterpret_cast<const sockaddr*>(&to.ss), to.len);
         return;
     }
@@ -182,7 +184,7 @@ void DnsServer::Impl::reply(const EntryPtr& client, const SocketAddr& to, const 
     framed.push_back(static_cast<uint8_t>(msg.size()));
     framed.insert(framed.end(), msg.begin(), msg.end());
     // Replies are small and the socket buffer empty; a client that does not read loses it.
-    (void)send(client->fd.get(), framed.data(), framed.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    (void)send(client->fd.get(), framed.data(), framed.size(), MSG_DONTWAIT | MSG_NOSIGNAL);  // see above
 }
 
 void DnsServer::Impl::handle_query(const EntryPtr& client, const SocketAddr& from, std::vector<uint8_t> msg) {
@@ -201,7 +203,10 @@ void DnsServer::Impl::handle_query(const EntryPtr& client, const SocketAddr& fro
         std::vector<std::string> ips;
         try {
             ips = resolve(client->container, dns::normalize(question.name));
-        } catch (...) {
+        } catch (const std::exception& e) {
+            // The daemon's lookup is in-memory: this is std::bad_alloc or a mutex's
+            // std::system_error. Answer as "not mine" (forwarded), but say so.
+            log::warn(std::string("dns: name lookup failed, forwarding: ") + e.what());
             ips.clear();
         }
         if (!ips.empty()) return reply(client, from, dns::build_response(q, dns::kRcodeNoError, ips));
@@ -327,7 +332,7 @@ void DnsServer::Impl::on_accept(const EntryPtr& e) {
         conn->deadline = now_ms() + kTcpIdleMs;
         std::lock_guard lock(mu);
         if (tcp_conns >= kMaxTcpConns || !entries.count(e->token)) continue;  // closes it
-        (void)add_entry_locked(conn);
+        (void)add_entry_locked(conn);  // on failure conn goes here, closing the connection
     }
 }
 
@@ -403,7 +408,7 @@ void DnsServer::Impl::loop() {
             uint64_t token = events[i].data.u64;
             if (token == 0) {
                 uint64_t v;
-                (void)!read(wake.get(), &v, sizeof v);
+                (void)!read(wake.get(), &v, sizeof v);  // drains the wake-up; EAGAIN is fine
                 continue;
             }
             EntryPtr e = find(token);
@@ -466,7 +471,7 @@ DnsServer::~DnsServer() {
         impl_->stopping = true;
     }
     uint64_t one = 1;
-    (void)!write(impl_->wake.get(), &one, sizeof one);
+    (void)!write(impl_->wake.get(), &one, sizeof one);  // cannot fail: the counter never nears overflow
     if (impl_->thread.joinable()) impl_->thread.join();
 }
 
@@ -500,7 +505,7 @@ Result<std::pair<UniqueFd, UniqueFd>> bind_pair(const std::string& ip, uint16_t 
     UniqueFd tcp(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!tcp) return Error::sys("socket");
     int one = 1;
-    (void)setsockopt(tcp.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    (void)setsockopt(tcp.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // else bind below fails
     if (bind(tcp.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return Error::sys("bind tcp", where);
     if (listen(tcp.get(), 64) != 0) return Error::sys("listen", where);
     return std::make_pair(std::move(udp), std::move(tcp));

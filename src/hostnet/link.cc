@@ -352,7 +352,7 @@ Result<> create_endpoint(const VethConfig& cfg) {
     if (err < 0)
         return nl_error("create veth " + cfg.host_name + " (" + cfg.ifname + " in " + cfg.netns_path + ")",
                         err);
-    ScopeExit undo([&] { (void)delete_by_name(s.get(), cfg.host_name); });
+    ScopeExit undo([&] { (void)delete_by_name(s.get(), cfg.host_name); });  // it dies with the netns too
     if (cfg.hairpin) BERTH_TRY(write_file("/sys/class/net/" + cfg.host_name + "/brport/hairpin_mode", "1"));
 
     BERTH_TRY_CTX(

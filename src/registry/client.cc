@@ -368,7 +368,7 @@ Result<bool> Repository::mount_blob(std::string_view digest, std::string_view fr
             http::Request del;
             del.method = "DELETE";
             del.url = impl_->absolute(resp.headers["location"]);
-            (void)impl_->send_once(del);
+            (void)impl_->send_once(del);  // best effort: registries expire abandoned uploads
         }
         return false;
     }

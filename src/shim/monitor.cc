@@ -160,7 +160,7 @@ void Monitor::on_client(Client& c) {
         data.remove_prefix(nl + 1);
         if (c.fd < 0 || data.empty()) return;
     }
-    if (c.in && f_.in >= 0) (void)write_all(f_.in, data, "container stdin");
+    if (c.in && f_.in >= 0) (void)write_all(f_.in, data, "container stdin");  // no reader left: input lost
 }
 
 void Monitor::drop(Client& c) {
@@ -173,8 +173,8 @@ void Monitor::drop(Client& c) {
 void Monitor::close_stdin() {
     if (f_.in < 0) return;
     if (o_.tty) {
-        char eot = 4;  // end of input on a terminal
-        (void)!write(f_.in, &eot, 1);
+        char eot = 4;                  // end of input on a terminal
+        (void)!write(f_.in, &eot, 1);  // fails only once the pty is gone: nothing left to end
         return;
     }
     close(f_.in);
@@ -215,7 +215,9 @@ void Monitor::finish() {
     log_.flush();
     int code = WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
     // berthd reads the OOM kill from the container's cgroup when it sees us exit.
-    (void)write_file_atomic(path_join(o_.state_dir, kExitFile), exit_status_text(code, rfc3339_nano_now()));
+    // If this fails berthd records 255 and "the container's shim exited without recording a status".
+    std::string exit_text = exit_status_text(code, rfc3339_nano_now());
+    (void)write_file_atomic(path_join(o_.state_dir, kExitFile), exit_text);  // see above
     _exit(0);
 }
 
@@ -227,7 +229,9 @@ void Monitor::run() {
     sigfd_ = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     signal(SIGPIPE, SIG_IGN);
     ep_ = epoll_create1(EPOLL_CLOEXEC);
-    if (!o_.log_path.empty()) (void)log_.open(o_.log_path, o_.log_max_size, o_.log_max_file);
+    // Nobody to tell here (stderr is /dev/null, the ready pipe is closed): output then reaches
+    // attach clients only.
+    if (!o_.log_path.empty()) (void)log_.open(o_.log_path, o_.log_max_size, o_.log_max_file);  // see above
     add(sigfd_);
     if (f_.out >= 0) add(f_.out);
     if (f_.err >= 0) add(f_.err);
@@ -285,13 +289,13 @@ int monitor_main(int argc, char** argv) {
         static const char usage[] =
             "usage: berth-monitor monitor INIT OUT ERR IN LISTENER OPTIONS... "
             "(started by berth-shim)\n";
-        (void)!write(2, usage, sizeof usage - 1);
+        (void)!write(2, usage, sizeof usage - 1);  // stderr is all there is; nothing to do if it fails
         return 2;
     }
     auto opts = Options::from_args(std::vector<std::string>(argv + 7, argv + argc));
     if (!opts) {
         std::string msg = opts.error().str() + "\n";
-        (void)!write(2, msg.data(), msg.size());
+        (void)!write(2, msg.data(), msg.size());  // stderr is all there is; nothing to do if it fails
         return 2;
     }
     monitor(*opts, fds, init);

@@ -83,7 +83,7 @@ Result<> protect_monitor(const std::string& path) {
 }
 
 void report(const std::string& line) {
-    (void)write_all(kReadyFd, line + "\n", "ready pipe");
+    (void)write_all(kReadyFd, line + "\n", "ready pipe");  // berthd reads no line as "shim exited"
     close(kReadyFd);
 }
 
@@ -156,7 +156,8 @@ int setup_main(const Options& o, const char* self) {
                " " + text);
         return 1;
     }
-    (void)write_file_atomic(path_join(o.state_dir, "shim.pid"), std::to_string(getpid()));
+    // Informational only: berthd keeps the shim pid it spawned and never reads this file.
+    (void)write_file_atomic(path_join(o.state_dir, "shim.pid"), std::to_string(getpid()));  // see above
     report("ok " + std::to_string(init));
     auto args = monitor_args(o, *fds, init);
     std::vector<char*> argv;

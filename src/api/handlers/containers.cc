@@ -8,6 +8,7 @@
 
 #include "api/handlers/handlers.h"
 #include "api/handlers/stdio_proxy.h"
+#include "common/log.h"
 #include "common/time.h"
 #include "shim/shim.h"
 
@@ -125,7 +126,7 @@ Result<> add_container_routes(Router& r, ContainerManager* m, daemon::EventBus* 
         stream = BERTH_TRY(req.start_stream(200, h));
         auto out = m->wait(id, cond, cancelled);
         if (!out) out = Json{{"StatusCode", -1}, {"Error", {{"Message", out.error().message()}}}};
-        (void)stream->write(dump_json(*out) + "\n");
+        (void)stream->write(dump_json(*out) + "\n");  // fails only when the client has left
         stream->finish();
         return Response::empty(200);
     }));
@@ -229,7 +230,9 @@ Result<> add_container_routes(Router& r, ContainerManager* m, daemon::EventBus* 
                 daemon::containers::LogOptions o;
                 o.stdout_ = out;
                 o.stderr_ = err;
-                (void)m->logs(id, o, [&](std::string_view d) { return stream->write(d); }, {});
+                // The stream is taken: a log that cannot be read has no other way to be seen.
+                if (auto r = m->logs(id, o, [&](std::string_view d) { return stream->write(d); }, {}); !r)
+                    log::debug("attach " + id + ": logs: " + r.error().str());
             }
             return ok();
         };

@@ -45,8 +45,9 @@ Result<> add_exec_routes(Router& r, ContainerManager* m) {
         auto stream = BERTH_TRY(req.hijack(tty ? kRawStream : kMultiplexedStream));
         if (!started) {
             // The stream is taken: the client reads the error as output, as with runc's.
-            (void)stream->write(tty ? started.error().message() + "\r\n"
-                                    : shim::stdcopy_frame(2, started.error().message() + "\n"));
+            std::string msg = started.error().message();
+            // A write fails only once the client is gone: then nobody is left to tell.
+            (void)stream->write(tty ? msg + "\r\n" : shim::stdcopy_frame(2, msg + "\n"));  // see above
             stream->close();
             return Response::empty(200);
         }

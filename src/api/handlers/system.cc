@@ -11,6 +11,7 @@
 #include "api/handlers/handlers.h"
 #include "api/server/http_server.h"
 #include "common/file.h"
+#include "common/log.h"
 #include "common/strings.h"
 #include "common/time.h"
 #include "common/version.h"
@@ -82,7 +83,7 @@ Result<Response> events(Request& req, const SystemServices& s) {
     auto stream = BERTH_TRY(req.start_stream(200, h));
     if (until > 0 && until <= daemon::now_nano()) {
         for (auto& ev : s.events->history(f, since, until))
-            (void)stream->write(dump_json(ev.to_json()) + "\n");
+            (void)stream->write(dump_json(ev.to_json()) + "\n");  // fails only when the client has left
         stream->finish();
         return Response::empty(200);
     }
@@ -122,7 +123,8 @@ std::string daemon_id(const std::string& data_root) {
     if (auto id = read_file(path)) return std::string(trim(*id));
     std::string id = read_file("/proc/sys/kernel/random/uuid").value_or("");
     id = std::string(trim(id));
-    (void)write_file_atomic(path, id + "\n", 0600);
+    // Not kept, the ID would change at every `info`: say so.
+    if (auto r = write_file_atomic(path, id + "\n", 0600); !r) log::warn("engine id: " + r.error().str());
     return id;
 }
 

@@ -19,13 +19,13 @@ int main(int argc, char** argv) {
     if (argc > 1 && strcmp(argv[1], "init") == 0) return shim::init_main(argc - 1, argv + 1);
     if (auto r = runtime::protect_binary(argc, argv); !r) {
         std::string line = "error 7 0 " + r.error().str() + "\n";
-        (void)!write(3, line.data(), line.size());
+        (void)!write(3, line.data(), line.size());  // no line: berthd reports our exit status
         return 1;
     }
     auto opts = shim::Options::from_args(std::vector<std::string>(argv + 1, argv + argc));
     if (!opts) {
         std::string line = "error 0 0 " + opts.error().str() + "\n";
-        (void)!write(3, line.data(), line.size());
+        (void)!write(3, line.data(), line.size());  // no line: berthd reports our exit status
         return 2;
     }
     char self[4096];

@@ -46,7 +46,7 @@ void resize_tty(Context& ctx, const std::string& resize_path) {
     if (::ioctl(fd, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0) return;
     client::Query q;
     q.add("h", std::to_string(ws.ws_row)).add("w", std::to_string(ws.ws_col));
-    (void)ctx.client().call("POST", resize_path, q);
+    (void)ctx.client().call("POST", resize_path, q);  // best effort, as docker: the exec may be gone
 }
 
 namespace {
@@ -133,7 +133,8 @@ Result<PumpEnd> pump(Context& ctx, client::Hijacked& conn, const PumpOptions& o)
                     } else {
                         client::Query q;
                         q.add("signal", std::to_string(si.ssi_signo));
-                        (void)ctx.client().call("POST", "/containers/" + o.sig_proxy_container + "/kill", q);
+                        std::string kill_path = "/containers/" + o.sig_proxy_container + "/kill";
+                        (void)ctx.client().call("POST", kill_path, q);  // best effort: it may have exited
                     }
                 }
             }

@@ -388,7 +388,7 @@ int cmd_df(Context& ctx, const std::string& fmt, bool verbose) {
                         {"Size", human_size(static_cast<double>(total), 4)},
                         {"Reclaimable", human_size(static_cast<double>(reclaim), 4)}});
     }
-    (void)verbose;
+    (void)verbose;  // -v is accepted, but the detailed view is not implemented
     auto out =
         render_list(fmt, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", rows,
                     {{"Type", "TYPE"},

@@ -53,7 +53,7 @@ Result<std::string> render_table(std::string_view format, const std::vector<Json
     for (const auto& [field, title] : headers) names[field] = title;
     std::string header;
     // docker ignores a header execution error and keeps what was written before it.
-    (void)tmpl->execute_to(names, header, /*header_functions=*/true);
+    (void)tmpl->execute_to(names, header, /*header_functions=*/true);  // see above
     return tabwrite(header + "\n" + body);
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common/file.h"
+#include "common/log.h"
 #include "common/strings.h"
 #include "common/time.h"
 #include "daemon/containers/manager_impl.h"
@@ -378,8 +379,10 @@ Result<Json> ManagerImpl::create(const std::string& requested_name, const Json& 
         return write_file_atomic(dir + "/config.v2.json", dump_json(c.to_json()), 0600, Durability::Durable);
     }();
     if (!made) {
-        (void)images_->remove_rootfs(c.id);
-        (void)remove_all(dir);
+        // Once the directory below is gone nothing finds this snapshot again: say so.
+        if (auto r = images_->remove_rootfs(c.id); !r && r.error().kind() != ErrorKind::NotFound)
+            log::warn("container " + c.short_id() + ": snapshot left behind: " + r.error().str());
+        (void)remove_all(dir);  // a directory without a record: load() removes it at the next start
         release();
         return made.error();
     }

@@ -431,7 +431,7 @@ Result<> ManagerImpl::export_rootfs(const std::string& ref, const WriteFn& out) 
         mounted_here = true;
     }
     ScopeExit unmount([&] {
-        if (mounted_here) (void)images_->unmount_rootfs(e->c.id, dir);
+        if (mounted_here) (void)images_->unmount_rootfs(e->c.id, dir);  // start and remove unmount it again
     });
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) return Error::sys("pipe");

@@ -103,7 +103,9 @@ Result<bool> ManagerImpl::start(const std::string& ref) {
     auto r = start_locked(*e);
     if (!r) {
         // As Docker: a container that cannot start is removed when it asked for AutoRemove.
-        if (e->c.host_config.value("AutoRemove", false)) (void)remove_locked(e, true);
+        if (e->c.host_config.value("AutoRemove", false))
+            if (auto rm = remove_locked(e, true); !rm)
+                log::warn("auto-remove " + e->c.short_id() + ": " + rm.error().str());
         return r.error();
     }
     return true;
@@ -113,7 +115,7 @@ Result<> ManagerImpl::start_locked(Entry& e) {
     Container& c = e.c;
     const std::string id = c.id;
     auto fail = [&](Error err, int code) -> Result<> {
-        (void)images_->unmount_rootfs(id, rootfs_dir(id));
+        (void)images_->unmount_rootfs(id, rootfs_dir(id));  // the next start and remove unmount it again
         {
             std::lock_guard lk(mu_);
             c.state.error = err.message();
@@ -124,11 +126,14 @@ Result<> ManagerImpl::start_locked(Entry& e) {
         cv_.notify_all();
         return err;
     };
-    (void)remove_all(shim_dir(id));
+    // A stale exit.json left here would be read as this start's exit if the shim fails early.
+    if (auto r = remove_all(shim_dir(id)); !r)
+        log::warn("container " + c.short_id() + ": " + r.error().str());
     for (auto [dir, mode] :
          {std::pair{bundle_dir(id), 0700}, std::pair{rootfs_dir(id), 0755}, std::pair{shim_dir(id), 0700}})
         if (auto r = mkdir_all(dir, mode); !r) return fail(r.error(), 128);
-    (void)images_->unmount_rootfs(id, rootfs_dir(id));  // left by a crash between mount and exit
+    // Left by a crash between mount and exit; if it stays, the mount below goes over it.
+    (void)images_->unmount_rootfs(id, rootfs_dir(id));  // see above
     // An AutoRemove container's layer is thrown away, never trusted after a crash: volatile
     // spares its unmount a sync of the whole filesystem under it (tens of ms under writes).
     if (auto r = images_->mount_rootfs(id, rootfs_dir(id), c.host_config.value("AutoRemove", false)); !r)
@@ -229,7 +234,10 @@ Result<> ManagerImpl::start_locked(Entry& e) {
     if (self) watch_shim(self);
     cv_.notify_all();
     if (!started) {
-        (void)runtime::kill({runtime_root()}, id, SIGKILL, true);
+        // An init left waiting keeps its shim, so no exit is ever seen; "not running" is fine.
+        auto k = runtime::kill({runtime_root()}, id, SIGKILL, true);
+        if (!k && k.error().kind() != ErrorKind::Conflict)
+            log::warn("container " + c.short_id() + ": " + k.error().str());
         return started.error().with_context("failed to start container " + id);
     }
     publish(c, "start");
@@ -303,7 +311,7 @@ void ManagerImpl::handle_exit(const std::shared_ptr<Entry>& e) {
     }
     if (shim_pid > 0) waitpid(shim_pid, nullptr, WNOHANG);  // our child unless we restarted since
     auto es = shim::read_exit_status(shim_dir(c.id));
-    if (!es) (void)runtime::kill({runtime_root()}, c.id, SIGKILL, true);
+    if (!es) (void)runtime::kill({runtime_root()}, c.id, SIGKILL, true);  // the forced remove kills too
     // The shim's monitor stays small by leaving the runtime container (cgroups, state) to
     // us: its cgroup still tells whether the kernel's OOM killer ended it.
     if (es && !es->oom_killed) {
@@ -312,8 +320,11 @@ void ManagerImpl::handle_exit(const std::shared_ptr<Entry>& e) {
             if (mem.is_object()) es->oom_killed = mem.value("oom_kills", 0) > 0;
         }
     }
-    (void)runtime::remove({runtime_root()}, c.id, true);
-    (void)images_->unmount_rootfs(c.id, rootfs_dir(c.id));
+    // Failing, processes of a container recorded as exited may live on; none left is fine.
+    auto removed = runtime::remove({runtime_root()}, c.id, true);
+    if (!removed && removed.error().kind() != ErrorKind::NotFound)
+        log::warn("container " + c.short_id() + ": " + removed.error().str());
+    (void)images_->unmount_rootfs(c.id, rootfs_dir(c.id));  // the next start and remove unmount it again
     leave_networks(c);
 
     std::string policy;
@@ -413,17 +424,18 @@ Result<> ManagerImpl::stop_locked(Entry& e, int timeout, const std::string& sign
         return cv_.wait_for(lk, d, [&] { return e.exits != exits || !c.state.running(); });
     };
     if (sig != SIGKILL) {
-        (void)runtime::kill({runtime_root()}, c.id, sig, false);
+        (void)runtime::kill({runtime_root()}, c.id, sig, false);  // unsignalled, it gets SIGKILL below
         publish(c, "kill", {{"signal", std::to_string(sig)}});
-        if (c.state.status == Status::Paused) (void)runtime::resume({runtime_root()}, c.id);
+        // Left frozen, it cannot act on the signal: the SIGKILL after the timeout still ends it.
+        if (c.state.status == Status::Paused) (void)runtime::resume({runtime_root()}, c.id);  // see above
         if (timeout < 0 ? exited(std::chrono::hours(24 * 365)) : exited(std::chrono::seconds(timeout))) {
             publish(c, "stop");
             return ok();
         }
     }
-    (void)runtime::kill({runtime_root()}, c.id, SIGKILL, true);
+    (void)runtime::kill({runtime_root()}, c.id, SIGKILL, true);  // failing, it shows as the error below
     publish(c, "kill", {{"signal", "9"}});
-    if (c.state.status == Status::Paused) (void)runtime::resume({runtime_root()}, c.id);
+    if (c.state.status == Status::Paused) (void)runtime::resume({runtime_root()}, c.id);  // kill_all thaws
     if (!exited(30s)) return Error::internal("container " + c.id + " did not exit after SIGKILL");
     publish(c, "stop");
     return ok();

@@ -85,11 +85,16 @@ Result<> ManagerImpl::load() {
             // A create the daemon did not finish: nothing refers to it.
             log::warn("containers: removing incomplete container " + id +
                       (rec ? "" : ": " + rec.error().str()));
-            (void)images_->unmount_rootfs(id, rootfs_dir(id));
-            (void)images_->remove_rootfs(id);
-            (void)remove_all(run_dir(id));
-            (void)remove_all(shim_dir(id));
-            (void)remove_all(dir);
+            // A create never mounts, but an unreadable record may be a container that ran. Once
+            // the directory below is gone nothing finds a mount or snapshot left here: say so.
+            auto unmounted = images_->unmount_rootfs(id, rootfs_dir(id));
+            if (!unmounted && unmounted.error().kind() != ErrorKind::NotFound)
+                log::warn("containers: " + id + ": " + unmounted.error().str());
+            if (auto r = images_->remove_rootfs(id); !r && r.error().kind() != ErrorKind::NotFound)
+                log::warn("containers: " + id + ": snapshot left behind: " + r.error().str());
+            (void)remove_all(run_dir(id));   // unread without a record; /run empties at boot
+            (void)remove_all(shim_dir(id));  // unread without a record; /run empties at boot
+            (void)remove_all(dir);           // still without a record: retried at the next start
             continue;
         }
         auto e = std::make_shared<Entry>();
@@ -121,7 +126,8 @@ Result<> ManagerImpl::load() {
     monitor_ = std::thread([this] { monitor_loop(); });
     for (auto& e : lost) {
         if (e->c.state.status == Status::Removing) {
-            (void)remove_locked(e, true);
+            if (auto r = remove_locked(e, true); !r)
+                log::warn("containers: remove " + e->c.short_id() + ": " + r.error().str());
             continue;
         }
         handle_exit(e);  // records the exit from exit.json, or 255 when the shim left none
@@ -152,7 +158,8 @@ void ManagerImpl::shutdown() {
             if (e->c.state.running())
                 stoppers.emplace_back([this, e] {
                     std::lock_guard op(e->op);
-                    (void)stop_locked(*e, -2, "");
+                    if (auto r = stop_locked(*e, -2, ""); !r)
+                        log::warn("containers: stop " + e->c.short_id() + ": " + r.error().str());
                 });
         for (auto& t : stoppers) t.join();
     }
@@ -165,7 +172,7 @@ void ManagerImpl::shutdown() {
     }
     if (monitor_.joinable()) {
         uint64_t one = 1;
-        (void)!::write(wake_fd_, &one, sizeof one);
+        (void)!::write(wake_fd_, &one, sizeof one);  // fails only when already signalled (counter full)
         monitor_.join();
     }
     if (epoll_fd_ >= 0) ::close(epoll_fd_), epoll_fd_ = -1;
@@ -255,8 +262,11 @@ Result<> ManagerImpl::remove_locked(const std::shared_ptr<Entry>& e, bool force)
         e->c.state.status = Status::Removing;
         persist(e->c);
     }
-    (void)runtime::remove({runtime_root()}, id, true);
-    (void)images_->unmount_rootfs(id, rootfs_dir(id));
+    // The record goes below: processes, a cgroup or a mount left now would be nobody's.
+    if (auto r = runtime::remove({runtime_root()}, id, true); !r && r.error().kind() != ErrorKind::NotFound)
+        log::warn("container " + e->c.short_id() + ": " + r.error().str());
+    if (auto r = images_->unmount_rootfs(id, rootfs_dir(id)); !r && r.error().kind() != ErrorKind::NotFound)
+        log::warn("container " + e->c.short_id() + ": " + r.error().str());
     leave_networks(e->c);
     auto r = images_->remove_rootfs(id);
     if (!r && r.error().kind() != ErrorKind::NotFound) {
@@ -266,8 +276,8 @@ Result<> ManagerImpl::remove_locked(const std::shared_ptr<Entry>& e, bool force)
         persist(e->c);
         return r.error().with_context("remove container " + id);
     }
-    (void)remove_all(run_dir(id));
-    (void)remove_all(shim_dir(id));
+    (void)remove_all(run_dir(id));   // unread without the record; /run empties at boot
+    (void)remove_all(shim_dir(id));  // unread without the record; /run empties at boot
     BERTH_TRY(remove_all(container_dir(id)));
     {
         std::lock_guard lk(mu_);

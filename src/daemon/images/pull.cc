@@ -196,7 +196,7 @@ Result<Digest> Service::pull_one(const ref::Reference& r, const PullOptions& opt
         std::lock_guard lock(write_mu_);
         for (auto& chain : committed)
             if (auto d = Digest::parse(chain); d && !db_.layer(*d).value_or(std::nullopt))
-                (void)snap_.remove_layer(chain);
+                (void)snap_.remove_layer(chain);  // unrecorded: sweep() removes it at the next start
         collect_blobs(written);
     });
 
@@ -363,7 +363,7 @@ Result<Digest> Service::pull_one(const ref::Reference& r, const PullOptions& opt
         threads.clear();
         for (auto& l : layers) {
             l.target.reset();
-            if (l.prepared) (void)snap_.abort(*l.prepared);
+            if (l.prepared) (void)snap_.abort(*l.prepared);  // a temp dir: Snapshotter::open clears it
             l.prepared.reset();
         }
     };

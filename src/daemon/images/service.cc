@@ -102,7 +102,7 @@ Result<> Service::sweep() {
         if (!BERTH_TRY(db_.blob_referenced(info.digest))) orphans.push_back(info.digest);
         return ok();
     }));
-    for (auto& d : orphans) (void)content_.remove(d);
+    for (auto& d : orphans) (void)content_.remove(d);  // still orphaned: the next start sweeps it again
     // Unpacked layers whose image never got recorded (killed mid-load).
     DIR* dir = opendir(snap_.root().c_str());
     if (!dir) return Error::sys("opendir", snap_.root());
@@ -117,7 +117,7 @@ Result<> Service::sweep() {
         if (!d) continue;
         if (!BERTH_TRY(db_.layer(*d))) {
             log::info("removing unreferenced layer " + chain);
-            (void)snap_.remove_layer(chain);
+            (void)snap_.remove_layer(chain);  // still unreferenced: the next start sweeps it again
         }
     }
     if (!orphans.empty()) log::info("removed " + std::to_string(orphans.size()) + " unreferenced blobs");
@@ -213,7 +213,7 @@ Result<std::vector<store::LayerRecord>> Service::unpack(const mf::ImageConfig& c
             continue;
         }
         auto prepared = BERTH_TRY(snap_.prepare_layer(chain, i == 0 ? "" : chains[i - 1].str()));
-        ScopeExit abort([&] { (void)snap_.abort(prepared); });
+        ScopeExit abort([&] { (void)snap_.abort(prepared); });  // a temp dir: Snapshotter::open clears it
         auto blob = BERTH_TRY(content_.open_blob(blobs[i]));
         auto dir = BERTH_TRY(open_file(prepared.diff, O_RDONLY | O_DIRECTORY));
         auto applied = BERTH_TRY_CTX(image::layer::apply_layer_fd(blob.get(), dir.get()), what);
@@ -243,7 +243,7 @@ Result<Digest> Service::add(const Parts& parts, std::vector<std::string>* messag
     ScopeExit undo([&] {
         for (auto& chain : committed)
             if (auto d = Digest::parse(chain); d && !db_.layer(*d).value_or(std::nullopt))
-                (void)snap_.remove_layer(chain);
+                (void)snap_.remove_layer(chain);  // unrecorded: sweep() removes it at the next start
         collect_blobs(written);
     });
     auto layers = BERTH_TRY(unpack(cfg, parts.layers, &committed));
@@ -297,7 +297,7 @@ Result<Digest> Service::add(const Parts& parts, std::vector<std::string>* messag
 void Service::collect_blobs(const std::vector<Digest>& candidates) {
     for (auto& d : candidates) {
         auto used = db_.blob_referenced(d);
-        if (used && !*used) (void)content_.remove(d);
+        if (used && !*used) (void)content_.remove(d);  // unreferenced: sweep() removes it at the next start
     }
 }
 
@@ -370,7 +370,7 @@ Result<Digest> Service::import(const ReadFn& input, const ImportOptions& options
     // placeholder name, then commit under the real one.
     Digest placeholder = Digest::of("berth import " + blob.digest.str());
     auto prepared = BERTH_TRY(snap_.prepare_layer(placeholder.str(), ""));
-    ScopeExit abort([&] { (void)snap_.abort(prepared); });
+    ScopeExit abort([&] { (void)snap_.abort(prepared); });  // a temp dir: Snapshotter::open clears it
     auto fd = BERTH_TRY(content_.open_blob(blob.digest));
     auto dir = BERTH_TRY(open_file(prepared.diff, O_RDONLY | O_DIRECTORY));
     auto applied = BERTH_TRY_CTX(image::layer::apply_layer_fd(fd.get(), dir.get()), "import");

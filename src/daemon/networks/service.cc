@@ -607,10 +607,14 @@ Result<Json> Service::create(const Json& req) {
     }
     if (auto r = setup_bridge(*n); !r) {
         std::string id = n->id;
-        if (fw_) (void)fw_->remove_bridge(n->rules());
-        (void)net::delete_link(n->bridge);
+        // Left behind, these go unseen: rules masquerading the subnet, a bridge holding its
+        // address, and a record that init() sets up again at the next start.
+        if (fw_)
+            if (auto u = fw_->remove_bridge(n->rules()); !u)
+                log::warn("network " + name + ": " + u.error().str());
+        if (auto u = net::delete_link(n->bridge); !u) log::warn("network " + name + ": " + u.error().str());
         std::lock_guard lk(mu_);
-        (void)store_->remove_network(id);
+        if (auto u = store_->remove_network(id); !u) log::warn("network " + name + ": " + u.error().str());
         nets_.erase(id);
         return r.error();
     }
@@ -930,8 +934,11 @@ Result<Json> Service::join(const SandboxRequest& req) {
     }
 
     auto undo = [&](Error err) -> Result<Json> {
-        for (auto& e : eps) (void)net::remove_endpoint(e.host_veth);
-        if (fw_ && !sb.ports.empty()) (void)fw_->remove_ports(sb.ports);
+        for (auto& e : eps) (void)net::remove_endpoint(e.host_veth);  // best effort: they go with the netns
+        // Left mapped, the ports would DNAT to an address handed back to the pool below.
+        if (fw_ && !sb.ports.empty())
+            if (auto r = fw_->remove_ports(sb.ports); !r)
+                log::warn("container " + req.container_id + ": " + r.error().str());
         if (dns && dns_) dns_->remove_container(req.container_id);
         give_back();
         return err;
@@ -983,7 +990,9 @@ Result<Json> Service::connect(const ContainerInfo& c, const std::string& netns_p
         dns = n->user_defined();
     }
     auto give_back = [&](Error err) -> Result<Json> {
-        (void)net::remove_endpoint(e.host_veth);
+        // A veth left in the running container keeps an address that goes back to the pool.
+        if (auto r = net::remove_endpoint(e.host_veth); !r)
+            log::warn("container " + c.id + ": " + r.error().str());
         std::lock_guard lk(mu_);
         unreserve(e);
         return err;
@@ -1044,7 +1053,9 @@ Result<> Service::disconnect(const std::string& container_id, std::string_view n
         copy.name = n->name;
         copy.driver = n->driver;
     }
-    (void)net::remove_endpoint(e.host_veth);
+    // A veth left in the running container keeps an address that goes back to the pool.
+    if (auto r = net::remove_endpoint(e.host_veth); !r)
+        log::warn("container " + container_id + ": " + r.error().str());
     BERTH_TRY(store_->remove_endpoint(e.id));
     std::lock_guard lk(mu_);
     unreserve(e);

@@ -47,7 +47,7 @@ Result<> clean_ingest(const std::string& ingest_dir) {
             if (errno == ENOENT) continue;
             // Not a file we can lock (a symlink, a directory): not ours, remove it anyway.
             if (::unlinkat(::dirfd(dir), e->d_name, 0) != 0 && errno == EISDIR)
-                (void)remove_all(ingest_dir + "/" + std::string(name));
+                (void)remove_all(ingest_dir + "/" + std::string(name));  // best effort: not ours, only space
             continue;
         }
         UniqueFd file(fd);
@@ -119,7 +119,7 @@ Result<> Writer::write(std::string_view data) {
     // while the rest arrives, and commit()'s fsync only waits for the tail. (Advisory: an
     // error here shows up in that fsync.)
     if (written_ - writeback_from_ >= kWritebackStep) {
-        (void)::sync_file_range(fd_.get(), writeback_from_, written_ - writeback_from_,
+        (void)::sync_file_range(fd_.get(), writeback_from_, written_ - writeback_from_,  // see above
                                 SYNC_FILE_RANGE_WRITE);
         writeback_from_ = written_;
     }

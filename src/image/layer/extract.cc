@@ -303,7 +303,7 @@ Result<> Extractor::symlink(archive_entry* e, int pfd, const std::string& base) 
 
 Result<> Extractor::hardlink(archive_entry* e, const char* target, int pfd, const std::string& base,
                              const std::string& path) {
-    (void)e;
+    (void)e;  // unused: a hard link takes everything from its target
     auto cleaned = clean_entry_name(target, opts_.max_name_length);
     if (!cleaned)
         return Error::invalid("hard link target \"" + std::string(target) +

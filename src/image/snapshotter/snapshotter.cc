@@ -177,7 +177,7 @@ Result<Mount> Snapshotter::create_active(std::string_view key, const std::vector
     if (readonly) BERTH_TRY(write_file_atomic(tmp + "/readonly", "", 0600));
     if (::rename(tmp.c_str(), dir.c_str()) != 0) {
         int err = errno;
-        (void)remove_all(tmp);
+        (void)remove_all(tmp);  // best effort: open() clears what is left in tmp
         return Error::sys("rename " + tmp + " to", dir, err);
     }
     return mounts(key);

@@ -356,7 +356,7 @@ Result<std::vector<ImageInfo>> ImageStore::list() {
     BERTH_TRY(db.exec("BEGIN"));
     struct EndRead {
         sql::Db& db;
-        ~EndRead() { (void)db.exec("COMMIT"); }
+        ~EndRead() { (void)db.exec("COMMIT"); }  // read-only: COMMIT just drops the read lock
     } end_read{db};
     std::vector<ImageInfo> out;
     std::map<std::string, size_t> index;

@@ -97,7 +97,8 @@ public:
         const Hier* h = BERTH_TRY(need("freezer"));
         std::string file = path_join(h->dir, "freezer.state");
         auto r = wait_freezer(fs_, file, "FROZEN", true);
-        if (!r) (void)fs_.write(file, "THAWED");  // never leave it half frozen
+        // Never leave it half frozen; if the thaw fails too, state shows paused and resume retries.
+        if (!r) (void)fs_.write(file, "THAWED");  // the wait error is what the caller gets
         return r;
     }
 
@@ -368,7 +369,9 @@ Result<std::unique_ptr<Cgroup>> create_v1(const Env& env, const std::string& res
     CgFs fs(env.fake, env.journal);
     std::vector<std::string> created;
     ScopeExit undo([&] {
-        for (auto it = created.rbegin(); it != created.rend(); ++it) (void)fs.remove_cgroup(*it);
+        // Best effort: a leftover is an empty cgroup, and the caller reports the original error.
+        for (auto it = created.rbegin(); it != created.rend(); ++it)
+            (void)fs.remove_cgroup(*it);  // see above
     });
     std::vector<Hier> hier;
     for (const auto& m : env.v1) {

@@ -145,7 +145,7 @@ public:
     Result<> freeze() override {
         BERTH_TRY(fs_.write(file("cgroup.freeze"), "1"));
         auto r = wait_events(fs_, dir_, "1");
-        if (!r) (void)fs_.write(file("cgroup.freeze"), "0");
+        if (!r) (void)fs_.write(file("cgroup.freeze"), "0");  // stuck frozen shows as paused; resume thaws
         return r;
     }
 
@@ -262,7 +262,9 @@ Result<std::unique_ptr<Cgroup>> create_v2(const Env& env, const std::string& res
     std::string dir = path_join(env.unified_mount, rel);
     std::vector<std::string> created;
     ScopeExit undo([&] {
-        for (auto it = created.rbegin(); it != created.rend(); ++it) (void)fs.remove_cgroup(*it);
+        // Best effort: a leftover is an empty cgroup, and the caller reports the original error.
+        for (auto it = created.rbegin(); it != created.rend(); ++it)
+            (void)fs.remove_cgroup(*it);  // see above
     });
     // Create the parents first: subtree_control is set on them before the leaf exists, so
     // the leaf gets the controller files at mkdir.

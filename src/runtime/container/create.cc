@@ -182,7 +182,10 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
         if (errno == EEXIST) return Error::exists("container with id \"" + o.id + "\" already exists");
         return Error::sys("mkdir", dir);
     }
-    ScopeExit remove_dir([&] { (void)remove_all(dir); });
+    // A leftover directory would make every later create of this id fail with "already exists".
+    ScopeExit remove_dir([&] {
+        if (auto r = remove_all(dir); !r) log::warn("container " + o.id + ": " + r.error().str());
+    });
     UniqueFd fifo;
     if (mode == Mode::Create) {
         std::string fp = fifo_path(g, o.id);
@@ -192,7 +195,9 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     const spec::Resources resources = effective_resources(s);
     c.cgroup =
         BERTH_TRY_CTX(cgroups::Cgroup::create(s.linux->cgroups_path, o.id, &resources), "create cgroup");
-    ScopeExit destroy_cgroup([&] { (void)c.cgroup->destroy(); });
+    ScopeExit destroy_cgroup([&] {
+        if (auto r = c.cgroup->destroy(); !r) log::warn("container " + o.id + ": " + r.error().str());
+    });
 
     UniqueFd console;
     if (s.process->terminal && !o.console_socket.empty())
@@ -309,7 +314,7 @@ Result<> start(const GlobalOptions& g, const std::string& id) {
         struct pollfd pfd {
             fifo.get(), POLLIN, 0
         };
-        (void)::poll(&pfd, 1, n == 0 ? 1 : 50);
+        (void)::poll(&pfd, 1, n == 0 ? 1 : 50);  // only a wait: the reads below decide
         // The init may have written its byte, exec'd and exited since our read: the byte then
         // waits in the fifo, and the start did happen. Liveness first, then the read: an init
         // found gone had done all its writing, so an empty fifo then means it never started.
@@ -345,7 +350,7 @@ Result<int> run(const GlobalOptions& g, const CreateOptions& opts, bool detach, 
     if (detach) {
         if (exec_failed) {
             ::waitpid(c.pid, nullptr, 0);
-            (void)remove(g, opts.id, true);
+            if (auto r = remove(g, opts.id, true); !r) log::warn(r.error().str());
             return std::move(exec_result.error());
         }
         return 0;

@@ -33,7 +33,7 @@ Result<> run_hook(const spec::Hook& h, const std::string& state_json) {
     }
     rd.reset();
     signal(SIGPIPE, SIG_IGN);
-    (void)write_all(wr.get(), state_json, "hook stdin");
+    (void)write_all(wr.get(), state_json, "hook stdin");  // a hook may ignore stdin; its exit status decides
     wr.reset();
     int status = 0;
     int timeout_ms = h.timeout ? *h.timeout * 1000 : -1;

@@ -63,7 +63,7 @@ Result<> remove(const GlobalOptions& g, const std::string& id, bool force) {
                                "\" that is not stopped: " + status_name(l.status));
     if (l.status != Status::Stopped) {
         // A created container is killed by delete, as runc does.
-        if (l.cgroup) (void)l.cgroup->kill_all(SIGKILL);
+        if (l.cgroup) (void)l.cgroup->kill_all(SIGKILL);  // the init is killed below; wait_gone reports it
         ::kill(l.saved.pid, SIGKILL);
         if (!wait_gone(l.saved, 5000))
             return Error::internal("container \"" + id + "\": init did not die after SIGKILL");
@@ -72,7 +72,7 @@ Result<> remove(const GlobalOptions& g, const std::string& id, bool force) {
         // Processes that outlived the init (a shared pid namespace) go too; the freezer
         // round trip of kill_all is skipped when the cgroup is already empty.
         auto left = l.cgroup->pids();
-        if (!left || !left->empty()) (void)l.cgroup->kill_all(SIGKILL);
+        if (!left || !left->empty()) (void)l.cgroup->kill_all(SIGKILL);  // destroy() fails if any remain
         BERTH_TRY_CTX(l.cgroup->destroy(), "delete container " + id);
     }
     auto spec = spec::parse_spec(l.saved.config, l.saved.bundle);

@@ -67,7 +67,7 @@ void child_fail(int fd, const Error& e, int code) {
     if (fd < 0 || !sync_send(fd, SyncMsg::Error, payload)) {
         std::string line = "berth-runtime: " + e.str() + "\n";
         ssize_t r = ::write(2, line.data(), line.size());
-        (void)r;
+        (void)r;  // the child exits next; stderr was the last place to tell
     }
     _exit(code);
 }

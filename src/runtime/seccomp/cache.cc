@@ -113,7 +113,7 @@ Result<Filter> Filter::compile_cached(const spec::Seccomp& profile, const std::s
     if (f.empty()) return f;
     // Best effort: a cache that cannot be written costs only the next compilation.
     if (::mkdir(cache_dir.c_str(), 0700) == 0 || errno == EEXIST)
-        (void)write_file_atomic(path, Cache::encode(f, key), 0600, Durability::Atomic);
+        (void)write_file_atomic(path, Cache::encode(f, key), 0600, Durability::Atomic);  // see above
     return f;
 }
 

@@ -118,7 +118,7 @@ Result<User> parse_user(const Field& f) {
         BERTH_TRY(a.expect_array());
         for (size_t i = 0; i < a.json().size(); ++i) u.additional_gids.push_back(BERTH_TRY(a.at(i).u32()));
     }
-    if (f.has("username")) (void)BERTH_TRY(f.child("username").str());
+    if (f.has("username")) (void)BERTH_TRY(f.child("username").str());  // type-checked only: Windows-only
     return u;
 }
 
