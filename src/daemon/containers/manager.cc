@@ -71,11 +71,12 @@ Result<> ManagerImpl::load() {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = 0;
-    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+    // shutdown() wakes the monitor through it: without it, the monitor could not be joined.
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0)
+        return Error::sys("epoll_ctl", "exit monitor");
 
-    std::vector<std::shared_ptr<Entry>> lost;
-    std::vector<std::string>
-        running;  // their network sandboxes are kept  // running when the daemon stopped, shim gone since
+    std::vector<std::shared_ptr<Entry>> lost;  // running when the daemon stopped, shim gone since
+    std::vector<std::string> running;          // their network sandboxes are kept
     for (auto& id : list_dir(opts_.data_root + "/containers")) {
         if (id[0] == '.') continue;
         std::string dir = container_dir(id);
