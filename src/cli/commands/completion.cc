@@ -2,6 +2,8 @@
 // command or flag completes without anyone editing a script. Both shells share the helpers
 // that read the words typed so far; each then offers subcommands, flags, or the names of
 // containers, images and networks (asked of berthd with `berth ps`/`images`/`network ls`).
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <sstream>
 
@@ -22,6 +24,13 @@ std::vector<std::string> argument_kinds(const std::string& usage) {
                            : w.find("IMAGE") != std::string::npos   ? "image"
                            : w.find("NETWORK") != std::string::npos ? "network"
                                                                     : "";
+        // A choice of words, "[bash|zsh]": offered as they are.
+        if (w.size() > 2 && w.front() == '[' && w.back() == ']' && w.find('|') != std::string::npos &&
+            std::none_of(w.begin(), w.end(),
+                         [](char ch) { return std::isupper(static_cast<unsigned char>(ch)); })) {
+            kind = "words:" + w.substr(1, w.size() - 2);
+            std::replace(kind.begin(), kind.end(), '|', ' ');
+        }
         if (w.find("...") != std::string::npos && !out.empty() && out.back() == kind) continue;
         out.push_back(kind);
     }
@@ -87,19 +96,25 @@ std::string common_helpers(const std::vector<CommandDoc>& docs) {
          "__berth_kind() {\n    case \"$1|$2\" in\n";
     for (const auto& d : docs) {
         auto kinds = argument_kinds(d.usage);
+        if (d.path == "help") {  // berth help COMMAND: the commands berth itself has
+            std::string words;
+            for (const auto& child : docs.front().children) words += (words.empty() ? "" : " ") + child;
+            kinds = {"words:" + words};
+        }
         for (size_t i = 0; i < kinds.size(); ++i) {
             if (kinds[i].empty()) continue;
             std::string pat = "\"" + d.path + "|" + (i + 1 < kinds.size() ? std::to_string(i) + "\"" : "\"*");
             if (i + 1 == kinds.size() && i > 0) {
                 // the last kind repeats: arguments i, i+1, ...; earlier ones are listed above
             }
-            o << "        " << pat << ") echo " << kinds[i] << " ;;\n";
+            o << "        " << pat << ") echo \"" << kinds[i] << "\" ;;\n";
         }
     }
     o << "    esac\n}\n\n"
          "# The names berthd knows of kind $1, through the daemon at $2 (-H) when given.\n"
          "__berth_values() {\n"
          "    case \"$1\" in\n"
+         "        words:*) echo \"${1#words:}\" | tr ' ' '\\n' ;;\n"
          "        container) berth ${2:+-H \"$2\"} ps -a --format '{{.Names}}' 2>/dev/null ;;\n"
          "        image) berth ${2:+-H \"$2\"} images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep "
          "-v '<none>' ;;\n"

@@ -58,6 +58,9 @@ TEST_F(Completion, BashCompletesCommandsSubcommandsAndFlags) {
     EXPECT_EQ(complete("berth run -it busybox s"), "")
         << "the container's command is not berth's to complete";
     EXPECT_EQ(complete("berth compl"), "completion");
+    EXPECT_EQ(complete("berth completion ''"), "bash zsh");
+    EXPECT_EQ(complete("berth help ru"), "run");
+    EXPECT_EQ(complete("berth help netw"), "network");
 }
 
 TEST_F(Completion, BashAsksBerthForContainerNames) {
