@@ -1,8 +1,10 @@
 #include "common/background.h"
 
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <system_error>
 
 namespace berth {
@@ -39,6 +41,13 @@ bool Background::run_after(std::chrono::milliseconds delay, std::function<void()
 bool Background::cancelled() const {
     std::lock_guard lk(mu_);
     return stopping_;
+}
+
+bool Background::wait_readable(int fd) const {
+    pollfd fds[2] = {{fd, POLLIN, 0}, {cancel_.get(), POLLIN, 0}};
+    while (::poll(fds, 2, -1) < 0 && errno == EINTR) {
+    }
+    return fds[0].revents & POLLIN;
 }
 
 void Background::shutdown() {

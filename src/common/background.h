@@ -35,6 +35,9 @@ public:
     // Readable (an eventfd) from shutdown() on: for tasks blocked in poll().
     int cancel_fd() const { return cancel_.get(); }
     bool cancelled() const;
+    // For a task waiting on a process (its pidfd) or a socket: true once `fd` is readable,
+    // false when shutdown() comes first (or poll fails).
+    bool wait_readable(int fd) const;
 
     // Cancels what has not started, then waits for what has. Idempotent.
     void shutdown();

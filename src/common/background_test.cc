@@ -1,6 +1,7 @@
 #include "common/background.h"
 
 #include <poll.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -57,6 +58,27 @@ TEST(Background, CancelFdWakesABlockedTask) {
     started.get_future().wait();  // a task shutdown() finds not yet started never runs
     tasks.shutdown();
     EXPECT_TRUE(woke);
+}
+
+TEST(Background, WaitReadableReturnsOnDataOrOnShutdown) {
+    int p[2];
+    ASSERT_EQ(::pipe(p), 0);
+    Background tasks;
+    ASSERT_EQ(::write(p[1], "x", 1), 1);
+    EXPECT_TRUE(tasks.wait_readable(p[0]));
+    char c;
+    ASSERT_EQ(::read(p[0], &c, 1), 1);
+    std::atomic<int> result{-1};
+    std::promise<void> started;
+    ASSERT_TRUE(tasks.run([&] {
+        started.set_value();
+        result = tasks.wait_readable(p[0]) ? 1 : 0;
+    }));
+    started.get_future().wait();
+    tasks.shutdown();
+    EXPECT_EQ(result, 0) << "nothing to read: shutdown ends the wait";
+    ::close(p[0]);
+    ::close(p[1]);
 }
 
 TEST(Background, FinishedTasksAreReaped) {

@@ -240,12 +240,7 @@ Result<ExecStart> ManagerImpl::exec_start(const std::string& exec_id, bool detac
         // Waits for the exec or the daemon's shutdown, whichever is first: a detached exec
         // may outlive a live-restored daemon, and shutdown() joins this task.
         UniqueFd pidfd(pidfd_open(pid));
-        if (pidfd) {
-            pollfd fds[2] = {{pidfd.get(), POLLIN, 0}, {tasks_.cancel_fd(), POLLIN, 0}};
-            while (::poll(fds, 2, -1) < 0 && errno == EINTR) {
-            }
-            if (!(fds[0].revents & POLLIN)) return;  // shutting down; the exec goes on
-        }
+        if (pidfd && !tasks_.wait_readable(pidfd.get())) return;  // shutting down; the exec goes on
         int status = 0;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }

@@ -1,7 +1,6 @@
 // Start, stop, kill, pause, wait, and what happens when a container exits (the monitor
 // thread watching every shim through a pidfd).
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
@@ -266,10 +265,7 @@ void ManagerImpl::watch_shim(const std::shared_ptr<Entry>& e) {
     log::warn("container " + e->c.short_id() + ": epoll_ctl: " + std::strerror(errno) +
               "; waiting on its own");
     bool queued = tasks_.run([this, e, fd] {
-        pollfd fds[2] = {{fd, POLLIN, 0}, {tasks_.cancel_fd(), POLLIN, 0}};
-        while (::poll(fds, 2, -1) < 0 && errno == EINTR) {
-        }
-        if (fds[0].revents & POLLIN) handle_exit(e);
+        if (tasks_.wait_readable(fd)) handle_exit(e);
     });
     if (!queued)
         log::error("container " + e->c.short_id() + ": its exit will not be recorded (shutting down)");
