@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 
@@ -89,18 +90,18 @@ Result<> write_pidfile(const std::string& path) {
 }
 
 Result<> add_listeners(api::HttpServer& server, const daemon::Config& c) {
-    std::vector<int> passed;  // fd:// (berth.socket): what systemd opened for us
-    bool wants_fds = false;
-    for (auto& h : c.hosts) wants_fds |= BERTH_TRY(daemon::parse_host(h)).kind == daemon::HostAddr::Kind::Fd;
-    if (wants_fds) passed = systemd::listen_fds();
+    std::optional<std::vector<int>> passed;  // fd:// (berth.socket): what systemd opened for us
     for (auto& h : c.hosts) {
         auto addr = BERTH_TRY(daemon::parse_host(h));
         if (addr.kind == daemon::HostAddr::Kind::Fd) {
-            std::vector<int> take = passed;
-            if (addr.fd >= 0)
-                take = std::find(passed.begin(), passed.end(), addr.fd) != passed.end()
-                           ? std::vector<int>{addr.fd}
-                           : std::vector<int>{};
+            if (!passed) passed = systemd::listen_fds();
+            // fd:// takes them all, fd://N that one; each is taken once.
+            std::vector<int> take;
+            auto named = std::find(passed->begin(), passed->end(), addr.fd);
+            if (addr.fd < 0)
+                take.swap(*passed);
+            else if (named != passed->end())
+                take.push_back(*named), passed->erase(named);
             if (take.empty())
                 return Error::invalid(h +
                                       ": no socket was passed by systemd (LISTEN_FDS); start berthd "
