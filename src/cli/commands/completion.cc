@@ -44,12 +44,6 @@ std::string shell_quote(const std::string& s) {
     return out + "'";
 }
 
-std::string first_line(const std::string& s) {
-    std::string l = s.substr(0, s.find('\n'));
-    if (!l.empty() && l.back() == '.') l.pop_back();
-    return l;
-}
-
 std::vector<std::string> flag_names(const FlagDoc& f) {
     std::vector<std::string> out;
     if (!f.short_name.empty()) out.push_back(f.short_name);
@@ -63,15 +57,11 @@ std::string common_helpers(const std::vector<CommandDoc>& docs) {
     o << "# The command a word leads to from command $1 (\"container\" + \"ls\" -> \"container ls\").\n"
          "__berth_sub() {\n    case \"$1|$2\" in\n";
     for (const auto& d : docs) {
-        for (const auto& child : d.children) {
-            const CommandDoc* c = nullptr;
-            for (const auto& e : docs)
-                if (e.path == child) c = &e;
-            if (!c) continue;
+        for (size_t child : d.children) {
             std::string pats;
-            for (const auto& n : c->names)
+            for (const auto& n : docs[child].names)
                 pats += (pats.empty() ? "" : "|") + std::string("\"") + d.path + "|" + n + "\"";
-            o << "        " << pats << ") echo \"" << child << "\" ;;\n";
+            o << "        " << pats << ") echo \"" << docs[child].path << "\" ;;\n";
         }
     }
     o << "    esac\n}\n\n# Whether flag $2 of command $1 takes a value (global flags on berth itself).\n"
@@ -98,15 +88,12 @@ std::string common_helpers(const std::vector<CommandDoc>& docs) {
         auto kinds = argument_kinds(d.usage);
         if (d.path == "help") {  // berth help COMMAND: the commands berth itself has
             std::string words;
-            for (const auto& child : docs.front().children) words += (words.empty() ? "" : " ") + child;
+            for (size_t child : docs.front().children) words += (words.empty() ? "" : " ") + docs[child].path;
             kinds = {"words:" + words};
         }
         for (size_t i = 0; i < kinds.size(); ++i) {
             if (kinds[i].empty()) continue;
             std::string pat = "\"" + d.path + "|" + (i + 1 < kinds.size() ? std::to_string(i) + "\"" : "\"*");
-            if (i + 1 == kinds.size() && i > 0) {
-                // the last kind repeats: arguments i, i+1, ...; earlier ones are listed above
-            }
             o << "        " << pat << ") echo \"" << kinds[i] << "\" ;;\n";
         }
     }
@@ -159,10 +146,8 @@ std::string bash_script(const std::vector<CommandDoc>& docs) {
       << "\n# The subcommands and flags of command $1.\n__berth_words() {\n    case \"$1\" in\n";
     for (const auto& d : docs) {
         std::string subs, flags;
-        for (const auto& child : d.children)
-            for (const auto& e : docs)
-                if (e.path == child)
-                    for (const auto& n : e.names) subs += (subs.empty() ? "" : " ") + n;
+        for (size_t child : d.children)
+            for (const auto& n : docs[child].names) subs += (subs.empty() ? "" : " ") + n;
         for (const auto& f : d.flags)
             for (const auto& n : flag_names(f)) flags += (flags.empty() ? "" : " ") + n;
         flags += (flags.empty() ? "" : " ") + std::string("--help");
@@ -204,13 +189,11 @@ std::string zsh_script(const std::vector<CommandDoc>& docs) {
          "    case \"$1\" in\n";
     for (const auto& d : docs) {
         std::string subs, flags;
-        for (const auto& child : d.children)
-            for (const auto& e : docs)
-                if (e.path == child)
-                    subs += " " + shell_quote(e.names.front() + ":" + first_line(e.description));
+        for (size_t child : d.children)
+            subs += " " + shell_quote(docs[child].names.front() + ":" + summary_of(docs[child].description));
         for (const auto& f : d.flags)
             for (const auto& n : flag_names(f))
-                flags += " " + shell_quote(n + ":" + first_line(f.description));
+                flags += " " + shell_quote(n + ":" + summary_of(f.description));
         flags += " " + shell_quote("--help:Print usage");
         o << "        \"" << d.path << "\") __berth_subs=(" << subs << " ) __berth_flags=(" << flags
           << " ) ;;\n";
@@ -252,15 +235,14 @@ std::string zsh_script(const std::vector<CommandDoc>& docs) {
 
 }  // namespace
 
+std::string completion_script(const std::vector<CommandDoc>& docs, const std::string& shell) {
+    if (shell == "bash") return bash_script(docs);
+    if (shell == "zsh") return zsh_script(docs);
+    return "";
+}
+
 std::string completion_script(const std::string& shell) {
-    if (shell != "bash" && shell != "zsh") return "";
-    std::ostringstream out, err;
-    Io io{out, err};
-    Context ctx(io);
-    CLI::App root("berth", "berth");
-    build_full_tree(ctx, root);
-    auto docs = command_docs(ctx, root);
-    return shell == "bash" ? bash_script(docs) : zsh_script(docs);
+    return completion_script(full_command_docs(), shell);
 }
 
 }  // namespace berth::cli

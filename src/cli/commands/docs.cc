@@ -25,7 +25,6 @@ namespace {
 
 void collect(const Context& ctx, const CLI::App* app, std::vector<CommandDoc>& out) {
     CommandDoc d;
-    d.app = app;
     std::string full = ctx.path(app);  // "berth container ls"
     d.path = full == app->get_name() ? "" : full.substr(full.find(' ') + 1);
     d.names.push_back(app->get_name());
@@ -40,10 +39,12 @@ void collect(const Context& ctx, const CLI::App* app, std::vector<CommandDoc>& o
     std::vector<const CLI::App*> sorted(subs.begin(), subs.end());
     std::sort(sorted.begin(), sorted.end(),
               [](const CLI::App* a, const CLI::App* b) { return a->get_name() < b->get_name(); });
-    for (const CLI::App* s : sorted)
-        d.children.push_back(d.path.empty() ? s->get_name() : d.path + " " + s->get_name());
+    size_t self = out.size();
     out.push_back(std::move(d));
-    for (const CLI::App* s : sorted) collect(ctx, s, out);
+    for (const CLI::App* s : sorted) {
+        out[self].children.push_back(out.size());
+        collect(ctx, s, out);
+    }
 }
 
 // The subcommand of `app` that `word` names (or an alias of it).
@@ -61,6 +62,22 @@ std::vector<CommandDoc> command_docs(const Context& ctx, const CLI::App& root) {
     return out;
 }
 
+std::vector<CommandDoc> full_command_docs() {
+    std::ostringstream out, err;
+    Io io{out, err};
+    Context ctx(io);
+    CLI::App root("Berth, a container engine: run, build and share containers with the Docker Engine API",
+                  "berth");
+    build_full_tree(ctx, root);
+    return command_docs(ctx, root);
+}
+
+std::string summary_of(const std::string& description) {
+    std::string line = description.substr(0, description.find('\n'));
+    if (!line.empty() && line.back() == '.') line.pop_back();
+    return line;
+}
+
 void add_doc_commands(Context& ctx, CLI::App& root) {
     CLI::App* rootp = &root;
     Cmd(ctx, &root, "completion",
@@ -68,8 +85,9 @@ void add_doc_commands(Context& ctx, CLI::App& root) {
         "bash: berth completion bash > /etc/bash_completion.d/berth\n"
         "zsh: berth completion zsh > \"${fpath[1]}/_berth\"",
         "[bash|zsh]", 1, 1)
-        .action([&ctx](const std::vector<std::string>& a) {
-            std::string script = completion_script(a[0]);
+        .action([&ctx, rootp](const std::vector<std::string>& a) {
+            // This command line built the whole tree already (no family names `completion`).
+            std::string script = completion_script(command_docs(ctx, *rootp), a[0]);
             if (script.empty())
                 return ctx.fail("unsupported shell \"" + a[0] + "\": berth completes bash and zsh");
             write_out(ctx, script);

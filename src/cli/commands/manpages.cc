@@ -80,12 +80,11 @@ std::string page(const CommandDoc& d, const std::vector<CommandDoc>& all) {
     }
     if (!d.children.empty()) {
         o << ".SH COMMANDS\n";
-        for (const auto& child : d.children)
-            for (const auto& c : all)
-                if (c.path == child) {
-                    std::string cs = c.description.substr(0, c.description.find('\n'));
-                    o << ".TP\n\\fB" << roff(page_name(child)) << "\\fR(1)\n" << roff(cs) << "\n";
-                }
+        for (size_t child : d.children) {
+            const CommandDoc& c = all[child];
+            std::string cs = c.description.substr(0, c.description.find('\n'));
+            o << ".TP\n\\fB" << roff(page_name(c.path)) << "\\fR(1)\n" << roff(cs) << "\n";
+        }
     }
     o << ".SH SEE ALSO\n";
     if (d.path.empty())
@@ -101,13 +100,7 @@ std::string page(const CommandDoc& d, const std::vector<CommandDoc>& all) {
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> man_pages() {
-    std::ostringstream out, err;
-    Io io{out, err};
-    Context ctx(io);
-    CLI::App root("Berth, a container engine: run, build and share containers with the Docker Engine API",
-                  "berth");
-    build_full_tree(ctx, root);
-    auto docs = command_docs(ctx, root);
+    auto docs = full_command_docs();
     std::vector<std::pair<std::string, std::string>> pages;
     for (const auto& d : docs) pages.emplace_back(page_name(d.path) + ".1", page(d, docs));
     return pages;
