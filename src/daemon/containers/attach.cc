@@ -48,7 +48,7 @@ Result<Attachment> ManagerImpl::attach(const std::string& ref, bool in, bool out
                          " stderr=" + (err ? "1" : "0") + "\n";
     Attachment a;
     std::unique_lock lk(mu_);
-    a.tty = e->c.config.value("Tty", false);
+    a.tty = e->c.config.tty;
     if (e->c.state.status == Status::Paused)
         return Error::conflict("You cannot attach to a paused container, unpause it first");
     if (e->c.state.status != Status::Running || e->shim_ready) {
@@ -94,7 +94,7 @@ Result<> ManagerImpl::resize(const std::string& ref, int height, int width) {
         return Error::invalid("invalid terminal size " + std::to_string(height) + "x" +
                               std::to_string(width));
     if (!e->c.state.running()) return Error::conflict("Container " + e->c.id + " is not running");
-    if (!e->c.config.value("Tty", false)) return ok();
+    if (!e->c.config.tty) return ok();
     BERTH_TRY(connect_shim(shim_dir(e->c.id),
                            "resize " + std::to_string(height) + " " + std::to_string(width) + "\n"));
     return ok();
@@ -103,7 +103,7 @@ Result<> ManagerImpl::resize(const std::string& ref, int height, int width) {
 Result<bool> ManagerImpl::is_tty(const std::string& ref) {
     auto e = BERTH_TRY(find(ref));
     std::lock_guard lk(mu_);
-    return e->c.config.value("Tty", false);
+    return e->c.config.tty;
 }
 
 }  // namespace berth::daemon::containers

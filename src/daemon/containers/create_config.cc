@@ -14,134 +14,6 @@ namespace berth::daemon::containers {
 
 namespace {
 
-enum class T { String, Bool, Int, StrList, StrSlice, Object, ObjList, StrMap };
-
-struct FieldType {
-    const char* name;
-    T type;
-};
-
-const FieldType kConfigFields[] = {
-    {"Hostname", T::String},
-    {"Domainname", T::String},
-    {"User", T::String},
-    {"Image", T::String},
-    {"WorkingDir", T::String},
-    {"StopSignal", T::String},
-    {"MacAddress", T::String},
-    {"AttachStdin", T::Bool},
-    {"AttachStdout", T::Bool},
-    {"AttachStderr", T::Bool},
-    {"Tty", T::Bool},
-    {"OpenStdin", T::Bool},
-    {"StdinOnce", T::Bool},
-    {"NetworkDisabled", T::Bool},
-    {"ArgsEscaped", T::Bool},
-    {"Env", T::StrList},
-    {"OnBuild", T::StrList},
-    {"Shell", T::StrList},
-    {"Cmd", T::StrSlice},
-    {"Entrypoint", T::StrSlice},
-    {"Labels", T::StrMap},
-    {"ExposedPorts", T::Object},
-    {"Volumes", T::Object},
-    {"Healthcheck", T::Object},
-    {"StopTimeout", T::Int},
-    {"HostConfig", T::Object},
-    {"NetworkingConfig", T::Object},
-};
-
-const FieldType kHostConfigFields[] = {
-    {"Memory", T::Int},           {"MemorySwap", T::Int},      {"MemoryReservation", T::Int},
-    {"CpuShares", T::Int},        {"CpuQuota", T::Int},        {"CpuPeriod", T::Int},
-    {"NanoCpus", T::Int},         {"PidsLimit", T::Int},       {"ShmSize", T::Int},
-    {"BlkioWeight", T::Int},      {"OomScoreAdj", T::Int},     {"Privileged", T::Bool},
-    {"ReadonlyRootfs", T::Bool},  {"AutoRemove", T::Bool},     {"Init", T::Bool},
-    {"PublishAllPorts", T::Bool}, {"OomKillDisable", T::Bool}, {"NetworkMode", T::String},
-    {"CpusetCpus", T::String},    {"CpusetMems", T::String},   {"PidMode", T::String},
-    {"IpcMode", T::String},       {"UTSMode", T::String},      {"CgroupnsMode", T::String},
-    {"CapAdd", T::StrList},       {"CapDrop", T::StrList},     {"SecurityOpt", T::StrList},
-    {"Binds", T::StrList},        {"Dns", T::StrList},         {"DnsSearch", T::StrList},
-    {"DnsOptions", T::StrList},   {"ExtraHosts", T::StrList},  {"GroupAdd", T::StrList},
-    {"Ulimits", T::ObjList},      {"Devices", T::ObjList},     {"Tmpfs", T::StrMap},
-    {"Sysctls", T::StrMap},       {"LogConfig", T::Object},    {"PortBindings", T::Object},
-    {"RestartPolicy", T::Object},
-};
-
-const char* type_name(T t) {
-    switch (t) {
-        case T::String:
-            return "string";
-        case T::Bool:
-            return "boolean";
-        case T::Int:
-            return "integer";
-        case T::StrList:
-            return "array of strings";
-        case T::StrSlice:
-            return "string or array of strings";
-        case T::Object:
-            return "object";
-        case T::ObjList:
-            return "array of objects";
-        case T::StrMap:
-            return "object of strings";
-    }
-    return "";
-}
-
-const char* json_kind(const Json& v) {
-    if (v.is_string()) return "string";
-    if (v.is_boolean()) return "boolean";
-    if (v.is_number()) return "number";
-    if (v.is_array()) return "array";
-    if (v.is_object()) return "object";
-    return "null";
-}
-
-bool has_type(const Json& v, T t) {
-    if (v.is_null()) return true;  // Go decodes null into the zero value
-    auto all = [&](auto pred) { return std::all_of(v.begin(), v.end(), pred); };
-    switch (t) {
-        case T::String:
-            return v.is_string();
-        case T::Bool:
-            return v.is_boolean();
-        case T::Int:
-            return v.is_number_integer();
-        case T::StrList:
-            return v.is_array() && all([](const Json& e) { return e.is_string(); });
-        case T::StrSlice:
-            return v.is_string() || (v.is_array() && all([](const Json& e) { return e.is_string(); }));
-        case T::Object:
-            return v.is_object();
-        case T::ObjList:
-            return v.is_array() && all([](const Json& e) { return e.is_object(); });
-        case T::StrMap:
-            return v.is_object() && all([](const Json& e) { return e.is_string(); });
-    }
-    return false;
-}
-
-template <size_t N>
-Result<> check_fields(const Json& obj, const FieldType (&fields)[N], const std::string& prefix) {
-    for (auto& f : fields) {
-        auto it = obj.find(f.name);
-        if (it == obj.end() || has_type(*it, f.type)) continue;
-        return Error::invalid("invalid JSON: " + prefix + f.name + ": expected " + type_name(f.type) +
-                              ", got " + json_kind(*it));
-    }
-    return ok();
-}
-
-std::vector<std::string> str_slice(const Json& v) {
-    if (v.is_string()) return {v.get<std::string>()};
-    std::vector<std::string> out;
-    if (v.is_array())
-        for (auto& e : v) out.push_back(e.get<std::string>());
-    return out;
-}
-
 std::string env_key(const std::string& kv) {
     return kv.substr(0, kv.find('='));
 }
@@ -161,171 +33,137 @@ std::vector<std::string> merge_env(const std::vector<std::string>& image,
     return out;
 }
 
-Result<> validate_host_config(Json& hc) {
-    auto i64 = [&](const char* k) { return hc.value(k, Json()).is_number() ? hc[k].get<int64_t>() : 0; };
-    int64_t mem = i64("Memory"), swap = i64("MemorySwap");
-    if (mem < 0) return Error::invalid("invalid memory limit: must be positive");
-    if (mem > 0 && mem < 6 * 1024 * 1024) return Error::invalid("Minimum memory limit allowed is 6MB");
-    if (swap > 0 && mem == 0)
+Result<> validate_host_config(const HostConfig& hc) {
+    if (hc.memory < 0) return Error::invalid("invalid memory limit: must be positive");
+    if (hc.memory > 0 && hc.memory < 6 * 1024 * 1024)
+        return Error::invalid("Minimum memory limit allowed is 6MB");
+    if (hc.memory_swap > 0 && hc.memory == 0)
         return Error::invalid("You should always set the Memory limit when using Memoryswap limit");
-    if (swap > 0 && swap < mem)
+    if (hc.memory_swap > 0 && hc.memory_swap < hc.memory)
         return Error::invalid("Minimum memoryswap limit should be larger than memory limit, see usage");
-    if (i64("NanoCpus") > 0 && (i64("CpuQuota") > 0 || i64("CpuPeriod") > 0))
+    if (hc.nano_cpus > 0 && (hc.cpu_quota > 0 || hc.cpu_period > 0))
         return Error::invalid("Conflicting options: Nano CPUs and CPU Period cannot both be set");
-    if (i64("CpuShares") < 0) return Error::invalid("invalid CPU shares: must be positive");
-    if (int64_t p = i64("CpuPeriod"); p != 0 && (p < 1000 || p > 1000000))
+    if (hc.cpu_shares < 0) return Error::invalid("invalid CPU shares: must be positive");
+    if (int64_t p = hc.cpu_period; p != 0 && (p < 1000 || p > 1000000))
         return Error::invalid(
             "CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1 second (i.e. 1000000)");
-    if (int64_t q = i64("CpuQuota"); q != 0 && q < 1000)
+    if (int64_t q = hc.cpu_quota; q != 0 && q < 1000)
         return Error::invalid("CPU cfs quota can not be less than 1ms (i.e. 1000)");
-    if (int64_t w = i64("BlkioWeight"); w != 0 && (w < 10 || w > 1000))
+    if (int64_t w = hc.blkio_weight; w != 0 && (w < 10 || w > 1000))
         return Error::invalid("Range of blkio weight is from 10 to 1000");
-    if (int64_t o = i64("OomScoreAdj"); o < -1000 || o > 1000)
+    if (int64_t o = hc.oom_score_adj; o < -1000 || o > 1000)
         return Error::invalid("Invalid value " + std::to_string(o) +
                               ", range for oom score adj is [-1000, 1000]");
-    if (i64("ShmSize") < 0) return Error::invalid("SHM size can not be less than 0");
-    for (auto* k : {"CpusetCpus", "CpusetMems"}) {
-        std::string s = hc.value(k, "");
-        for (char c : s)
+    if (hc.shm_size < 0) return Error::invalid("SHM size can not be less than 0");
+    for (auto [k, s] : {std::pair{"CpusetCpus", &hc.cpuset_cpus}, std::pair{"CpusetMems", &hc.cpuset_mems}}) {
+        for (char c : *s)
             if (!(isdigit(static_cast<unsigned char>(c)) || c == ',' || c == '-'))
-                return Error::invalid(std::string("invalid value \"") + s + "\" for " + k);
+                return Error::invalid(std::string("invalid value \"") + *s + "\" for " + k);
     }
     BERTH_TRY(effective_capabilities(hc));
 
-    std::string net = hc.value("NetworkMode", "");
-    if (net.empty() || net == "default") hc["NetworkMode"] = net = "bridge";
-    for (auto* k : {"PidMode", "IpcMode", "UTSMode"}) {
-        std::string m = hc.value(k, "");
-        if (!m.empty() && m != "host" && m != "private" && m != "shareable")
-            return Error::unsupported(std::string(k) + " \"" + m + "\" is not supported yet");
+    for (auto [k, m] : {std::pair{"PidMode", &hc.pid_mode}, std::pair{"IpcMode", &hc.ipc_mode},
+                        std::pair{"UTSMode", &hc.uts_mode}}) {
+        if (!m->empty() && *m != "host" && *m != "private" && *m != "shareable")
+            return Error::unsupported(std::string(k) + " \"" + *m + "\" is not supported yet");
     }
-    if (auto c = hc.value("CgroupnsMode", ""); !c.empty() && c != "host" && c != "private")
+    if (auto& c = hc.cgroupns_mode; !c.empty() && c != "host" && c != "private")
         return Error::invalid("invalid cgroup namespace mode: " + c);
 
-    Json rp = hc.value("RestartPolicy", Json::object());
-    std::string policy = rp.value("Name", "");
-    if (policy.empty()) policy = "no";
+    const std::string& policy = hc.restart_policy.name;
     if (policy != "no" && policy != "always" && policy != "unless-stopped" && policy != "on-failure")
         return Error::invalid("invalid restart policy: unknown policy '" + policy +
                               "'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'");
-    int64_t retries = rp.value("MaximumRetryCount", int64_t(0));
+    int64_t retries = hc.restart_policy.maximum_retry_count;
     if (retries < 0) return Error::invalid("invalid restart policy: maximum retry count can't be negative");
     if (retries > 0 && policy != "on-failure")
         return Error::invalid(
             "invalid restart policy: maximum retry count can only be used with 'on-failure'");
-    if (policy != "no" && hc.value("AutoRemove", false) == true)
+    if (policy != "no" && hc.auto_remove)
         return Error::invalid("can't create 'AutoRemove' container with restart policy");
-    hc["RestartPolicy"] = {{"Name", policy}, {"MaximumRetryCount", retries}};
 
-    Json lc = hc.value("LogConfig", Json::object());
-    std::string driver = lc.value("Type", "");
-    if (driver.empty()) driver = "json-file";
+    const std::string& driver = hc.log_config.type;
     if (driver != "json-file" && driver != "none")
         return Error::unsupported("logging driver \"" + driver + "\" is not supported (json-file, none)");
-    hc["LogConfig"] = {{"Type", driver}, {"Config", lc.value("Config", Json::object())}};
+    for (auto& h : hc.extra_hosts)
+        if (h.find_first_of(":=") == std::string::npos) return Error::invalid("invalid extra host: " + h);
     return ok();
 }
 
 // `gateway`: what --add-host's "host-gateway" stands for (the default bridge's address).
-std::string container_hosts(const std::string& hostname, const Json& hc, const std::string& gateway) {
+std::string container_hosts(const std::string& hostname, const HostConfig& hc, const std::string& gateway) {
     std::string out =
         "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
         "ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
-    for (auto& h : string_list(hc, "ExtraHosts")) {
+    for (auto& h : hc.extra_hosts) {
         auto colon = h.find_first_of(":=");  // "name:ip", or "name=ip" as docker 28 also takes
         if (colon == std::string::npos) continue;
         std::string ip = h.substr(colon + 1);
         if (ip == "host-gateway") ip = gateway;
         out += ip + "\t" + h.substr(0, colon) + "\n";
     }
-    if (hc.value("NetworkMode", "") != "host") out += "127.0.1.1\t" + hostname + "\n";
+    if (hc.network_mode != "host") out += "127.0.1.1\t" + hostname + "\n";
     return out;
 }
 
 }  // namespace
 
-Result<Container> ManagerImpl::build_container(const std::string& name, const Json& body_in,
+Result<Container> ManagerImpl::build_container(const std::string& name, const Json& body,
                                                std::vector<std::string>* warnings) {
-    if (!body_in.is_object()) return Error::invalid("invalid JSON: the body must be an object");
-    BERTH_TRY(check_fields(body_in, kConfigFields, ""));
-    // null means "not set" (Go decodes it as the zero value): drop those keys.
-    auto drop_nulls = [](Json j) {
-        for (auto it = j.begin(); it != j.end();) it = it->is_null() ? j.erase(it) : std::next(it);
-        return j;
-    };
-    Json body = drop_nulls(body_in);
-    Json hc = drop_nulls(body.value("HostConfig", Json::object()));
-    BERTH_TRY(check_fields(hc, kHostConfigFields, "HostConfig."));
+    if (!body.is_object()) return Error::invalid("invalid JSON: the body must be an object");
+    // The body is a Config with HostConfig and NetworkingConfig beside its fields.
+    Json config_fields = body;
+    config_fields.erase("HostConfig");
+    config_fields.erase("NetworkingConfig");
+    Config cfg = BERTH_TRY(read_config(config_fields));
+    HostConfig hc = BERTH_TRY(read_host_config(body.value("HostConfig", Json())));
     BERTH_TRY(validate_host_config(hc));
-    for (auto& h : string_list(hc, "ExtraHosts"))
-        if (h.find_first_of(":=") == std::string::npos) return Error::invalid("invalid extra host: " + h);
 
-    std::string image_name = body.value("Image", Json()).is_string() ? body["Image"].get<std::string>() : "";
-    if (image_name.empty()) return Error::invalid("Config.Image: an image is required");
-    auto image = BERTH_TRY(images_->runnable(image_name));
+    if (cfg.image.empty()) return Error::invalid("Config.Image: an image is required");
+    auto image = BERTH_TRY(images_->runnable(cfg.image));
     const auto& ic = image.config.config;
 
     Container c;
     c.id = generate_id();
     c.name = name;
     c.created = now_rfc3339_nano();
-    c.image = image_name;
+    c.image = cfg.image;
     c.image_id = image.id.str();
 
     // Config: what the client sent, with the image's defaults filled in.
-    Json cfg = body;
-    cfg.erase("HostConfig");
-    cfg.erase("NetworkingConfig");
-    std::vector<std::string> env = merge_env(ic.env, str_slice(cfg.value("Env", Json())));
-    cfg["Env"] = env;
-    bool entrypoint_given = cfg.contains("Entrypoint") && !cfg["Entrypoint"].is_null();
-    std::vector<std::string> entrypoint =
-        entrypoint_given ? str_slice(cfg["Entrypoint"]) : ic.entrypoint.value_or(std::vector<std::string>{});
-    std::vector<std::string> cmd;
-    if (cfg.contains("Cmd") && !cfg["Cmd"].is_null())
-        cmd = str_slice(cfg["Cmd"]);
-    else if (!entrypoint_given)
-        cmd = ic.cmd.value_or(std::vector<std::string>{});  // an explicit entrypoint drops the image's Cmd
-    cfg["Cmd"] = cmd.empty() ? Json(nullptr) : Json(cmd);
-    cfg["Entrypoint"] = entrypoint.empty() ? Json(nullptr) : Json(entrypoint);
-    if (cfg.value("WorkingDir", "").empty()) cfg["WorkingDir"] = ic.working_dir;
-    if (cfg.value("User", "").empty()) cfg["User"] = ic.user;
-    if (cfg.value("StopSignal", "").empty() && !ic.stop_signal.empty()) cfg["StopSignal"] = ic.stop_signal;
-    Json labels = Json::object();
-    for (auto& [k, v] : ic.labels) labels[k] = v;
-    if (cfg.contains("Labels") && cfg["Labels"].is_object())
-        for (auto& [k, v] : cfg["Labels"].items()) labels[k] = v;
-    cfg["Labels"] = labels;
-    if (!ic.exposed_ports.empty()) {
-        Json ports = cfg.value("ExposedPorts", Json::object());
-        if (ports.is_null()) ports = Json::object();
-        for (auto& p : ic.exposed_ports) ports[p] = Json::object();
-        cfg["ExposedPorts"] = ports;
-    }
-    cfg["Image"] = image_name;
-    if (cfg.value("Hostname", "").empty())
-        cfg["Hostname"] = hc.value("NetworkMode", "") == "host"
-                              ? read_file("/proc/sys/kernel/hostname").value_or("")
-                              : c.short_id();
-    if (auto& h = cfg["Hostname"]; h.is_string()) h = std::string(trim(h.get<std::string>()));
-    for (auto* k : {"AttachStdin", "AttachStdout", "AttachStderr", "Tty", "OpenStdin", "StdinOnce"})
-        if (!cfg.contains(k) || cfg[k].is_null()) cfg[k] = false;
-    c.config = cfg;
-    c.host_config = hc;
+    cfg.env = merge_env(ic.env, cfg.env);
+    bool entrypoint_given = cfg.entrypoint.has_value();
+    if (!entrypoint_given) cfg.entrypoint = ic.entrypoint;
+    // An explicit entrypoint drops the image's Cmd.
+    if (!cfg.cmd && !entrypoint_given) cfg.cmd = ic.cmd;
+    if (cfg.cmd && cfg.cmd->empty()) cfg.cmd.reset();
+    if (cfg.entrypoint && cfg.entrypoint->empty()) cfg.entrypoint.reset();
+    if (cfg.working_dir.empty()) cfg.working_dir = ic.working_dir;
+    if (cfg.user.empty()) cfg.user = ic.user;
+    if (cfg.stop_signal.empty()) cfg.stop_signal = ic.stop_signal;
+    StringMap labels(ic.labels.begin(), ic.labels.end());
+    for (auto& [k, v] : cfg.labels) labels[k] = v;
+    cfg.labels = std::move(labels);
+    cfg.exposed_ports.insert(ic.exposed_ports.begin(), ic.exposed_ports.end());
+    if (cfg.hostname.empty())
+        cfg.hostname =
+            hc.network_mode == "host" ? read_file("/proc/sys/kernel/hostname").value_or("") : c.short_id();
+    cfg.hostname = std::string(trim(cfg.hostname));
+    c.config = std::move(cfg);
+    c.host_config = std::move(hc);
     BERTH_TRY(check_networking(c, body));
-    if (hc.value("NetworkMode", "") == "host" && hc.contains("PortBindings") &&
-        hc["PortBindings"].is_object() && !hc["PortBindings"].empty())
+    if (c.host_config.network_mode == "host" && !c.host_config.port_bindings.empty())
         warnings->push_back("Published ports are discarded when using host network mode");
 
-    std::vector<std::string> argv = entrypoint;
-    argv.insert(argv.end(), cmd.begin(), cmd.end());
+    std::vector<std::string> argv = c.config.entrypoint.value_or(std::vector<std::string>{});
+    if (c.config.cmd) argv.insert(argv.end(), c.config.cmd->begin(), c.config.cmd->end());
     if (argv.empty()) return Error::invalid("no command specified");
     c.path = argv[0];
     c.args.assign(argv.begin() + 1, argv.end());
     c.state.started_at = c.state.finished_at = kZeroTime;
 
     std::string dir = container_dir(c.id);
-    c.log_path = hc["LogConfig"]["Type"] == "none" ? "" : dir + "/" + c.id + "-json.log";
+    c.log_path = c.host_config.log_config.type == "none" ? "" : dir + "/" + c.id + "-json.log";
     c.hostname_path = dir + "/hostname";
     c.hosts_path = dir + "/hosts";
     c.resolv_conf_path = dir + "/resolv.conf";
@@ -365,11 +203,10 @@ Result<Json> ManagerImpl::create(const std::string& requested_name, const Json& 
     std::string dir = container_dir(c.id);
     auto made = [&]() -> Result<> {
         BERTH_TRY(mkdir_all(dir, 0710));
-        BERTH_TRY(write_file_atomic(c.hostname_path, c.config.value("Hostname", "") + "\n", 0644,
-                                    Durability::Atomic));
+        BERTH_TRY(write_file_atomic(c.hostname_path, c.config.hostname + "\n", 0644, Durability::Atomic));
         BERTH_TRY(write_file_atomic(
             c.hosts_path,
-            container_hosts(c.config.value("Hostname", ""), c.host_config,
+            container_hosts(c.config.hostname, c.host_config,
                             networks_->find("bridge").value_or(Json::object()).value("Gateway", "")),
             0644, Durability::Atomic));
         BERTH_TRY(write_file_atomic(c.resolv_conf_path, resolv_conf_for(c), 0644, Durability::Atomic));

@@ -26,9 +26,9 @@ namespace berth::daemon::containers {
 
 namespace {
 
-std::string short_cmd(const Json& cfg) {
+std::string short_cmd(const ExecConfig& cfg) {
     std::string s;
-    for (auto& a : string_list(cfg, "Cmd")) s += (s.empty() ? "" : " ") + a;
+    for (auto& a : cfg.cmd) s += (s.empty() ? "" : " ") + a;
     return s;
 }
 
@@ -51,21 +51,11 @@ Result<UniqueFd> listen_console(const std::string& path) {
 
 Result<std::string> ManagerImpl::exec_create(const std::string& ref, const Json& body) {
     auto e = BERTH_TRY(find(ref));
-    if (!body.is_object()) return Error::invalid("invalid JSON: the body must be an object");
-    auto cmd = body.value("Cmd", Json());
-    if (!cmd.is_array() || cmd.empty() ||
-        !std::all_of(cmd.begin(), cmd.end(), [](auto& x) { return x.is_string(); }))
-        return Error::invalid("No exec command specified");
-    for (auto* k : {"Env"})
-        if (body.contains(k) && !body[k].is_null() && !body[k].is_array())
-            return Error::invalid(std::string("invalid JSON: ") + k + ": expected array of strings");
-    for (auto* k : {"User", "WorkingDir"})
-        if (body.contains(k) && !body[k].is_null() && !body[k].is_string())
-            return Error::invalid(std::string("invalid JSON: ") + k + ": expected string");
+    auto config = BERTH_TRY(read_exec_config(body));
     auto inst = std::make_shared<ExecInstance>();
     inst->id = generate_id();
     inst->container_id = e->c.id;
-    inst->config = body;
+    inst->config = std::move(config);
     {
         std::lock_guard lk(mu_);
         if (e->c.state.status == Status::Paused)
@@ -75,7 +65,7 @@ Result<std::string> ManagerImpl::exec_create(const std::string& ref, const Json&
         execs_[inst->id] = inst;
         e->exec_ids.insert(inst->id);
     }
-    publish(e->c, "exec_create: " + short_cmd(body), {{"execID", inst->id}});
+    publish(e->c, "exec_create: " + short_cmd(inst->config), {{"execID", inst->id}});
     return inst->id;
 }
 
@@ -105,32 +95,30 @@ Result<ExecStart> ManagerImpl::exec_start(const std::string& exec_id, bool detac
     }
     if (c.state.status != Status::Running)
         return fail(Error::conflict("Container " + c.id + " is not running"));
-    const Json& cfg = inst->config;
-    bool tty = cfg.value("Tty", false);
+    const ExecConfig& cfg = inst->config;
+    bool tty = cfg.tty;
 
     // The process: the container's environment and user unless the exec sets its own.
-    std::vector<std::string> env = string_list(c.config, "Env");
-    for (auto& kv : string_list(cfg, "Env")) {
+    std::vector<std::string> env = c.config.env;
+    for (auto& kv : cfg.env) {
         auto key = kv.substr(0, kv.find('='));
         std::erase_if(env, [&](auto& x) { return x.substr(0, x.find('=')) == key; });
         env.push_back(kv);
     }
     if (tty && std::none_of(env.begin(), env.end(), [](auto& x) { return x.rfind("TERM=", 0) == 0; }))
         env.push_back("TERM=xterm");
-    std::string user = cfg.value("User", "");
-    if (user.empty()) user = c.config.value("User", "");
-    auto resolved = resolve_user(rootfs_dir(c.id), user, string_list(c.host_config, "GroupAdd"));
+    std::string user = cfg.user.empty() ? c.config.user : cfg.user;
+    auto resolved = resolve_user(rootfs_dir(c.id), user, c.host_config.group_add);
     if (!resolved) return fail(resolved.error());
     if (std::none_of(env.begin(), env.end(), [](auto& x) { return x.rfind("HOME=", 0) == 0; }))
         env.push_back("HOME=" + resolved->home);
-    std::string cwd = cfg.value("WorkingDir", "");
-    if (cwd.empty()) cwd = c.config.value("WorkingDir", "");
+    std::string cwd = cfg.working_dir.empty() ? c.config.working_dir : cfg.working_dir;
     if (cwd.empty()) cwd = "/";
-    Json hc = c.host_config;
-    if (cfg.value("Privileged", false)) hc["Privileged"] = true;
+    HostConfig hc = c.host_config;
+    hc.privileged |= cfg.privileged;
     auto caps = effective_capabilities(hc);
     if (!caps) return fail(caps.error());
-    auto args = cfg["Cmd"].get<std::vector<std::string>>();
+    const std::vector<std::string>& args = cfg.cmd;
     Json process = {{"terminal", tty},
                     {"user", {{"uid", resolved->uid}, {"gid", resolved->gid}}},
                     {"args", args},
@@ -138,8 +126,8 @@ Result<ExecStart> ManagerImpl::exec_start(const std::string& exec_id, bool detac
                     {"cwd", cwd},
                     {"capabilities", {{"bounding", *caps}, {"effective", *caps}, {"permitted", *caps}}}};
     if (!resolved->additional_gids.empty()) process["user"]["additionalGids"] = resolved->additional_gids;
-    if (tty) set_console_size(process, cfg);
-    for (auto& o : string_list(hc, "SecurityOpt"))
+    if (tty) set_console_size(process, cfg.console_size);
+    for (auto& o : hc.security_opt)
         if (o == "no-new-privileges" || o == "no-new-privileges=true" || o == "no-new-privileges:true")
             process["noNewPrivileges"] = true;
     std::string dir = run_dir(c.id);
@@ -271,23 +259,23 @@ Result<Json> ManagerImpl::exec_inspect(const std::string& exec_id) {
     if (it == execs_.end()) return Error::not_found("No such exec instance: " + exec_id);
     auto& x = *it->second;
     auto& cfg = x.config;
-    auto args = string_list(cfg, "Cmd");
+    auto& args = cfg.cmd;
     return Json{{"ID", x.id},
                 {"Running", x.running},
                 {"ExitCode", x.exit_code < 0 ? Json(nullptr) : Json(x.exit_code)},
                 {"ProcessConfig",
-                 {{"tty", cfg.value("Tty", false)},
+                 {{"tty", cfg.tty},
                   {"entrypoint", args.empty() ? "" : args[0]},
                   {"arguments", args.size() > 1 ? std::vector<std::string>(args.begin() + 1, args.end())
                                                 : std::vector<std::string>{}},
-                  {"privileged", cfg.value("Privileged", false)},
-                  {"user", cfg.value("User", "")}}},
-                {"OpenStdin", cfg.value("AttachStdin", false)},
-                {"OpenStderr", cfg.value("AttachStderr", false)},
-                {"OpenStdout", cfg.value("AttachStdout", false)},
+                  {"privileged", cfg.privileged},
+                  {"user", cfg.user}}},
+                {"OpenStdin", cfg.attach_stdin},
+                {"OpenStderr", cfg.attach_stderr},
+                {"OpenStdout", cfg.attach_stdout},
                 {"CanRemove", false},
                 {"ContainerID", x.container_id},
-                {"DetachKeys", cfg.value("DetachKeys", "")},
+                {"DetachKeys", cfg.detach_keys},
                 {"Pid", x.pid}};
 }
 

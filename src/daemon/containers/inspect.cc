@@ -23,22 +23,6 @@ namespace berth::daemon::containers {
 
 namespace {
 
-Json mounts_of(const Container& c) {
-    Json out = Json::array();
-    for (auto& b : string_list(c.host_config, "Binds")) {
-        auto p = split(b, ':', false);
-        if (p.size() < 2) continue;
-        bool ro = p.size() > 2 && p[2].find("ro") != std::string::npos;
-        out.push_back({{"Type", "bind"},
-                       {"Source", p[0]},
-                       {"Destination", p[1]},
-                       {"Mode", p.size() > 2 ? p[2] : ""},
-                       {"RW", !ro},
-                       {"Propagation", "rprivate"}});
-    }
-    return out;
-}
-
 int64_t unix_seconds(const std::string& t) {
     auto n = parse_rfc3339(t);
     return n && *n != INT64_MIN ? *n / 1000000000 : 0;
@@ -48,8 +32,8 @@ bool glob_match(const std::string& pattern, const std::string& s) {
     return fnmatch(pattern.c_str(), s.c_str(), 0) == 0;
 }
 
-// The part of a record that the list reads: copying whole records (Config and HostConfig
-// are large JSON trees) was most of the cost of a `docker ps`.
+// The part of a record that the list reads: copying whole records was most of the cost of
+// a `docker ps`.
 Container list_view(const Container& c) {
     Container v;
     v.id = c.id;
@@ -61,16 +45,10 @@ Container list_view(const Container& c) {
     v.path = c.path;
     v.args = c.args;
     v.state = c.state;
-    v.config = Json::object();
-    v.host_config = Json::object();
-    auto take = [](const Json& from, Json& to, const char* key) {
-        if (!from.is_object()) return;
-        if (auto it = from.find(key); it != from.end()) to[key] = *it;
-    };
-    take(c.config, v.config, "Labels");
-    take(c.config, v.config, "ExposedPorts");
-    take(c.host_config, v.host_config, "NetworkMode");
-    take(c.host_config, v.host_config, "Binds");
+    v.config.labels = c.config.labels;
+    v.config.exposed_ports = c.config.exposed_ports;
+    v.host_config.network_mode = c.host_config.network_mode;
+    v.host_config.binds = c.host_config.binds;
     return v;
 }
 
@@ -108,17 +86,21 @@ void append_list_entry(std::string& out, const Container& c, const Json& setting
         out += std::to_string(size_rw);
     }
     key("Labels");
-    if (auto it = c.config.find("Labels"); it != c.config.end())
-        dump(*it);
-    else
-        out += "{}";
+    out += '{';
+    for (auto& [k, v] : c.config.labels) {
+        if (out.back() != '{') out += ',';
+        append_json_string(out, k);
+        out += ':';
+        append_json_string(out, v);
+    }
+    out += '}';
     key("State");
     append_json_string(out, status_name(c.state.status));
     key("Status");
     append_json_string(out, status_text(c));
     key("HostConfig");
     out += "{\"NetworkMode\":";
-    append_json_string(out, c.host_config.value("NetworkMode", "bridge"));
+    append_json_string(out, c.host_config.network_mode);
     out += "}";
     key("NetworkSettings");
     out += "{\"Networks\":";
@@ -129,7 +111,7 @@ void append_list_entry(std::string& out, const Container& c, const Json& setting
         out += "null";
     out += "}";
     key("Mounts");
-    dump(mounts_of(c));
+    dump(to_json(mount_points(c.host_config)));
     out += '}';
 }
 
@@ -183,10 +165,10 @@ Result<Json> ManagerImpl::inspect(const std::string& ref, bool size) {
                 {"ProcessLabel", ""},
                 {"AppArmorProfile", ""},
                 {"ExecIDs", exec_ids.empty() ? Json(nullptr) : Json(exec_ids)},
-                {"HostConfig", c.host_config},
+                {"HostConfig", to_json(c.host_config)},
                 {"GraphDriver", graph},
-                {"Mounts", mounts_of(c)},
-                {"Config", c.config},
+                {"Mounts", to_json(mount_points(c.host_config))},
+                {"Config", to_json(c.config)},
                 {"NetworkSettings", network_settings(c)}};
     if (size) {
         out["SizeRw"] = images_->rootfs_usage(c.id).value_or(0);
@@ -272,8 +254,7 @@ Result<std::string> ManagerImpl::list(bool all, int limit, bool size, const Filt
         if (!exited.empty() && (c.state.status != Status::Exited ||
                                 std::find(exited.begin(), exited.end(), c.state.exit_code) == exited.end()))
             continue;
-        if (!label_filters.empty() && !labels_match(c.config.value("Labels", Json::object()), label_filters))
-            continue;
+        if (!label_filters.empty() && !labels_match(c.config.labels, label_filters)) continue;
         if (!ancestors.empty() &&
             std::find(ancestors.begin(), ancestors.end(), c.image_id) == ancestors.end() &&
             !any("ancestor", [&](auto& x) { return x == c.image; }))
@@ -299,8 +280,8 @@ Result<std::string> ManagerImpl::list(bool all, int limit, bool size, const Filt
                     for (auto& b : bindings)
                         if (b.value("HostPort", "") == port) return true;
             }
-            if (!host_side && c.config.contains("ExposedPorts") && c.config["ExposedPorts"].is_object())
-                for (auto& [key, v] : c.config["ExposedPorts"].items())
+            if (!host_side)
+                for (auto& key : c.config.exposed_ports)
                     if (key.substr(0, key.find('/')) == port) return true;
             return false;
         };
@@ -484,7 +465,7 @@ Result<Json> ManagerImpl::prune(const Filters& filters) {
         }
         if (c.state.running() || c.state.status == Status::Restarting) continue;
         if (unix_seconds(c.created) >= until) continue;
-        Json labels = c.config.value("Labels", Json::object());
+        const StringMap& labels = c.config.labels;
         if (auto it = filters.find("label"); it != filters.end() && !labels_match(labels, it->second))
             continue;
         if (auto it = filters.find("label!"); it != filters.end() && labels_match(labels, it->second))

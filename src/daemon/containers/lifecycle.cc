@@ -82,7 +82,7 @@ Result<> check_executable(const std::string& rootfs, const std::string& program,
 namespace {
 
 int signal_of(const Container& c, const std::string& requested) {
-    std::string s = requested.empty() ? c.config.value("StopSignal", "") : requested;
+    std::string s = requested.empty() ? c.config.stop_signal : requested;
     if (s.empty()) return SIGTERM;
     auto sig = runtime::parse_signal(s);
     return sig ? *sig : SIGTERM;
@@ -102,7 +102,7 @@ Result<bool> ManagerImpl::start(const std::string& ref) {
     auto r = start_locked(*e);
     if (!r) {
         // As Docker: a container that cannot start is removed when it asked for AutoRemove.
-        if (e->c.host_config.value("AutoRemove", false))
+        if (e->c.host_config.auto_remove)
             if (auto rm = remove_locked(e, true); !rm)
                 log::warn("auto-remove " + e->c.short_id() + ": " + rm.error().str());
         return r.error();
@@ -135,16 +135,14 @@ Result<> ManagerImpl::start_locked(Entry& e) {
     (void)images_->unmount_rootfs(id, rootfs_dir(id));  // see above
     // An AutoRemove container's layer is thrown away, never trusted after a crash: volatile
     // spares its unmount a sync of the whole filesystem under it (tens of ms under writes).
-    if (auto r = images_->mount_rootfs(id, rootfs_dir(id), c.host_config.value("AutoRemove", false)); !r)
+    if (auto r = images_->mount_rootfs(id, rootfs_dir(id), c.host_config.auto_remove); !r)
         return fail(r.error(), 128);
 
-    if (auto r = check_executable(rootfs_dir(id), c.path, string_list(c.config, "Env"),
-                                  c.config.value("WorkingDir", ""));
-        !r)
+    if (auto r = check_executable(rootfs_dir(id), c.path, c.config.env, c.config.working_dir); !r)
         return fail(r.error(), r.error().kind() == ErrorKind::PermissionDenied ? 126 : 127);
     // --network container:<x> joins x's network namespace, which must be running.
     std::string netns;
-    if (std::string mode = c.host_config.value("NetworkMode", ""); mode.rfind("container:", 0) == 0) {
+    if (const std::string& mode = c.host_config.network_mode; mode.rfind("container:", 0) == 0) {
         auto other = find(mode.substr(10));
         if (!other) return fail(other.error(), 128);
         pid_t pid;
@@ -172,21 +170,19 @@ Result<> ManagerImpl::start_locked(Entry& e) {
     so.state_dir = shim_dir(id);
     so.runtime_root = runtime_root();
     so.log_path = c.log_path;
-    auto& log_cfg = c.host_config["LogConfig"]["Config"];
+    const StringMap& log_opts = c.host_config.log_config.config;
     so.log_max_size = opts_.log_max_size;
     so.log_max_file = opts_.log_max_file;
-    if (log_cfg.is_object()) {
-        if (auto s = log_cfg.value("max-size", ""); !s.empty()) {
-            auto n = parse_byte_size(s);
-            if (!n) return fail(Error::invalid("invalid max-size \"" + s + "\""), 128);
-            so.log_max_size = *n;
-        }
-        if (auto s = log_cfg.value("max-file", ""); !s.empty())
-            so.log_max_file = std::max(1, atoi(s.c_str()));
+    if (auto it = log_opts.find("max-size"); it != log_opts.end() && !it->second.empty()) {
+        auto n = parse_byte_size(it->second);
+        if (!n) return fail(Error::invalid("invalid max-size \"" + it->second + "\""), 128);
+        so.log_max_size = *n;
     }
-    so.tty = c.config.value("Tty", false);
-    so.open_stdin = c.config.value("OpenStdin", false);
-    so.stdin_once = c.config.value("StdinOnce", false);
+    if (auto it = log_opts.find("max-file"); it != log_opts.end() && !it->second.empty())
+        so.log_max_file = std::max(1, atoi(it->second.c_str()));
+    so.tty = c.config.tty;
+    so.open_stdin = c.config.open_stdin;
+    so.stdin_once = c.config.stdin_once;
     auto spawned = shim::spawn_shim(opts_.shim_path, so);
     if (!spawned) return fail(spawned.error().with_context("failed to create task for container"), 128);
 
@@ -336,9 +332,9 @@ void ManagerImpl::handle_exit(const std::shared_ptr<Entry>& e) {
         c.state.oom_killed = es && es->oom_killed;
         if (!es) c.state.error = "the container's shim exited without recording a status";
         e->exits++;
-        policy = c.host_config["RestartPolicy"].value("Name", "no");
-        max_retries = c.host_config["RestartPolicy"].value("MaximumRetryCount", int64_t(0));
-        auto_remove = c.host_config.value("AutoRemove", false);
+        policy = c.host_config.restart_policy.name;
+        max_retries = c.host_config.restart_policy.maximum_retry_count;
+        auto_remove = c.host_config.auto_remove;
         stopping = stopping_;
         persist(c);
     }
@@ -404,8 +400,7 @@ Result<bool> ManagerImpl::stop(const std::string& ref, std::optional<int> timeou
 // timeout: seconds; -1 waits forever; -2 means the container's StopTimeout (default 10).
 Result<> ManagerImpl::stop_locked(Entry& e, int timeout, const std::string& signal) {
     Container& c = e.c;
-    if (timeout == -2)
-        timeout = c.config.value("StopTimeout", Json()).is_number() ? c.config["StopTimeout"].get<int>() : 10;
+    if (timeout == -2) timeout = c.config.stop_timeout.value_or(10);
     int sig = signal_of(c, signal);
     uint64_t exits;
     {

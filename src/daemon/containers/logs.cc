@@ -64,7 +64,7 @@ Result<> ManagerImpl::logs(const std::string& ref, const LogOptions& o, const Wr
     {
         std::lock_guard lk(mu_);
         path = e->c.log_path;
-        tty = e->c.config.value("Tty", false);
+        tty = e->c.config.tty;
     }
     if (path.empty()) return Error::unsupported("configured logging driver does not support reading");
     Emitter em(o, tty, out);

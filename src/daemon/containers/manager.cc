@@ -135,7 +135,7 @@ Result<> ManagerImpl::load() {
     }
     // Restart policies "always" and "unless-stopped" bring containers back with the daemon.
     for (auto& e : snapshot()) {
-        std::string policy = e->c.host_config["RestartPolicy"].value("Name", "no");
+        const std::string& policy = e->c.host_config.restart_policy.name;
         bool back = (policy == "always" || (policy == "unless-stopped" && !e->c.manually_stopped)) &&
                     e->c.state.status == Status::Exited;
         if (!back) continue;
@@ -234,9 +234,8 @@ void ManagerImpl::publish(const Container& c, const std::string& action,
     ev.attributes = std::move(extra);
     ev.attributes["name"] = c.name;
     ev.attributes["image"] = c.image;
-    if (c.config.contains("Labels") && c.config["Labels"].is_object())
-        for (auto& [k, v] : c.config["Labels"].items())
-            if (v.is_string() && !ev.attributes.count(k)) ev.attributes[k] = v.get<std::string>();
+    for (auto& [k, v] : c.config.labels)
+        if (!ev.attributes.count(k)) ev.attributes[k] = v;
     events_->publish(std::move(ev));
 }
 

@@ -18,7 +18,7 @@ namespace berth::daemon::containers {
 
 struct ExecInstance {
     std::string id, container_id;
-    Json config;  // the exec create body (Cmd, Env, Tty, User, WorkingDir, Privileged, ...)
+    ExecConfig config;  // the exec create body
     bool running = false;
     int exit_code = -1;  // -1 (null) until it exits
     pid_t pid = 0;
@@ -152,7 +152,7 @@ public:
 // Small helpers shared by the files.
 int pidfd_open(pid_t pid);
 // The ports to publish: HostConfig.PortBindings, plus ExposedPorts with PublishAllPorts.
-Result<std::vector<networks::PortRequest>> port_requests(const Json& config, const Json& host_config);
+Result<std::vector<networks::PortRequest>> port_requests(const Config& config, const HostConfig& host_config);
 // NetworkSettings.Ports as the container list's "Ports" array.
 Json list_ports(const Json& network_settings);
 std::string generate_id();

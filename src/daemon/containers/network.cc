@@ -52,72 +52,33 @@ Json empty_endpoint() {
             {"DriverOpts", nullptr}, {"DNSNames", nullptr}};
 }
 
-networks::EndpointRequest endpoint_request(const std::string& network, const Json& cfg) {
+networks::EndpointRequest endpoint_request(const std::string& network, const EndpointConfig& cfg) {
     networks::EndpointRequest r;
     r.network = network;
-    if (!cfg.is_object()) return r;
-    r.aliases = string_list(cfg, "Aliases");
-    if (auto it = cfg.find("IPAMConfig"); it != cfg.end() && it->is_object())
-        r.ipv4 = it->value("IPv4Address", "");
-    r.mac = cfg.value("MacAddress", "");
+    r.aliases = cfg.aliases;
+    r.ipv4 = cfg.ipv4_address;
+    r.mac = cfg.mac_address;
     return r;
-}
-
-// The parts of an EndpointsConfig entry Berth keeps (type-checked).
-Result<Json> endpoint_config(const std::string& network, const Json& in) {
-    Json out = Json::object();
-    if (in.is_null()) return out;
-    if (!in.is_object()) return Error::invalid("EndpointsConfig." + network + ": expected object");
-    if (auto it = in.find("Aliases"); it != in.end() && !it->is_null()) {
-        if (!it->is_array()) return Error::invalid("EndpointsConfig." + network + ".Aliases: expected array");
-        for (auto& a : *it)
-            if (!a.is_string())
-                return Error::invalid("EndpointsConfig." + network + ".Aliases: expected strings");
-        out["Aliases"] = *it;
-    }
-    if (auto it = in.find("IPAMConfig"); it != in.end() && it->is_object()) {
-        std::string ip = it->value("IPv4Address", "");
-        if (!ip.empty()) {
-            if (!networks::parse_ipv4(ip)) return Error::invalid("invalid IPv4 address: " + ip);
-            out["IPAMConfig"] = {{"IPv4Address", ip}};
-        }
-    }
-    if (auto mac = in.value("MacAddress", ""); !mac.empty()) {
-        unsigned b[6];
-        char tail;
-        if (sscanf(mac.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-                   &tail) != 6)
-            return Error::invalid("invalid MAC address: " + mac);
-        out["MacAddress"] = mac;
-    }
-    return out;
 }
 
 }  // namespace
 
-Result<std::vector<networks::PortRequest>> port_requests(const Json& config, const Json& hc) {
+Result<std::vector<networks::PortRequest>> port_requests(const Config& config, const HostConfig& hc) {
     std::vector<networks::PortRequest> out;
     std::set<std::string> bound;
-    Json bindings = hc.value("PortBindings", Json::object());
-    if (bindings.is_null()) bindings = Json::object();
-    if (!bindings.is_object()) return Error::invalid("HostConfig.PortBindings: expected object");
-    for (auto& [key, list] : bindings.items()) {
+    for (auto& [key, list] : hc.port_bindings) {
         auto [port, proto] = BERTH_TRY(parse_port_key(key));
         bound.insert(std::to_string(port) + "/" + proto);
-        if (list.is_null()) continue;
-        if (!list.is_array()) return Error::invalid("HostConfig.PortBindings." + key + ": expected array");
         for (auto& b : list) {
-            if (!b.is_object())
-                return Error::invalid("HostConfig.PortBindings." + key + ": expected objects");
             networks::PortRequest r;
             r.proto = proto;
             r.container_port = port;
-            r.host_ip = b.value("HostIp", "");
+            r.host_ip = b.host_ip;
             // IPv6 bindings ("::", as docker 28 adds next to 0.0.0.0): Berth's NAT is IPv4 only.
             if (r.host_ip.find(':') != std::string::npos) continue;
             if (!r.host_ip.empty() && !networks::parse_ipv4(r.host_ip))
                 return Error::invalid("invalid host IP address: " + r.host_ip);
-            std::string hp = b.value("HostPort", "");
+            const std::string& hp = b.host_port;
             if (!hp.empty()) {
                 auto dash = hp.find('-');
                 r.host_port_first = BERTH_TRY(parse_port(hp.substr(0, dash), "hostPort"));
@@ -130,21 +91,18 @@ Result<std::vector<networks::PortRequest>> port_requests(const Json& config, con
         }
     }
     // -P: every exposed port without a binding gets an ephemeral host port.
-    if (hc.value("PublishAllPorts", false) == true) {
-        Json exposed = config.value("ExposedPorts", Json::object());
-        if (exposed.is_object())
-            for (auto& [key, v] : exposed.items()) {
-                auto [port, proto] = BERTH_TRY(parse_port_key(key));
-                if (bound.count(std::to_string(port) + "/" + proto)) continue;
-                out.push_back({proto, port, "", 0, 0});
-            }
-    }
+    if (hc.publish_all_ports)
+        for (auto& key : config.exposed_ports) {
+            auto [port, proto] = BERTH_TRY(parse_port_key(key));
+            if (bound.count(std::to_string(port) + "/" + proto)) continue;
+            out.push_back({proto, port, "", 0, 0});
+        }
     return out;
 }
 
 Result<> ManagerImpl::check_networking(Container& c, const Json& body) {
-    Json& hc = c.host_config;
-    std::string mode = hc.value("NetworkMode", "bridge");
+    const HostConfig& hc = c.host_config;
+    const std::string& mode = hc.network_mode;
     if (mode.rfind("container:", 0) == 0) {
         std::string ref = mode.substr(10);
         if (ref.empty()) return Error::invalid("invalid network mode: container: needs a container");
@@ -152,7 +110,7 @@ Result<> ManagerImpl::check_networking(Container& c, const Json& body) {
     } else if (mode != "host" && mode != "none") {
         BERTH_TRY(as_invalid(networks_->find(mode)));
     }
-    Json endpoints = Json::object();
+    EndpointsConfig endpoints;
     Json nc = body.value("NetworkingConfig", Json::object());
     Json ec = nc.is_object() ? nc.value("EndpointsConfig", Json::object()) : Json::object();
     if (!ec.is_object() && !ec.is_null())
@@ -169,22 +127,24 @@ Result<> ManagerImpl::check_networking(Container& c, const Json& body) {
                 continue;
             }
             auto n = BERTH_TRY(as_invalid(networks_->find(name)));
-            Json kept = BERTH_TRY(endpoint_config(name, cfg));
+            auto kept = BERTH_TRY(read_endpoint_config(cfg, "EndpointsConfig." + name));
             bool user_defined = n.value("UserDefined", false);
-            if (!user_defined && kept.contains("IPAMConfig"))
+            if (!user_defined && !kept.ipv4_address.empty())
                 return Error::invalid("user specified IP address is supported on user defined networks only");
-            if (!user_defined && kept.contains("Aliases") && !kept["Aliases"].empty())
+            if (!user_defined && !kept.aliases.empty())
                 return Error::invalid(
                     "network-scoped alias is supported only for containers in user defined networks");
             endpoints[n.value("Name", name)] = kept;
         }
     if (!shares_netns(mode) && mode != "none") {
         std::string primary = BERTH_TRY(networks_->find(mode)).value("Name", mode);
-        if (!endpoints.contains(primary)) endpoints[primary] = Json::object();
+        auto& ep = endpoints[primary];
         // Config.MacAddress (before API 1.44) is the primary network's.
-        if (auto mac = c.config.value("MacAddress", "");
-            !mac.empty() && !endpoints[primary].contains("MacAddress"))
-            endpoints[primary] = BERTH_TRY(endpoint_config(primary, {{"MacAddress", mac}}));
+        if (!c.config.mac_address.empty() && ep.mac_address.empty()) {
+            auto checked = BERTH_TRY(
+                read_endpoint_config({{"MacAddress", c.config.mac_address}}, "EndpointsConfig." + primary));
+            ep.mac_address = checked.mac_address;
+        }
         BERTH_TRY(port_requests(c.config, hc));
     }
     c.endpoints = endpoints;
@@ -193,26 +153,25 @@ Result<> ManagerImpl::check_networking(Container& c, const Json& body) {
 
 std::string ManagerImpl::resolv_conf_for(const Container& c) {
     std::vector<std::string> nets;
-    for (auto& [name, cfg] : c.endpoints.items()) nets.push_back(name);
-    return networks_->resolv_conf(nets, string_list(c.host_config, "Dns"),
-                                  string_list(c.host_config, "DnsSearch"),
-                                  string_list(c.host_config, "DnsOptions"));
+    for (auto& [name, cfg] : c.endpoints) nets.push_back(name);
+    return networks_->resolv_conf(nets, c.host_config.dns, c.host_config.dns_search,
+                                  c.host_config.dns_options);
 }
 
 Result<> ManagerImpl::join_networks(Container& c) {
-    std::string mode = c.host_config.value("NetworkMode", "bridge");
+    const std::string& mode = c.host_config.network_mode;
     if (shares_netns(mode)) return ok();
     networks::SandboxRequest req;
     req.container_id = c.id;
     req.container_name = c.name;
-    req.hostname = c.config.value("Hostname", "");
+    req.hostname = c.config.hostname;
     req.netns_path = "/proc/" + std::to_string(c.state.pid) + "/ns/net";
     if (mode != "none") {
         // The primary network first: its gateway is the default route.
         std::string primary = networks_->find(mode).value_or(Json::object()).value("Name", mode);
-        if (c.endpoints.contains(primary))
-            req.endpoints.push_back(endpoint_request(primary, c.endpoints[primary]));
-        for (auto& [name, cfg] : c.endpoints.items())
+        if (auto it = c.endpoints.find(primary); it != c.endpoints.end())
+            req.endpoints.push_back(endpoint_request(primary, it->second));
+        for (auto& [name, cfg] : c.endpoints)
             if (name != primary) req.endpoints.push_back(endpoint_request(name, cfg));
         req.ports = BERTH_TRY(port_requests(c.config, c.host_config));
     }
@@ -244,10 +203,10 @@ void ManagerImpl::leave_networks(Container& c) {
 Json ManagerImpl::network_settings(const Container& c, NetworkMemo* memo) {
     // Not running, the settings follow from the mode and the endpoint configs alone: a list
     // works them out once for each such pair.
-    std::string mode = c.host_config.value("NetworkMode", "bridge");
+    const std::string& mode = c.host_config.network_mode;
     std::string idle_key;
     if (memo && !c.state.running()) {
-        idle_key = mode + "\n" + dump_json(c.endpoints);
+        idle_key = mode + "\n" + dump_json(to_json(c.endpoints));
         if (auto it = memo->idle.find(idle_key); it != memo->idle.end()) return it->second;
     }
     Json s = networks_->settings(c.state.running() ? c.id : "");
@@ -264,28 +223,26 @@ Json ManagerImpl::network_settings(const Container& c, NetworkMemo* memo) {
     };
     if (s["Networks"].empty()) {
         std::vector<std::string> names;
-        for (auto& [name, cfg] : c.endpoints.items()) names.push_back(name);
+        for (auto& [name, cfg] : c.endpoints) names.push_back(name);
         if (names.empty()) names.push_back(mode.rfind("container:", 0) == 0 ? "container" : mode);
         for (auto& name : names) {
             Json ep = empty_endpoint();
             if (auto id = network_id(name)) ep["NetworkID"] = *id;
-            if (c.endpoints.contains(name)) {
-                const Json& cfg = c.endpoints[name];
-                if (cfg.contains("Aliases")) ep["Aliases"] = cfg["Aliases"];
-                if (cfg.contains("IPAMConfig")) ep["IPAMConfig"] = cfg["IPAMConfig"];
-                if (cfg.contains("MacAddress")) ep["MacAddress"] = cfg["MacAddress"];
+            if (auto it = c.endpoints.find(name); it != c.endpoints.end()) {
+                const EndpointConfig& cfg = it->second;
+                if (!cfg.aliases.empty()) ep["Aliases"] = cfg.aliases;
+                if (!cfg.ipv4_address.empty()) ep["IPAMConfig"] = {{"IPv4Address", cfg.ipv4_address}};
+                if (!cfg.mac_address.empty()) ep["MacAddress"] = cfg.mac_address;
             }
             if (mode.rfind("container:", 0) != 0) s["Networks"][name] = std::move(ep);
         }
     }
     // Exposed ports that are not published show as null while the container runs.
     if (c.state.running()) {
-        Json exposed = c.config.value("ExposedPorts", Json::object());
-        if (exposed.is_object())
-            for (auto& [key, v] : exposed.items()) {
-                std::string k = key.find('/') == std::string::npos ? key + "/tcp" : key;
-                if (!s["Ports"].contains(k)) s["Ports"][k] = nullptr;
-            }
+        for (auto& key : c.config.exposed_ports) {
+            std::string k = key.find('/') == std::string::npos ? key + "/tcp" : key;
+            if (!s["Ports"].contains(k)) s["Ports"][k] = nullptr;
+        }
     }
     if (!idle_key.empty()) {
         s = Json{{"Networks", std::move(s["Networks"])}, {"Ports", std::move(s["Ports"])}};
@@ -320,7 +277,7 @@ Result<> ManagerImpl::connect_network(const std::string& ref, const std::string&
     auto e = BERTH_TRY(find(ref));
     std::lock_guard op(e->op);
     Container& c = e->c;
-    std::string mode = c.host_config.value("NetworkMode", "bridge");
+    const std::string& mode = c.host_config.network_mode;
     auto n = BERTH_TRY(networks_->find(network));
     std::string name = n.value("Name", network);
     if (n.value("Driver", "") == "host" || n.value("Driver", "") == "null" || mode == "host")
@@ -331,9 +288,9 @@ Result<> ManagerImpl::connect_network(const std::string& ref, const std::string&
             ErrorKind::PermissionDenied,
             "container sharing network namespace with another container or host cannot be connected to "
             "any other network");
-    Json cfg = BERTH_TRY(endpoint_config(name, cfg_in));
+    auto cfg = BERTH_TRY(read_endpoint_config(cfg_in, "EndpointsConfig." + name));
     bool user_defined = n.value("UserDefined", false);
-    if (!user_defined && cfg.contains("IPAMConfig"))
+    if (!user_defined && !cfg.ipv4_address.empty())
         return Error::invalid("user specified IP address is supported on user defined networks only");
     if (c.endpoints.contains(name))
         return Error(ErrorKind::PermissionDenied,
@@ -354,7 +311,7 @@ Result<> ManagerImpl::disconnect_network(const std::string& ref, const std::stri
     auto n = networks_->find(network);
     if (!n && !force) return n.error();
     std::string name = n ? n->value("Name", network) : network;
-    if (n && (n->value("Driver", "") == "host" || c.host_config.value("NetworkMode", "") == "host"))
+    if (n && (n->value("Driver", "") == "host" || c.host_config.network_mode == "host"))
         return Error(ErrorKind::PermissionDenied,
                      "container cannot be disconnected from host network or connected to host network");
     if (!c.endpoints.contains(name)) {

@@ -33,19 +33,6 @@ std::string upper_cap(std::string c) {
     return c;
 }
 
-std::vector<std::string> strings_of(const Json& j) {
-    std::vector<std::string> out;
-    if (j.is_array())
-        for (auto& v : j)
-            if (v.is_string()) out.push_back(v.get<std::string>());
-    return out;
-}
-
-int64_t int_of(const Json& obj, const char* key) {
-    auto it = obj.find(key);
-    return it != obj.end() && it->is_number() ? it->get<int64_t>() : 0;
-}
-
 // Reads a file inside the rootfs without following links out of it; "" when absent.
 std::string read_in_root(const std::string& rootfs, const std::string& path) {
     UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -112,8 +99,8 @@ Json mount(const std::string& dest, const std::string& type, const std::string& 
 }
 
 // HostConfig.Binds: "src:dst[:opts]"; only host paths (named volumes need the volume service).
-Result<> add_binds(const Json& hc, Json& mounts) {
-    for (auto& b : strings_of(hc.value("Binds", Json::array()))) {
+Result<> add_binds(const HostConfig& hc, Json& mounts) {
+    for (auto& b : hc.binds) {
         auto parts = split(b, ':', false);
         if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty())
             return Error::invalid("invalid volume specification: '" + b + "'");
@@ -143,15 +130,13 @@ Result<> add_binds(const Json& hc, Json& mounts) {
     return ok();
 }
 
-Result<> add_tmpfs(const Json& hc, Json& mounts) {
-    auto it = hc.find("Tmpfs");
-    if (it == hc.end() || !it->is_object()) return ok();
-    for (auto& [dest, opts] : it->items()) {
+Result<> add_tmpfs(const HostConfig& hc, Json& mounts) {
+    for (auto& [dest, opts] : hc.tmpfs) {
         if (dest.empty() || dest[0] != '/')
             return Error::invalid("invalid tmpfs mount point: '" + dest + "'");
         std::vector<std::string> o = {"nosuid", "nodev", "noexec"};
-        if (opts.is_string() && !opts.get<std::string>().empty())
-            for (auto& x : split(opts.get<std::string>(), ',')) {
+        if (!opts.empty())
+            for (auto& x : split(opts, ',')) {
                 if (x == "exec")
                     std::erase(o, std::string("noexec"));
                 else if (x == "dev")
@@ -167,12 +152,10 @@ Result<> add_tmpfs(const Json& hc, Json& mounts) {
 }
 
 // --device /dev/x[:/dev/y[:rwm]]
-Result<> add_devices(const Json& hc, Json& linux_, Json& dev_rules) {
-    auto it = hc.find("Devices");
-    if (it == hc.end() || !it->is_array()) return ok();
-    for (auto& d : *it) {
-        std::string host = d.value("PathOnHost", ""), inside = d.value("PathInContainer", "");
-        std::string perms = d.value("CgroupPermissions", "rwm");
+Result<> add_devices(const HostConfig& hc, Json& linux_, Json& dev_rules) {
+    for (auto& d : hc.devices) {
+        std::string host = d.path_on_host, inside = d.path_in_container;
+        std::string perms = d.cgroup_permissions.empty() ? "rwm" : d.cgroup_permissions;
         if (inside.empty()) inside = host;
         struct stat st;
         if (host.empty() || ::stat(host.c_str(), &st) != 0)
@@ -197,10 +180,10 @@ Result<> add_devices(const Json& hc, Json& linux_, Json& dev_rules) {
     return ok();
 }
 
-Json resources_of(const Json& hc) {
+Json resources_of(const HostConfig& hc) {
     Json r = Json::object();
     Json mem = Json::object();
-    int64_t memory = int_of(hc, "Memory"), swap = int_of(hc, "MemorySwap");
+    int64_t memory = hc.memory, swap = hc.memory_swap;
     if (memory > 0) {
         mem["limit"] = memory;
         // Docker: MemorySwap 0 means twice the memory; -1 unlimited.
@@ -211,24 +194,24 @@ Json resources_of(const Json& hc) {
         else
             mem["swap"] = -1;
     }
-    if (int64_t v = int_of(hc, "MemoryReservation"); v > 0) mem["reservation"] = v;
-    if (hc.value("OomKillDisable", false) == true) mem["disableOOMKiller"] = true;
+    if (int64_t v = hc.memory_reservation; v > 0) mem["reservation"] = v;
+    if (hc.oom_kill_disable.value_or(false)) mem["disableOOMKiller"] = true;
     if (!mem.empty()) r["memory"] = mem;
 
     Json cpu = Json::object();
-    if (int64_t v = int_of(hc, "CpuShares"); v > 0) cpu["shares"] = v;
-    if (int64_t v = int_of(hc, "NanoCpus"); v > 0) {
+    if (int64_t v = hc.cpu_shares; v > 0) cpu["shares"] = v;
+    if (int64_t v = hc.nano_cpus; v > 0) {
         cpu["period"] = 100000;
         cpu["quota"] = v * 100000 / 1000000000;
     }
-    if (int64_t v = int_of(hc, "CpuPeriod"); v > 0) cpu["period"] = v;
-    if (int64_t v = int_of(hc, "CpuQuota"); v > 0) cpu["quota"] = v;
-    if (auto s = hc.value("CpusetCpus", ""); !s.empty()) cpu["cpus"] = s;
-    if (auto s = hc.value("CpusetMems", ""); !s.empty()) cpu["mems"] = s;
+    if (int64_t v = hc.cpu_period; v > 0) cpu["period"] = v;
+    if (int64_t v = hc.cpu_quota; v > 0) cpu["quota"] = v;
+    if (!hc.cpuset_cpus.empty()) cpu["cpus"] = hc.cpuset_cpus;
+    if (!hc.cpuset_mems.empty()) cpu["mems"] = hc.cpuset_mems;
     if (!cpu.empty()) r["cpu"] = cpu;
 
-    if (int64_t v = int_of(hc, "PidsLimit"); v > 0) r["pids"] = {{"limit", v}};
-    if (int64_t v = int_of(hc, "BlkioWeight"); v > 0) r["blockIO"] = {{"weight", v}};
+    if (int64_t v = hc.pids_limit.value_or(0); v > 0) r["pids"] = {{"limit", v}};
+    if (int64_t v = hc.blkio_weight; v > 0) r["blockIO"] = {{"weight", v}};
     return r;
 }
 
@@ -257,9 +240,9 @@ void add_host_devices(Json& linux_) {
     }
 }
 
-std::string security_opt(const Json& hc, const std::string& key, bool* found) {
+std::string security_opt(const HostConfig& hc, const std::string& key, bool* found) {
     *found = false;
-    for (auto& o : strings_of(hc.value("SecurityOpt", Json::array()))) {
+    for (auto& o : hc.security_opt) {
         auto eq = o.find_first_of("=:");
         std::string k = o.substr(0, eq);
         if (k == key) {
@@ -281,11 +264,11 @@ const std::vector<std::string>& default_capabilities() {
     return caps;
 }
 
-Result<std::vector<std::string>> effective_capabilities(const Json& hc) {
-    if (hc.value("Privileged", false) == true) return runtime::caps::known_capabilities();
+Result<std::vector<std::string>> effective_capabilities(const HostConfig& hc) {
+    if (hc.privileged) return runtime::caps::known_capabilities();
     std::vector<std::string> add, drop;
-    for (auto& c : strings_of(hc.value("CapAdd", Json::array()))) add.push_back(upper_cap(c));
-    for (auto& c : strings_of(hc.value("CapDrop", Json::array()))) drop.push_back(upper_cap(c));
+    for (auto& c : hc.cap_add) add.push_back(upper_cap(c));
+    for (auto& c : hc.cap_drop) drop.push_back(upper_cap(c));
     auto known = runtime::caps::known_capabilities();
     for (auto* list : {&add, &drop})
         for (auto& c : *list)
@@ -337,32 +320,27 @@ Result<ResolvedUser> resolve_user(const std::string& rootfs, const std::string& 
     return r;
 }
 
-void set_console_size(Json& process, const Json& config) {
-    auto it = config.find("ConsoleSize");
-    if (it == config.end() || !it->is_array() || it->size() != 2) return;
-    auto dim = [](const Json& v) -> int64_t {
-        return v.is_number_integer() && v.get<int64_t>() > 0 && v.get<int64_t>() <= 0xffff ? v.get<int64_t>()
-                                                                                           : 0;
-    };
-    int64_t h = dim((*it)[0]), w = dim((*it)[1]);
+void set_console_size(Json& process, const std::optional<std::array<int64_t, 2>>& size) {
+    if (!size) return;
+    auto dim = [](int64_t v) -> int64_t { return v > 0 && v <= 0xffff ? v : 0; };
+    int64_t h = dim((*size)[0]), w = dim((*size)[1]);
     if (h > 0 && w > 0) process["consoleSize"] = {{"height", h}, {"width", w}};
 }
 
 Result<Json> build_oci_spec(const SpecInputs& in) {
     const Container& c = *in.container;
-    const Json& cfg = c.config;
-    const Json& hc = c.host_config;
-    bool privileged = hc.value("Privileged", false) == true;
-    bool tty = cfg.value("Tty", false) == true;
+    const Config& cfg = c.config;
+    const HostConfig& hc = c.host_config;
+    bool privileged = hc.privileged;
+    bool tty = cfg.tty;
 
-    auto user = BERTH_TRY(
-        resolve_user(in.rootfs, cfg.value("User", ""), strings_of(hc.value("GroupAdd", Json::array()))));
+    auto user = BERTH_TRY(resolve_user(in.rootfs, cfg.user, hc.group_add));
     auto caps = BERTH_TRY(effective_capabilities(hc));
 
     // Environment: what create merged, plus HOSTNAME, HOME and TERM as Docker adds them.
-    std::string hostname = cfg.value("Hostname", "");
+    std::string hostname = cfg.hostname;
     if (hostname.empty()) hostname = c.short_id();
-    std::vector<std::string> env = strings_of(cfg.value("Env", Json::array()));
+    std::vector<std::string> env = cfg.env;
     auto has_env = [&](const std::string& k) {
         return std::any_of(env.begin(), env.end(), [&](auto& e) { return e.rfind(k + "=", 0) == 0; });
     };
@@ -374,9 +352,9 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
 
     std::vector<std::string> args = {c.path};
     args.insert(args.end(), c.args.begin(), c.args.end());
-    bool init = hc.value("Init", false) == true && !in.init_path.empty();
+    bool init = hc.init.value_or(false) && !in.init_path.empty();
     if (init) args.insert(args.begin(), {"/sbin/docker-init", "init", "--"});
-    std::string cwd = cfg.value("WorkingDir", "");
+    std::string cwd = cfg.working_dir;
     if (cwd.empty()) cwd = "/";
 
     Json process = {
@@ -384,19 +362,16 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
         {"args", args},    {"env", env},
         {"cwd", cwd},      {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}}};
     if (!user.additional_gids.empty()) process["user"]["additionalGids"] = user.additional_gids;
-    if (tty) set_console_size(process, hc);
+    if (tty) set_console_size(process, hc.console_size);
     bool found = false;
     if (auto v = security_opt(hc, "no-new-privileges", &found); found && v != "false")
         process["noNewPrivileges"] = true;
-    if (int64_t v = int_of(hc, "OomScoreAdj"); v != 0) process["oomScoreAdj"] = v;
-    if (auto it = hc.find("Ulimits"); it != hc.end() && it->is_array())
-        for (auto& u : *it) {
-            std::string name = u.value("Name", "");
-            for (auto& ch : name) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
-            process["rlimits"].push_back({{"type", "RLIMIT_" + name},
-                                          {"hard", u.value("Hard", int64_t(0))},
-                                          {"soft", u.value("Soft", int64_t(0))}});
-        }
+    if (int64_t v = hc.oom_score_adj; v != 0) process["oomScoreAdj"] = v;
+    for (auto& u : hc.ulimits) {
+        std::string name = u.name;
+        for (auto& ch : name) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
+        process["rlimits"].push_back({{"type", "RLIMIT_" + name}, {"hard", u.hard}, {"soft", u.soft}});
+    }
 
     Json mounts = Json::array();
     mounts.push_back(mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}));
@@ -408,7 +383,7 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
     mounts.push_back(mount("/sys/fs/cgroup", "cgroup", "cgroup",
                            {"nosuid", "noexec", "nodev", "relatime", privileged ? "rw" : "ro"}));
     mounts.push_back(mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
-    int64_t shm = int_of(hc, "ShmSize");
+    int64_t shm = hc.shm_size;
     if (shm <= 0) shm = 64 << 20;
     mounts.push_back(mount("/dev/shm", "tmpfs", "shm",
                            {"nosuid", "noexec", "nodev", "mode=1777", "size=" + std::to_string(shm)}));
@@ -420,9 +395,9 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
     BERTH_TRY(add_tmpfs(hc, mounts));
     BERTH_TRY(add_binds(hc, mounts));
 
-    std::string net_mode = hc.value("NetworkMode", "default");
-    std::string pid_mode = hc.value("PidMode", ""), ipc_mode = hc.value("IpcMode", ""),
-                uts_mode = hc.value("UTSMode", ""), cgroupns = hc.value("CgroupnsMode", "");
+    const std::string& net_mode = hc.network_mode;
+    const std::string &pid_mode = hc.pid_mode, &ipc_mode = hc.ipc_mode, &uts_mode = hc.uts_mode,
+                      &cgroupns = hc.cgroupns_mode;
     Json ns = Json::array({{{"type", "mount"}}});
     if (net_mode != "host") {
         Json n = {{"type", "network"}};
@@ -447,8 +422,10 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
         linux_["readonlyPaths"] = Json::array();
         for (auto* p : kReadonlyPaths) linux_["readonlyPaths"].push_back(p);
     }
-    if (auto it = hc.find("Sysctls"); it != hc.end() && it->is_object() && !it->empty())
-        linux_["sysctl"] = *it;
+    if (!hc.sysctls.empty()) {
+        linux_["sysctl"] = Json::object();
+        for (auto& [k, v] : hc.sysctls) linux_["sysctl"][k] = v;
+    }
 
     std::string seccomp = security_opt(hc, "seccomp", &found);
     if (!privileged && seccomp != "unconfined") {
@@ -464,12 +441,12 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
 
     Json spec = {{"ociVersion", "1.2.0"},
                  {"process", process},
-                 {"root", {{"path", in.rootfs}, {"readonly", hc.value("ReadonlyRootfs", false) == true}}},
+                 {"root", {{"path", in.rootfs}, {"readonly", hc.readonly_rootfs}}},
                  {"mounts", mounts},
                  {"linux", linux_}};
     if (uts_mode != "host" && net_mode != "host") {
         spec["hostname"] = hostname;
-        if (auto d = cfg.value("Domainname", ""); !d.empty()) spec["domainname"] = d;
+        if (!cfg.domainname.empty()) spec["domainname"] = cfg.domainname;
     }
     return spec;
 }

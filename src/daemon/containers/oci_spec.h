@@ -27,11 +27,11 @@ struct SpecInputs {
 const std::vector<std::string>& default_capabilities();
 
 // Applies --cap-add/--cap-drop ("ALL", with or without CAP_, any case) to Docker's defaults.
-Result<std::vector<std::string>> effective_capabilities(const Json& host_config);
+Result<std::vector<std::string>> effective_capabilities(const HostConfig& host_config);
 // process.consoleSize from a ConsoleSize of [height, width] (HostConfig for run, the exec
 // body for exec): the docker CLI sends the terminal's size at create, so the first output
 // is laid out right before its resize call arrives (which comes only after start).
-void set_console_size(Json& process, const Json& config);
+void set_console_size(Json& process, const std::optional<std::array<int64_t, 2>>& console_size);
 
 Result<Json> build_oci_spec(const SpecInputs& in);
 

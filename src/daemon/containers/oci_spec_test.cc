@@ -38,9 +38,12 @@ Container sample(const std::string& user = "") {
     c.name = "sample";
     c.path = "sh";
     c.args = {"-c", "echo hi"};
-    c.config = {{"Env", {"PATH=/bin", "A=1"}}, {"User", user}, {"Tty", false}, {"Hostname", "box"}};
-    c.host_config = {
-        {"Memory", 64 << 20}, {"NanoCpus", 500000000}, {"PidsLimit", 20}, {"NetworkMode", "bridge"}};
+    c.config.env = {"PATH=/bin", "A=1"};
+    c.config.user = user;
+    c.config.hostname = "box";
+    c.host_config.memory = 64 << 20;
+    c.host_config.nano_cpus = 500000000;
+    c.host_config.pids_limit = 20;
     c.hosts_path = "/tmp/hosts";
     return c;
 }
@@ -72,20 +75,27 @@ TEST(ResolveUser, NamesNumbersAndGroups) {
     EXPECT_FALSE(resolve_user(r.dir.path(), "app:nogroup", {}));
 }
 
+HostConfig caps_config(std::vector<std::string> add, std::vector<std::string> drop) {
+    HostConfig hc;
+    hc.cap_add = std::move(add);
+    hc.cap_drop = std::move(drop);
+    return hc;
+}
+
 TEST(Capabilities, AddDropAndAll) {
-    auto caps = effective_capabilities({{"CapAdd", {"sys_admin"}}, {"CapDrop", {"CAP_NET_RAW", "chown"}}});
+    auto caps = effective_capabilities(caps_config({"sys_admin"}, {"CAP_NET_RAW", "chown"}));
     ASSERT_TRUE(caps);
     EXPECT_TRUE(has(*caps, "CAP_SYS_ADMIN"));
     EXPECT_FALSE(has(*caps, "CAP_NET_RAW"));
     EXPECT_FALSE(has(*caps, "CAP_CHOWN"));
     EXPECT_TRUE(has(*caps, "CAP_KILL"));
-    caps = effective_capabilities({{"CapDrop", {"ALL"}}, {"CapAdd", {"NET_BIND_SERVICE"}}});
+    caps = effective_capabilities(caps_config({"NET_BIND_SERVICE"}, {"ALL"}));
     ASSERT_TRUE(caps);
     EXPECT_EQ(*caps, std::vector<std::string>{"CAP_NET_BIND_SERVICE"});
-    auto bad = effective_capabilities({{"CapAdd", {"CAP_FLY"}}});
+    auto bad = effective_capabilities(caps_config({"CAP_FLY"}, {}));
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error().message(), "invalid capability: CAP_FLY");
-    EXPECT_EQ(effective_capabilities(Json::object())->size(), default_capabilities().size());
+    EXPECT_EQ(effective_capabilities(HostConfig{})->size(), default_capabilities().size());
 }
 
 TEST(OciSpec, DockerDefaultsAndResources) {
@@ -123,20 +133,22 @@ TEST(OciSpec, DockerDefaultsAndResources) {
 TEST(OciSpec, ConsoleSizeOfATtyContainer) {
     Rootfs r;
     Container c = sample();
-    c.config["Tty"] = true;
-    c.host_config["ConsoleSize"] = Json::array({37, 91});
+    c.config.tty = true;
+    c.host_config.console_size = {37, 91};
     auto spec = build_oci_spec({&c, r.dir.path(), "/berth", false, ""});
     ASSERT_TRUE(spec) << spec.error().str();
     EXPECT_EQ((*spec)["process"]["consoleSize"], Json({{"height", 37}, {"width", 91}}));
     // [0, 0] (the CLI without a terminal) and malformed sizes leave the runtime's default.
     for (Json bad : {Json::array({0, 0}), Json::array({-1, 80}), Json("80x24"), Json::array({24})}) {
-        c.host_config["ConsoleSize"] = bad;
+        auto hc = read_host_config({{"ConsoleSize", bad}});
+        ASSERT_TRUE(hc) << hc.error().str();
+        c.host_config = *hc;
         spec = build_oci_spec({&c, r.dir.path(), "/berth", false, ""});
         ASSERT_TRUE(spec);
         EXPECT_FALSE((*spec)["process"].contains("consoleSize")) << bad;
     }
-    c.config["Tty"] = false;
-    c.host_config["ConsoleSize"] = Json::array({37, 91});
+    c.config.tty = false;
+    c.host_config.console_size = {37, 91};
     spec = build_oci_spec({&c, r.dir.path(), "/berth", false, ""});
     ASSERT_TRUE(spec);
     EXPECT_FALSE((*spec)["process"].contains("consoleSize"));
@@ -145,8 +157,8 @@ TEST(OciSpec, ConsoleSizeOfATtyContainer) {
 TEST(OciSpec, PrivilegedAndHostNetwork) {
     Rootfs r;
     Container c = sample();
-    c.host_config["Privileged"] = true;
-    c.host_config["NetworkMode"] = "host";
+    c.host_config.privileged = true;
+    c.host_config.network_mode = "host";
     auto spec = build_oci_spec({&c, r.dir.path(), "/berth", true, ""});
     ASSERT_TRUE(spec);
     EXPECT_FALSE((*spec)["linux"].contains("seccomp"));
@@ -159,12 +171,12 @@ TEST(OciSpec, PrivilegedAndHostNetwork) {
 TEST(OciSpec, BadBindsAndTmpfsAreNamed) {
     Rootfs r;
     Container c = sample();
-    c.host_config["Binds"] = {"relative:/data"};
+    c.host_config.binds = {"relative:/data"};
     auto spec = build_oci_spec({&c, r.dir.path(), "/berth", false, ""});
     ASSERT_FALSE(spec);
     EXPECT_NE(spec.error().message().find("relative:/data"), std::string::npos);
-    c.host_config["Binds"] = Json::array();
-    c.host_config["Tmpfs"] = {{"run", ""}};
+    c.host_config.binds.clear();
+    c.host_config.tmpfs = {{"run", ""}};
     spec = build_oci_spec({&c, r.dir.path(), "/berth", false, ""});
     ASSERT_FALSE(spec);
     EXPECT_NE(spec.error().message().find("tmpfs"), std::string::npos);

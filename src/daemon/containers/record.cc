@@ -9,16 +9,6 @@ constexpr const char* kStatusNames[] = {"created",  "running", "paused", "restar
                                         "removing", "exited",  "dead"};
 }
 
-std::vector<std::string> string_list(const Json& obj, const char* key) {
-    std::vector<std::string> out;
-    if (!obj.is_object()) return out;
-    auto it = obj.find(key);
-    if (it == obj.end() || !it->is_array()) return out;
-    for (auto& v : *it)
-        if (v.is_string()) out.push_back(v.get<std::string>());
-    return out;
-}
-
 const char* status_name(Status s) {
     return kStatusNames[static_cast<int>(s)];
 }
@@ -35,9 +25,9 @@ Json Container::to_json() const {
             {"Created", created},
             {"Image", image},
             {"ImageID", image_id},
-            {"Config", config},
-            {"HostConfig", host_config},
-            {"EndpointsConfig", endpoints},
+            {"Config", containers::to_json(config)},
+            {"HostConfig", containers::to_json(host_config)},
+            {"EndpointsConfig", containers::to_json(endpoints)},
             {"Path", path},
             {"Args", args},
             {"State",
@@ -66,9 +56,10 @@ Result<Container> Container::from_json(const Json& j) {
         c.created = j.at("Created").get<std::string>();
         c.image = j.at("Image").get<std::string>();
         c.image_id = j.at("ImageID").get<std::string>();
-        c.config = j.at("Config");
-        c.host_config = j.at("HostConfig");
-        if (auto it = j.find("EndpointsConfig"); it != j.end() && it->is_object()) c.endpoints = *it;
+        c.config = BERTH_TRY(read_config(j.at("Config"), "Config."));
+        c.host_config = BERTH_TRY(read_host_config(j.at("HostConfig")));
+        if (auto it = j.find("EndpointsConfig"); it != j.end())
+            c.endpoints = BERTH_TRY(read_endpoints_config(*it));
         c.path = j.at("Path").get<std::string>();
         c.args = j.at("Args").get<std::vector<std::string>>();
         auto& s = j.at("State");

@@ -1,5 +1,6 @@
-// A container as berthd keeps it: Docker's Config and HostConfig as the client sent them
-// (merged with the image's defaults), the state machine, and the paths of its files.
+// A container as berthd keeps it: Docker's Config and HostConfig (container_config.h) as
+// the client sent them, merged with the image's defaults, the state machine, and the paths
+// of its files.
 // Persisted as <data_root>/containers/<id>/config.v2.json (Docker's own file name), written
 // atomically on every change, so a daemon killed at any point finds each container either
 // wholly recorded or absent.
@@ -13,6 +14,7 @@
 
 #include "common/error.h"
 #include "common/json.h"
+#include "daemon/containers/container_config.h"
 
 namespace berth::daemon::containers {
 
@@ -21,9 +23,6 @@ namespace berth::daemon::containers {
 enum class Status { Created, Running, Paused, Restarting, Removing, Exited, Dead };
 const char* status_name(Status s);
 Result<Status> parse_status(std::string_view s);
-
-// obj[key] as strings; absent, null or not an array -> empty (Go decodes null as nil).
-std::vector<std::string> string_list(const Json& obj, const char* key);
 
 struct State {
     Status status = Status::Created;
@@ -43,11 +42,10 @@ struct Container {
     std::string created;   // RFC 3339 nano
     std::string image;     // as the client named it ("busybox")
     std::string image_id;  // "sha256:..."
-    Json config;           // Docker's Config (Env, Cmd, Entrypoint, Labels, Tty, ...)
-    Json host_config;      // Docker's HostConfig
-    // NetworkingConfig.EndpointsConfig: network name -> {Aliases, IPAMConfig, MacAddress}
-    // as asked for (create, network connect); the live settings are the network service's.
-    Json endpoints = Json::object();
+    Config config;
+    HostConfig host_config;
+    // As asked for (create, network connect); the live settings are the network service's.
+    EndpointsConfig endpoints;
     std::string path;  // the process: path and args (entrypoint + cmd)
     std::vector<std::string> args;
     State state;

@@ -46,6 +46,16 @@ bool labels_match(const Json& labels, const std::vector<std::string>& wanted) {
     return true;
 }
 
+bool labels_match(const std::map<std::string, std::string>& labels, const std::vector<std::string>& wanted) {
+    for (auto& w : wanted) {
+        auto eq = w.find('=');
+        auto it = labels.find(w.substr(0, eq));
+        if (it == labels.end()) return false;
+        if (eq != std::string::npos && it->second != w.substr(eq + 1)) return false;
+    }
+    return true;
+}
+
 bool event_matches(const Event& ev, const EventFilters& filters) {
     for (auto& [key, values] : filters) {
         if (values.empty()) continue;

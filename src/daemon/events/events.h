@@ -42,6 +42,7 @@ bool event_matches(const Event& ev, const EventFilters& filters);
 // Docker's label filters, shared by every list and prune: each "key" or "key=value" of
 // `wanted` is on `labels` (a JSON object of strings).
 bool labels_match(const Json& labels, const std::vector<std::string>& wanted);
+bool labels_match(const std::map<std::string, std::string>& labels, const std::vector<std::string>& wanted);
 
 class EventBus;
 
