@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <system_error>
 
+#include "common/sys.h"
+
 namespace berth {
 
 Background::Background() : cancel_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
@@ -45,8 +47,7 @@ bool Background::cancelled() const {
 
 bool Background::wait_readable(int fd) const {
     pollfd fds[2] = {{fd, POLLIN, 0}, {cancel_.get(), POLLIN, 0}};
-    while (::poll(fds, 2, -1) < 0 && errno == EINTR) {
-    }
+    (void)sys::retry_eintr([&] { return ::poll(fds, 2, -1); });  // an error leaves revents 0: not readable
     return fds[0].revents & POLLIN;
 }
 

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "common/strings.h"
+#include "common/sys.h"
 
 namespace berth {
 
@@ -16,10 +17,7 @@ Result<UniqueFd> open_file(const std::string& path, int flags, mode_t mode) {
 }
 
 Result<UniqueFd> openat_file(int dirfd, const std::string& path, int flags, mode_t mode) {
-    int fd;
-    do {
-        fd = ::openat(dirfd, path.c_str(), flags | O_CLOEXEC, mode);
-    } while (fd < 0 && errno == EINTR);
+    int fd = sys::retry_eintr([&] { return ::openat(dirfd, path.c_str(), flags | O_CLOEXEC, mode); });
     if (fd < 0) return Error::sys("open", path);
     return UniqueFd(fd);
 }
@@ -28,11 +26,8 @@ Result<std::string> read_fd(int fd) {
     std::string out;
     char buf[8192];
     for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return Error::sys("read");
-        }
+        ssize_t n = sys::retry_eintr([&] { return ::read(fd, buf, sizeof buf); });
+        if (n < 0) return Error::sys("read");
         if (n == 0) break;
         out.append(buf, static_cast<size_t>(n));
     }
@@ -48,11 +43,8 @@ Result<std::string> read_file(const std::string& path) {
 
 Result<> write_all(int fd, std::string_view data, std::string_view what) {
     while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return Error::sys("write", what);
-        }
+        ssize_t n = sys::retry_eintr([&] { return ::write(fd, data.data(), data.size()); });
+        if (n < 0) return Error::sys("write", what);
         data.remove_prefix(static_cast<size_t>(n));
     }
     return ok();
@@ -87,43 +79,8 @@ Result<> mkdir_all(const std::string& path, mode_t mode) {
     return ok();
 }
 
-static Result<> remove_all_at(int parent, const char* name, dev_t dev, const std::string& shown) {
-    struct stat st;
-    if (::fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT) return ok();
-        return Error::sys("stat", shown);
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        if (::unlinkat(parent, name, 0) != 0 && errno != ENOENT) return Error::sys("unlink", shown);
-        return ok();
-    }
-    if (st.st_dev != dev) return Error::conflict("refusing to remove across a mount point: " + shown);
-    int fd = ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return Error::sys("open", shown);
-    DIR* dir = ::fdopendir(fd);
-    if (!dir) {
-        ::close(fd);
-        return Error::sys("opendir", shown);
-    }
-    Result<> r;
-    while (struct dirent* e = ::readdir(dir)) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        r = remove_all_at(::dirfd(dir), e->d_name, dev, shown + "/" + e->d_name);
-        if (!r) break;
-    }
-    ::closedir(dir);
-    if (!r) return r;
-    if (::unlinkat(parent, name, AT_REMOVEDIR) != 0 && errno != ENOENT) return Error::sys("rmdir", shown);
-    return ok();
-}
-
 Result<> remove_all(const std::string& path) {
-    struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) {
-        if (errno == ENOENT) return ok();
-        return Error::sys("stat", path);
-    }
-    return remove_all_at(AT_FDCWD, path.c_str(), st.st_dev, path);
+    return sys::remove_tree_at(AT_FDCWD, path);
 }
 
 bool path_exists(const std::string& path) {

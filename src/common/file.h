@@ -30,7 +30,8 @@ Result<> write_file_atomic(const std::string& path, std::string_view data, mode_
 
 // mkdir -p; existing directories are fine.
 Result<> mkdir_all(const std::string& path, mode_t mode = 0755);
-// rm -rf that does not cross mount points (a mounted fs under `path` is an error).
+// rm -rf that never follows symlinks and does not cross mount points (a mounted fs under
+// `path` is an error): sys::remove_tree_at from the current directory.
 Result<> remove_all(const std::string& path);
 bool path_exists(const std::string& path);
 

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "common/scope.h"
+#include "common/sys.h"
 #include "image/layer/codec.h"
 #include "image/layer/extract.h"
 #include "image/layer/layer.h"
@@ -88,11 +89,9 @@ Result<ApplyResult> apply_layer(const ReadFn& read, int target_dirfd, const Appl
 
 Result<ApplyResult> apply_layer_fd(int input_fd, int target_dirfd, const ApplyOptions& options) {
     ReadFn read = [input_fd](void* buf, size_t len) -> Result<size_t> {
-        while (true) {
-            ssize_t n = ::read(input_fd, buf, len);
-            if (n >= 0) return static_cast<size_t>(n);
-            if (errno != EINTR) return Error::sys("read layer");
-        }
+        ssize_t n = sys::retry_eintr([&] { return ::read(input_fd, buf, len); });
+        if (n < 0) return Error::sys("read layer");
+        return static_cast<size_t>(n);
     };
     return apply_layer(read, target_dirfd, options);
 }

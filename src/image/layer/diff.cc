@@ -17,6 +17,7 @@
 
 #include "common/file.h"
 #include "common/scope.h"
+#include "common/sys.h"
 #include "image/layer/codec.h"
 #include "image/layer/layer.h"
 #include "image/layer/safe_path.h"
@@ -153,8 +154,8 @@ Result<> TreeWriter::write_entry(archive_entry* e, int data_fd, const std::strin
     if (data_fd < 0) return ok();
     int64_t left = archive_entry_size(e);
     while (left > 0) {
-        ssize_t n = ::read(data_fd, buf_.get(), static_cast<size_t>(std::min<int64_t>(left, kBuf)));
-        if (n < 0 && errno == EINTR) continue;
+        ssize_t n = sys::retry_eintr(
+            [&] { return ::read(data_fd, buf_.get(), static_cast<size_t>(std::min<int64_t>(left, kBuf))); });
         if (n < 0) return Error::sys("read", rel);
         if (n == 0) break;  // shrank while we read: libarchive pads the entry with zeros
         if (archive_write_data(a_, buf_.get(), static_cast<size_t>(n)) < 0) return failure(rel);

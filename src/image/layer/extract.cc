@@ -16,6 +16,7 @@
 #include <tuple>
 
 #include "common/file.h"
+#include "common/sys.h"
 #include "image/layer/safe_path.h"
 
 namespace berth::image::layer {
@@ -149,7 +150,7 @@ Result<bool> Extractor::make_room(int pfd, const std::string& base, bool want_di
     if (want_dir && S_ISDIR(st.st_mode)) return true;
     cache_valid_ = false;  // the cached parent may live under what we remove (pfd stays open)
     if (S_ISDIR(st.st_mode)) {
-        BERTH_TRY(remove_tree_at(pfd, base.c_str()));
+        BERTH_TRY(sys::remove_tree_at(pfd, base));
     } else if (::unlinkat(pfd, base.c_str(), 0) != 0) {
         return Error::sys("unlink", base);
     }
@@ -366,7 +367,7 @@ Result<> Extractor::whiteout(std::string_view parent, std::string_view name) {
     std::string base(name);
     if (opts_.whiteout_format == WhiteoutFormat::Plain) {
         cache_valid_ = false;
-        return remove_tree_at(pfd, base.c_str());
+        return sys::remove_tree_at(pfd, base);
     }
     BERTH_TRY(make_room(pfd, base, false));
     pfd = BERTH_TRY(parent_fd(parent));
@@ -395,7 +396,7 @@ Result<> Extractor::opaque(std::string_view parent) {
     }
     ::closedir(dir);
     cache_valid_ = false;
-    for (const auto& name : doomed) BERTH_TRY(remove_tree_at(dfd.get(), name.c_str()));
+    for (const auto& name : doomed) BERTH_TRY(sys::remove_tree_at(dfd.get(), name));
     return ok();
 }
 

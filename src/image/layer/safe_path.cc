@@ -1,19 +1,10 @@
-// Confined path resolution for layer extraction (openat2 via syscall(): glibc 2.36 has no
-// wrapper).
+// Confined path resolution for layer extraction, on common/sys's openat2.
 #include "image/layer/safe_path.h"
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
-#include <cstring>
-
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
+#include "common/sys.h"
 
 namespace berth::image::layer {
 
@@ -48,16 +39,8 @@ std::pair<std::string_view, std::string_view> split_parent(std::string_view path
 }
 
 Result<UniqueFd> open_in_root(int root_fd, std::string_view path, int flags, bool in_root) {
-    std::string p = path.empty() ? std::string(".") : std::string(path);
-    open_how how{};
-    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
-    how.resolve = RESOLVE_NO_MAGICLINKS | (in_root ? RESOLVE_IN_ROOT : RESOLVE_BENEATH);
-    while (true) {
-        long fd = ::syscall(SYS_openat2, root_fd, p.c_str(), &how, sizeof how);
-        if (fd >= 0) return UniqueFd(static_cast<int>(fd));
-        if (errno == EINTR || errno == EAGAIN) continue;  // EAGAIN: a concurrent rename raced
-        return Error::sys("openat2", p);
-    }
+    return sys::openat2(root_fd, path, flags,
+                        RESOLVE_NO_MAGICLINKS | (in_root ? RESOLVE_IN_ROOT : RESOLVE_BENEATH));
 }
 
 Result<UniqueFd> open_or_create_dir(int root_fd, std::string_view path, bool in_root) {
@@ -85,35 +68,6 @@ Result<UniqueFd> open_or_create_dir(int root_fd, std::string_view path, bool in_
         i = j + 1;
     }
     return cur;
-}
-
-Result<> remove_tree_at(int parent_fd, const char* name) {
-    struct stat st;
-    if (::fstatat(parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT) return ok();
-        return Error::sys("stat", name);
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        if (::unlinkat(parent_fd, name, 0) != 0 && errno != ENOENT) return Error::sys("unlink", name);
-        return ok();
-    }
-    int fd = ::openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return Error::sys("open", name);
-    DIR* dir = ::fdopendir(fd);
-    if (!dir) {
-        ::close(fd);
-        return Error::sys("opendir", name);
-    }
-    Result<> r;
-    while (struct dirent* e = ::readdir(dir)) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        r = remove_tree_at(::dirfd(dir), e->d_name);
-        if (!r) break;
-    }
-    ::closedir(dir);
-    if (!r) return r;
-    if (::unlinkat(parent_fd, name, AT_REMOVEDIR) != 0 && errno != ENOENT) return Error::sys("rmdir", name);
-    return ok();
 }
 
 std::string proc_fd_path(int dir_fd, std::string_view name) {

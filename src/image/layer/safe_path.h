@@ -17,17 +17,14 @@ Result<std::string> clean_entry_name(std::string_view name, size_t max_len);
 // Splits "a/b/c" into ("a/b", "c"); ("", "c") for a top-level name.
 std::pair<std::string_view, std::string_view> split_parent(std::string_view path);
 
-// openat2(dirfd, path, flags, RESOLVE_NO_MAGICLINKS | (in_root ? RESOLVE_IN_ROOT :
-// RESOLVE_BENEATH)); an empty path opens dirfd itself. Errors carry errno (EXDEV for an
-// escape under RESOLVE_BENEATH, ENOSYS on kernels before 5.6).
+// sys::openat2(dirfd, path, flags, RESOLVE_NO_MAGICLINKS | (in_root ? RESOLVE_IN_ROOT :
+// RESOLVE_BENEATH)), which falls back to a walker where openat2 is missing; an empty path
+// opens dirfd itself. Errors carry errno (EXDEV for an escape under RESOLVE_BENEATH).
 Result<UniqueFd> open_in_root(int root_fd, std::string_view path, int flags, bool in_root);
 
 // Opens (creating missing components 0755) the directory `path` under root_fd. A component
 // that exists but is not a directory, or a symlink that does not resolve to one, is an error.
 Result<UniqueFd> open_or_create_dir(int root_fd, std::string_view path, bool in_root);
-
-// rm -rf of parent_fd/name that never follows symlinks and never leaves parent_fd.
-Result<> remove_tree_at(int parent_fd, const char* name);
 
 // "/proc/self/fd/<fd>/<name>": for the xattr calls that have no *at form (l*xattr on it
 // acts on `name` itself, never following it).

@@ -35,10 +35,8 @@ unsigned long statvfs_to_mount_flags(unsigned long st_flags);
 
 // ---- safe_path.cc: resolution that never leaves the root ----
 
-// The openat2-free resolver: one component at a time with O_PATH|O_NOFOLLOW, symlinks
-// read and resolved against the root by hand (at most kMaxSymlinks), ".." clamped at the
-// root. open_in_root uses it when openat2 is missing (ENOSYS); tests call it directly.
-constexpr int kMaxSymlinks = 40;
+// The openat2-free resolver (sys::openat2_walk with RESOLVE_IN_ROOT): open_in_root uses it
+// when openat2 is missing or filtered; tests call it directly.
 Result<UniqueFd> open_in_root_fallback(int rootfd, const std::string& path, int flags);
 // mkdir_in_root's walker: the same resolution, creating what is missing.
 Result<UniqueFd> mkdir_in_root_walk(int rootfd, const std::string& path, bool file);
