@@ -48,7 +48,7 @@ public:
     Result<> load();  // reload records, re-attach to live shims
     void shutdown() override;
 
-    Result<Json> create(const std::string& name, const Json& body) override;
+    Result<Created> create(const std::string& name, const CreateRequest& request) override;
     Result<bool> start(const std::string& ref) override;
     Result<bool> stop(const std::string& ref, std::optional<int> timeout, const std::string& signal) override;
     Result<> kill(const std::string& ref, const std::string& signal) override;
@@ -72,7 +72,7 @@ public:
                               const std::function<Result<>()>& registered) override;
     Result<> resize(const std::string& ref, int height, int width) override;
     Result<bool> is_tty(const std::string& ref) override;
-    Result<std::string> exec_create(const std::string& ref, const Json& body) override;
+    Result<std::string> exec_create(const std::string& ref, const ExecConfig& config) override;
     Result<ExecStart> exec_start(const std::string& exec_id, bool detach) override;
     Result<Json> exec_inspect(const std::string& exec_id) override;
     Result<> exec_resize(const std::string& exec_id, int height, int width) override;
@@ -80,7 +80,7 @@ public:
     Counts counts() override;
     Result<Json> disk_usage() override;
     Result<> connect_network(const std::string& ref, const std::string& network,
-                             const Json& endpoint_config) override;
+                             const EndpointConfig& endpoint) override;
     Result<> disconnect_network(const std::string& ref, const std::string& network, bool force) override;
 
     // --- shared by the implementation files ---
@@ -107,11 +107,16 @@ public:
     void handle_exit(const std::shared_ptr<Entry>& e);  // the shim is gone
     void watch_shim(const std::shared_ptr<Entry>& e);   // add its pidfd to the monitor
     void monitor_loop();
+    // exec_start's steps: the instance marked running (NotFound, or Conflict if it ran),
+    // and the reaper that records its exit code.
+    Result<std::shared_ptr<ExecInstance>> claim_exec(const std::string& exec_id);
+    void finish_exec(const std::shared_ptr<ExecInstance>& inst, const Container& c, pid_t pid,
+                     const std::string& process_file);
     // Network set-up between the runtime's create and start (the init waits on its fifo):
     // the sandbox for NetworkMode bridge/<network>/none, then /etc/hosts with the address.
     Result<> join_networks(Container& c);
     // create: NetworkMode, NetworkingConfig and PortBindings checked; c.endpoints filled.
-    Result<> check_networking(Container& c, const Json& body);
+    Result<> check_networking(Container& c, const EndpointsConfig& requested);
     std::string resolv_conf_for(const Container& c);
     void leave_networks(Container& c);
     // Docker's NetworkSettings for inspect/list: live from the network service while running.
@@ -124,7 +129,7 @@ public:
         std::map<std::string, std::string> ids;  // network name -> ID ("" if none)
     };
     Json network_settings(const Container& c, NetworkMemo* memo = nullptr);
-    Result<Container> build_container(const std::string& name, const Json& body,
+    Result<Container> build_container(const std::string& name, CreateRequest request,
                                       std::vector<std::string>* warnings);
 
     ManagerOptions opts_;
