@@ -14,11 +14,9 @@
 
 namespace berth::api {
 
-Result<> add_exec_routes(Router& r, daemon::containers::ContainerManager* m);  // exec.cc
-
 namespace {
 
-using daemon::containers::ContainerManager;
+namespace dc = daemon::containers;
 
 Result<Json> body_json(const Request& req) {
     if (req.body.empty()) return Json::object();
@@ -57,27 +55,12 @@ std::function<Result<>(std::string_view)> stream_writer(const std::shared_ptr<Re
     return [s](std::string_view d) { return s->write(std::string(d)); };
 }
 
-}  // namespace
-
-Result<> add_container_routes(Router& r, ContainerManager* m, daemon::EventBus* /*events*/) {
+// create, start, stop, restart, kill, pause, unpause, wait, remove, rename, prune.
+Result<> add_lifecycle_routes(Router& r, dc::Lifecycle* m, dc::Queries* q) {
     BERTH_TRY(r.add("POST", "/containers/create", [m](Request& req) -> Result<Response> {
-        auto body = BERTH_TRY(body_json(req));
-        auto out = BERTH_TRY(m->create(req.query.get("name"), body));
-        return Response::json(201, out);
-    }));
-    BERTH_TRY(r.add(
-        "GET", "/containers/json",
-        [m](Request& req) -> Result<Response> {
-            auto filters = BERTH_TRY(req.query.filters());
-            int64_t limit = BERTH_TRY(req.query.get_int("limit", -1));
-            auto out = BERTH_TRY(m->list(req.query.get_bool("all"), static_cast<int>(limit),
-                                         req.query.get_bool("size"), filters));
-            return Response::text(200, std::move(out), "application/json");
-        },
-        // In memory unless sizes are asked for (a walk of every writable layer).
-        RouteOptions{.quick = [](const Request& req) { return !req.query.get_bool("size"); }}));
-    BERTH_TRY(r.add("GET", "/containers/{id}/json", [m](Request& req) -> Result<Response> {
-        return Response::json(200, BERTH_TRY(m->inspect(req.param("id"), req.query.get_bool("size"))));
+        auto request = BERTH_TRY(dc::read_create_request(BERTH_TRY(body_json(req))));
+        auto created = BERTH_TRY(m->create(req.query.get("name"), request));
+        return Response::json(201, {{"Id", created.id}, {"Warnings", created.warnings}});
     }));
     BERTH_TRY(r.add("POST", "/containers/{id}/start", [m](Request& req) -> Result<Response> {
         bool started = BERTH_TRY(m->start(req.param("id")));
@@ -105,7 +88,7 @@ Result<> add_container_routes(Router& r, ContainerManager* m, daemon::EventBus* 
         BERTH_TRY(m->unpause(req.param("id")));
         return no_content();
     }));
-    BERTH_TRY(r.add("POST", "/containers/{id}/wait", [m](Request& req) -> Result<Response> {
+    BERTH_TRY(r.add("POST", "/containers/{id}/wait", [m, q](Request& req) -> Result<Response> {
         std::string c = req.query.get("condition");
         daemon::containers::WaitCondition cond = daemon::containers::WaitCondition::NotRunning;
         if (c == "next-exit")
@@ -119,7 +102,7 @@ Result<> add_container_routes(Router& r, ContainerManager* m, daemon::EventBus* 
         auto id = req.param("id");
         std::shared_ptr<ResponseStream> stream;
         auto cancelled = [&] { return stream && stream->disconnected(); };
-        auto e = m->inspect(id, false);
+        auto e = q->inspect(id, false);
         if (!e) return e.error();
         Headers h;
         h.set("Content-Type", "application/json");
@@ -138,25 +121,34 @@ Result<> add_container_routes(Router& r, ContainerManager* m, daemon::EventBus* 
         BERTH_TRY(m->rename(req.param("id"), req.query.get("name")));
         return no_content();
     }));
+    BERTH_TRY(r.add("POST", "/containers/prune", [m](Request& req) -> Result<Response> {
+        auto filters = BERTH_TRY(req.query.filters());
+        return Response::json(200, BERTH_TRY(m->prune(filters)));
+    }));
+    return ok();
+}
+
+// json (the list), {id}/json, top, changes, stats.
+Result<> add_query_routes(Router& r, dc::Queries* m) {
+    BERTH_TRY(r.add(
+        "GET", "/containers/json",
+        [m](Request& req) -> Result<Response> {
+            auto filters = BERTH_TRY(req.query.filters());
+            int64_t limit = BERTH_TRY(req.query.get_int("limit", -1));
+            auto out = BERTH_TRY(m->list(req.query.get_bool("all"), static_cast<int>(limit),
+                                         req.query.get_bool("size"), filters));
+            return Response::text(200, std::move(out), "application/json");
+        },
+        // In memory unless sizes are asked for (a walk of every writable layer).
+        RouteOptions{.quick = [](const Request& req) { return !req.query.get_bool("size"); }}));
+    BERTH_TRY(r.add("GET", "/containers/{id}/json", [m](Request& req) -> Result<Response> {
+        return Response::json(200, BERTH_TRY(m->inspect(req.param("id"), req.query.get_bool("size"))));
+    }));
     BERTH_TRY(r.add("GET", "/containers/{id}/top", [m](Request& req) -> Result<Response> {
         return Response::json(200, BERTH_TRY(m->top(req.param("id"), req.query.get("ps_args"))));
     }));
     BERTH_TRY(r.add("GET", "/containers/{id}/changes", [m](Request& req) -> Result<Response> {
         return Response::json(200, BERTH_TRY(m->changes(req.param("id"))));
-    }));
-    BERTH_TRY(r.add("POST", "/containers/prune", [m](Request& req) -> Result<Response> {
-        auto filters = BERTH_TRY(req.query.filters());
-        return Response::json(200, BERTH_TRY(m->prune(filters)));
-    }));
-    BERTH_TRY(r.add("GET", "/containers/{id}/export", [m](Request& req) -> Result<Response> {
-        BERTH_TRY(m->inspect(req.param("id"), false));
-        Headers h;
-        h.set("Content-Type", "application/x-tar");
-        auto stream = BERTH_TRY(req.start_stream(200, h));
-        auto r = m->export_rootfs(req.param("id"), stream_writer(stream));
-        stream->finish();
-        if (!r) return r.error();
-        return Response::empty(200);
     }));
     BERTH_TRY(r.add("GET", "/containers/{id}/stats", [m](Request& req) -> Result<Response> {
         bool stream_mode = req.query.has("stream") ? req.query.get_bool("stream") : true;
@@ -172,6 +164,21 @@ Result<> add_container_routes(Router& r, ContainerManager* m, daemon::EventBus* 
             std::this_thread::sleep_for(std::chrono::seconds(1));
         }
         stream->finish();
+        return Response::empty(200);
+    }));
+    return ok();
+}
+
+// export, logs, attach, resize.
+Result<> add_io_routes(Router& r, dc::Io* m, dc::Queries* q) {
+    BERTH_TRY(r.add("GET", "/containers/{id}/export", [m, q](Request& req) -> Result<Response> {
+        BERTH_TRY(q->inspect(req.param("id"), false));
+        Headers h;
+        h.set("Content-Type", "application/x-tar");
+        auto stream = BERTH_TRY(req.start_stream(200, h));
+        auto r = m->export_rootfs(req.param("id"), stream_writer(stream));
+        stream->finish();
+        if (!r) return r.error();
         return Response::empty(200);
     }));
     BERTH_TRY(r.add("GET", "/containers/{id}/logs", [m](Request& req) -> Result<Response> {
@@ -208,7 +215,7 @@ Result<> add_container_routes(Router& r, ContainerManager* m, daemon::EventBus* 
         stream->finish();
         return Response::empty(200);
     }));
-    BERTH_TRY(r.add("POST", "/containers/{id}/attach", [m](Request& req) -> Result<Response> {
+    BERTH_TRY(r.add("POST", "/containers/{id}/attach", [m, q](Request& req) -> Result<Response> {
         std::string id = req.param("id");
         bool in = req.query.get_bool("stdin"), out = req.query.get_bool("stdout"),
              err = req.query.get_bool("stderr");
@@ -220,7 +227,7 @@ Result<> add_container_routes(Router& r, ContainerManager* m, daemon::EventBus* 
             return Error::invalid("Bad parameters: you must choose at least one stream");
         // Errors we can see now keep their status code; then the 101 goes out before we
         // wait for the shim (docker run attaches first and starts only after the upgrade).
-        auto info = BERTH_TRY(m->inspect(id, false));
+        auto info = BERTH_TRY(q->inspect(id, false));
         if (info["State"].value("Paused", false))
             return Error::conflict("You cannot attach to a paused container, unpause it first");
         std::shared_ptr<HijackedStream> stream;
@@ -261,7 +268,20 @@ Result<> add_container_routes(Router& r, ContainerManager* m, daemon::EventBus* 
         BERTH_TRY(m->resize(req.param("id"), static_cast<int>(h), static_cast<int>(w)));
         return Response::empty(200);
     }));
-    return add_exec_routes(r, m);
+    return ok();
+}
+
+}  // namespace
+
+Result<> add_container_routes(Router& r, const ContainerServices& s) {
+    BERTH_TRY(add_lifecycle_routes(r, s.lifecycle, s.queries));
+    BERTH_TRY(add_query_routes(r, s.queries));
+    BERTH_TRY(add_io_routes(r, s.io, s.queries));
+    return add_exec_routes(r, s.execs);
+}
+
+Result<> add_container_routes(Router& r, dc::ContainerManager* m, daemon::EventBus* /*events*/) {
+    return add_container_routes(r, ContainerServices{m, m, m, m});
 }
 
 }  // namespace berth::api

@@ -8,15 +8,12 @@
 
 namespace berth::api {
 
-namespace {
-using daemon::containers::ContainerManager;
-}
-
-Result<> add_exec_routes(Router& r, ContainerManager* m) {
+Result<> add_exec_routes(Router& r, daemon::containers::Execs* m) {
     BERTH_TRY(r.add("POST", "/containers/{id}/exec", [m](Request& req) -> Result<Response> {
         auto body = parse_json(req.body.empty() ? "{}" : req.body);
         if (!body) return Error::invalid("invalid JSON: " + body.error().message());
-        auto id = BERTH_TRY(m->exec_create(req.param("id"), *body));
+        auto config = BERTH_TRY(daemon::containers::read_exec_config(*body));
+        auto id = BERTH_TRY(m->exec_create(req.param("id"), config));
         return Response::json(201, {{"Id", id}});
     }));
     BERTH_TRY(r.add("GET", "/exec/{id}/json", [m](Request& req) -> Result<Response> {

@@ -14,7 +14,12 @@ class ImageService;
 }
 namespace berth::daemon::containers {
 class ContainerManager;
-}
+class Lifecycle;
+class Queries;
+class Io;
+class Execs;
+class Networking;
+}  // namespace berth::daemon::containers
 namespace berth::daemon::networks {
 class NetworkService;
 }
@@ -24,8 +29,8 @@ namespace berth::api {
 struct SystemServices {
     const daemon::Config* config = nullptr;
     daemon::EventBus* events = nullptr;
-    daemon::images::ImageService* images = nullptr;              // optional: /info, /system/df
-    daemon::containers::ContainerManager* containers = nullptr;  // optional: /info, /system/df
+    daemon::images::ImageService* images = nullptr;     // optional: /info, /system/df
+    daemon::containers::Queries* containers = nullptr;  // optional: /info, /system/df
     std::string version = berth_version();
 };
 
@@ -36,12 +41,24 @@ Result<> add_system_routes(Router& router, const SystemServices& services);
 // load, get, {name}/get, create?fromSrc (import).
 Result<> add_image_routes(Router& router, daemon::images::ImageService* images, daemon::EventBus* events);
 
+// The container services the /containers and /exec routes use (each may be a fake).
+struct ContainerServices {
+    daemon::containers::Lifecycle* lifecycle = nullptr;
+    daemon::containers::Queries* queries = nullptr;
+    daemon::containers::Io* io = nullptr;
+    daemon::containers::Execs* execs = nullptr;
+};
+
 // /containers/... and /exec/...
+Result<> add_container_routes(Router& router, const ContainerServices& containers);
+// The same over the whole manager.
 Result<> add_container_routes(Router& router, daemon::containers::ContainerManager* containers,
                               daemon::EventBus* events);
+// /containers/{id}/exec and /exec/{id}/...
+Result<> add_exec_routes(Router& router, daemon::containers::Execs* execs);
 
 // /networks/...: json, {id}, create, DELETE {id}, prune, {id}/connect, {id}/disconnect.
 Result<> add_network_routes(Router& router, daemon::networks::NetworkService* networks,
-                            daemon::containers::ContainerManager* containers);
+                            daemon::containers::Networking* containers);
 
 }  // namespace berth::api

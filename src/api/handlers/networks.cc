@@ -27,7 +27,7 @@ Result<std::string> container_of(const Json& body) {
 }  // namespace
 
 Result<> add_network_routes(Router& r, daemon::networks::NetworkService* networks,
-                            daemon::containers::ContainerManager* containers) {
+                            daemon::containers::Networking* containers) {
     BERTH_TRY(r.add("GET", "/networks", [networks](Request& req) -> Result<Response> {
         return Response::json(200, BERTH_TRY(networks->list(BERTH_TRY(req.query.filters()))));
     }));
@@ -49,8 +49,9 @@ Result<> add_network_routes(Router& r, daemon::networks::NetworkService* network
             Json body = BERTH_TRY(body_object(req));
             std::string container = BERTH_TRY(container_of(body));
             BERTH_TRY(networks->find(req.param("id")));
-            BERTH_TRY(containers->connect_network(container, req.param("id"),
-                                                  body.value("EndpointConfig", Json::object())));
+            auto endpoint = BERTH_TRY(daemon::containers::read_endpoint_config(
+                body.value("EndpointConfig", Json()), "EndpointConfig"));
+            BERTH_TRY(containers->connect_network(container, req.param("id"), endpoint));
             return Response::empty(200);
         }));
     BERTH_TRY(

@@ -131,7 +131,7 @@ std::string daemon_id(const std::string& data_root) {
 Json info_json(const SystemServices& s) {
     const auto& c = *s.config;
     bool v2 = file_exists("/sys/fs/cgroup/cgroup.controllers");
-    daemon::containers::ContainerManager::Counts n;
+    daemon::containers::Counts n;
     if (s.containers) n = s.containers->counts();
     int64_t images = s.images ? s.images->count().value_or(0) : 0;
     struct sysinfo si {};

@@ -28,6 +28,7 @@
 #include "common/error.h"
 #include "common/fd.h"
 #include "common/json.h"
+#include "daemon/containers/container_config.h"
 #include "daemon/events/events.h"
 #include "daemon/images/image_service.h"
 #include "daemon/networks/network_service.h"
@@ -71,19 +72,31 @@ struct ExecStart {
     std::function<void()> on_done;  // call once output has been drained
 };
 
-class ContainerManager {
-public:
-    // `networks` is required: every container's network goes through it.
-    static Result<std::unique_ptr<ContainerManager>> open(const ManagerOptions& options,
-                                                          images::ImageService* images,
-                                                          networks::NetworkService* networks,
-                                                          EventBus* events);
-    virtual ~ContainerManager() = default;
-    // Daemon shutdown: stops the monitor; without live-restore, stops running containers.
-    virtual void shutdown() = 0;
+// What POST /containers/create asks for, read from its body at the API's edge
+// (read_create_request): the Config fields, HostConfig, and NetworkingConfig.
+struct CreateRequest {
+    Config config;
+    HostConfig host_config;
+    // NetworkingConfig.EndpointsConfig as sent (network names resolved at create).
+    EndpointsConfig endpoints;
+};
+Result<CreateRequest> read_create_request(const Json& body);
 
-    // POST /containers/create: {"Id": ..., "Warnings": [...]}.
-    virtual Result<Json> create(const std::string& name, const Json& body) = 0;
+struct Created {
+    std::string id;
+    std::vector<std::string> warnings;
+};
+
+struct Counts {
+    int total = 0, running = 0, paused = 0, stopped = 0;
+};
+
+// The container's life: create, start, stop, ..., remove. The manager implements each of
+// these narrow interfaces; handlers and tests take only the ones they use (fakes.h).
+class Lifecycle {
+public:
+    virtual ~Lifecycle() = default;
+    virtual Result<Created> create(const std::string& name, const CreateRequest& request) = 0;
     // NotModified-style: returns false when the container was already running.
     virtual Result<bool> start(const std::string& ref) = 0;
     virtual Result<bool> stop(const std::string& ref, std::optional<int> timeout,
@@ -98,16 +111,30 @@ public:
                               const std::function<bool()>& cancelled) = 0;
     virtual Result<> remove(const std::string& ref, bool force, bool volumes) = 0;
     virtual Result<> rename(const std::string& ref, const std::string& new_name) = 0;
+    virtual Result<Json> prune(const Filters& filters) = 0;
+};
+
+// Read-only views: inspect, the list, top, changes, stats, counts and disk usage.
+class Queries {
+public:
+    virtual ~Queries() = default;
     virtual Result<Json> inspect(const std::string& ref, bool size) = 0;
     // The answer to GET /containers/json as JSON text: the list is written straight to text
     // (a Json tree per container was most of the cost of a `docker ps`).
     virtual Result<std::string> list(bool all, int limit, bool size, const Filters& filters) = 0;
     virtual Result<Json> top(const std::string& ref, const std::string& ps_args) = 0;
     virtual Result<Json> changes(const std::string& ref) = 0;
-    virtual Result<> export_rootfs(const std::string& ref, const WriteFn& out) = 0;
-    virtual Result<Json> prune(const Filters& filters) = 0;
     virtual Result<Json> stats(const std::string& ref) = 0;
+    // For the image service (rmi conflicts) and /info, /system/df.
+    virtual std::vector<images::ImageUser> image_users(const images::Digest& image_id) = 0;
+    virtual Counts counts() = 0;
+    virtual Result<Json> disk_usage() = 0;
+};
 
+// A container's streams: logs, attach, its tty, and its root filesystem as a tar.
+class Io {
+public:
+    virtual ~Io() = default;
     // Writes log records (stdcopy-framed unless the container has a tty) until done, or
     // with follow until the container stops or `cancelled` says the client went away.
     virtual Result<> logs(const std::string& ref, const LogOptions& o, const WriteFn& out,
@@ -120,26 +147,38 @@ public:
                                       const std::function<Result<>()>& registered) = 0;
     virtual Result<> resize(const std::string& ref, int height, int width) = 0;
     virtual Result<bool> is_tty(const std::string& ref) = 0;
+    virtual Result<> export_rootfs(const std::string& ref, const WriteFn& out) = 0;
+};
 
-    // Exec instances.
-    virtual Result<std::string> exec_create(const std::string& ref, const Json& body) = 0;
+// Exec instances.
+class Execs {
+public:
+    virtual ~Execs() = default;
+    virtual Result<std::string> exec_create(const std::string& ref, const ExecConfig& config) = 0;
     virtual Result<ExecStart> exec_start(const std::string& exec_id, bool detach) = 0;
     virtual Result<Json> exec_inspect(const std::string& exec_id) = 0;
     virtual Result<> exec_resize(const std::string& exec_id, int height, int width) = 0;
+};
 
-    // POST /networks/{id}/connect and /disconnect. A running container gets (or loses) an
-    // interface at once; a stopped one has its configuration changed for its next start.
+// POST /networks/{id}/connect and /disconnect. A running container gets (or loses) an
+// interface at once; a stopped one has its configuration changed for its next start.
+class Networking {
+public:
+    virtual ~Networking() = default;
     virtual Result<> connect_network(const std::string& ref, const std::string& network,
-                                     const Json& endpoint_config) = 0;
+                                     const EndpointConfig& endpoint) = 0;
     virtual Result<> disconnect_network(const std::string& ref, const std::string& network, bool force) = 0;
+};
 
-    // For the image service (rmi conflicts) and /info, /system/df.
-    virtual std::vector<images::ImageUser> image_users(const images::Digest& image_id) = 0;
-    struct Counts {
-        int total = 0, running = 0, paused = 0, stopped = 0;
-    };
-    virtual Counts counts() = 0;
-    virtual Result<Json> disk_usage() = 0;
+class ContainerManager : public Lifecycle, public Queries, public Io, public Execs, public Networking {
+public:
+    // `networks` is required: every container's network goes through it.
+    static Result<std::unique_ptr<ContainerManager>> open(const ManagerOptions& options,
+                                                          images::ImageService* images,
+                                                          networks::NetworkService* networks,
+                                                          EventBus* events);
+    // Daemon shutdown: stops the monitor; without live-restore, stops running containers.
+    virtual void shutdown() = 0;
 };
 
 }  // namespace berth::daemon::containers

@@ -108,15 +108,34 @@ std::string container_hosts(const std::string& hostname, const HostConfig& hc, c
 
 }  // namespace
 
-Result<Container> ManagerImpl::build_container(const std::string& name, const Json& body,
-                                               std::vector<std::string>* warnings) {
+Result<CreateRequest> read_create_request(const Json& body) {
     if (!body.is_object()) return Error::invalid("invalid JSON: the body must be an object");
     // The body is a Config with HostConfig and NetworkingConfig beside its fields.
     Json config_fields = body;
     config_fields.erase("HostConfig");
     config_fields.erase("NetworkingConfig");
-    Config cfg = BERTH_TRY(read_config(config_fields));
-    HostConfig hc = BERTH_TRY(read_host_config(body.value("HostConfig", Json())));
+    CreateRequest r;
+    r.config = BERTH_TRY(read_config(config_fields));
+    r.host_config = BERTH_TRY(read_host_config(body.value("HostConfig", Json())));
+    Json nc = body.value("NetworkingConfig", Json());
+    if (!nc.is_object() && !nc.is_null())
+        return Error::invalid("invalid JSON: NetworkingConfig: expected object");
+    Json ec = nc.is_object() ? nc.value("EndpointsConfig", Json()) : Json();
+    if (!ec.is_object() && !ec.is_null())
+        return Error::invalid("NetworkingConfig.EndpointsConfig: expected object");
+    // docker 28 names the default network "default", as NetworkMode.
+    if (ec.is_object())
+        for (auto& [key, cfg] : ec.items()) {
+            std::string name = key == "default" ? "bridge" : key;
+            r.endpoints[name] = BERTH_TRY(read_endpoint_config(cfg, "EndpointsConfig." + name));
+        }
+    return r;
+}
+
+Result<Container> ManagerImpl::build_container(const std::string& name, CreateRequest request,
+                                               std::vector<std::string>* warnings) {
+    Config cfg = std::move(request.config);
+    HostConfig hc = std::move(request.host_config);
     BERTH_TRY(validate_host_config(hc));
 
     if (cfg.image.empty()) return Error::invalid("Config.Image: an image is required");
@@ -151,7 +170,7 @@ Result<Container> ManagerImpl::build_container(const std::string& name, const Js
     cfg.hostname = std::string(trim(cfg.hostname));
     c.config = std::move(cfg);
     c.host_config = std::move(hc);
-    BERTH_TRY(check_networking(c, body));
+    BERTH_TRY(check_networking(c, request.endpoints));
     if (c.host_config.network_mode == "host" && !c.host_config.port_bindings.empty())
         warnings->push_back("Published ports are discarded when using host network mode");
 
@@ -170,14 +189,14 @@ Result<Container> ManagerImpl::build_container(const std::string& name, const Js
     return c;
 }
 
-Result<Json> ManagerImpl::create(const std::string& requested_name, const Json& body) {
+Result<Created> ManagerImpl::create(const std::string& requested_name, const CreateRequest& request) {
     std::string name = requested_name;
     if (!name.empty() && name[0] == '/') name.erase(0, 1);
     if (!name.empty() && !valid_name(name))
         return Error::invalid("Invalid container name (" + requested_name +
                               "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     std::vector<std::string> warnings;
-    auto c = BERTH_TRY(build_container(name, body, &warnings));
+    auto c = BERTH_TRY(build_container(name, request, &warnings));
 
     auto entry = std::make_shared<Entry>();
     {
@@ -229,7 +248,7 @@ Result<Json> ManagerImpl::create(const std::string& requested_name, const Json& 
         entries_[c.id] = entry;
     }
     publish(c, "create");
-    return Json{{"Id", c.id}, {"Warnings", warnings}};
+    return Created{c.id, warnings};
 }
 
 }  // namespace berth::daemon::containers

@@ -80,14 +80,20 @@ Result<> ManagerImpl::load() {
     for (auto& id : list_dir(opts_.data_root + "/containers")) {
         if (id[0] == '.') continue;
         std::string dir = container_dir(id);
-        auto doc = read_json_file(dir + "/config.v2.json");
+        std::string record = dir + "/config.v2.json";
+        auto doc = path_exists(record) ? read_json_file(record) : Result<Json>(Error::not_found("no record"));
         Result<Container> rec = doc ? Container::from_json(*doc) : Result<Container>(doc.error());
-        if (!rec || rec->id != id) {
-            // A create the daemon did not finish: nothing refers to it.
-            log::warn("containers: removing incomplete container " + id +
-                      (rec ? "" : ": " + rec.error().str()));
-            // A create never mounts, but an unreadable record may be a container that ran. Once
-            // the directory below is gone nothing finds a mount or snapshot left here: say so.
+        if (doc && (!rec || rec->id != id)) {
+            // A record this daemon cannot read (written by another version, or damaged) may be
+            // a container with data in it: keep everything as it is, and say so.
+            log::error("containers: " + id + ": skipped, its record " + record +
+                       " cannot be read: " + (rec ? "its Id is " + rec->id : rec.error().str()));
+            continue;
+        }
+        if (!rec) {
+            // A create the daemon did not finish (the record is written last): nothing refers to it.
+            log::warn("containers: removing incomplete container " + id + ": " + rec.error().str());
+            // Once the directory below is gone nothing finds a mount or snapshot left here: say so.
             auto unmounted = images_->unmount_rootfs(id, rootfs_dir(id));
             if (!unmounted && unmounted.error().kind() != ErrorKind::NotFound)
                 log::warn("containers: " + id + ": " + unmounted.error().str());
@@ -331,7 +337,7 @@ std::vector<images::ImageUser> ManagerImpl::image_users(const images::Digest& im
     return out;
 }
 
-ContainerManager::Counts ManagerImpl::counts() {
+Counts ManagerImpl::counts() {
     Counts n;
     std::lock_guard lk(mu_);
     for (auto& [id, e] : entries_) {

@@ -100,7 +100,7 @@ Result<std::vector<networks::PortRequest>> port_requests(const Config& config, c
     return out;
 }
 
-Result<> ManagerImpl::check_networking(Container& c, const Json& body) {
+Result<> ManagerImpl::check_networking(Container& c, const EndpointsConfig& requested) {
     const HostConfig& hc = c.host_config;
     const std::string& mode = hc.network_mode;
     if (mode.rfind("container:", 0) == 0) {
@@ -111,31 +111,23 @@ Result<> ManagerImpl::check_networking(Container& c, const Json& body) {
         BERTH_TRY(as_invalid(networks_->find(mode)));
     }
     EndpointsConfig endpoints;
-    Json nc = body.value("NetworkingConfig", Json::object());
-    Json ec = nc.is_object() ? nc.value("EndpointsConfig", Json::object()) : Json::object();
-    if (!ec.is_object() && !ec.is_null())
-        return Error::invalid("NetworkingConfig.EndpointsConfig: expected object");
-    if (ec.is_object())
-        for (auto& [key, cfg] : ec.items()) {
-            // docker 28 names the default network "default", as NetworkMode.
-            std::string name = key == "default" ? "bridge" : key;
-            if (shares_netns(mode) || mode == "none") {
-                if (name != mode)
-                    return Error::invalid(
-                        "conflicting options: cannot attach both user-defined and non-user-defined "
-                        "network-modes");
-                continue;
-            }
-            auto n = BERTH_TRY(as_invalid(networks_->find(name)));
-            auto kept = BERTH_TRY(read_endpoint_config(cfg, "EndpointsConfig." + name));
-            bool user_defined = n.value("UserDefined", false);
-            if (!user_defined && !kept.ipv4_address.empty())
-                return Error::invalid("user specified IP address is supported on user defined networks only");
-            if (!user_defined && !kept.aliases.empty())
+    for (auto& [name, kept] : requested) {
+        if (shares_netns(mode) || mode == "none") {
+            if (name != mode)
                 return Error::invalid(
-                    "network-scoped alias is supported only for containers in user defined networks");
-            endpoints[n.value("Name", name)] = kept;
+                    "conflicting options: cannot attach both user-defined and non-user-defined "
+                    "network-modes");
+            continue;
         }
+        auto n = BERTH_TRY(as_invalid(networks_->find(name)));
+        bool user_defined = n.value("UserDefined", false);
+        if (!user_defined && !kept.ipv4_address.empty())
+            return Error::invalid("user specified IP address is supported on user defined networks only");
+        if (!user_defined && !kept.aliases.empty())
+            return Error::invalid(
+                "network-scoped alias is supported only for containers in user defined networks");
+        endpoints[n.value("Name", name)] = kept;
+    }
     if (!shares_netns(mode) && mode != "none") {
         std::string primary = BERTH_TRY(networks_->find(mode)).value("Name", mode);
         auto& ep = endpoints[primary];
@@ -273,7 +265,7 @@ Json list_ports(const Json& settings) {
 }
 
 Result<> ManagerImpl::connect_network(const std::string& ref, const std::string& network,
-                                      const Json& cfg_in) {
+                                      const EndpointConfig& cfg) {
     auto e = BERTH_TRY(find(ref));
     std::lock_guard op(e->op);
     Container& c = e->c;
@@ -288,7 +280,6 @@ Result<> ManagerImpl::connect_network(const std::string& ref, const std::string&
             ErrorKind::PermissionDenied,
             "container sharing network namespace with another container or host cannot be connected to "
             "any other network");
-    auto cfg = BERTH_TRY(read_endpoint_config(cfg_in, "EndpointsConfig." + name));
     bool user_defined = n.value("UserDefined", false);
     if (!user_defined && !cfg.ipv4_address.empty())
         return Error::invalid("user specified IP address is supported on user defined networks only");

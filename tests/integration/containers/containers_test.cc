@@ -329,5 +329,101 @@ TEST_F(Containers, ARecordWriteThatFailsIsLoggedAndRetried) {
     EXPECT_EQ(docker({"rm", "-f", id}).exit_code, 0);
 }
 
+// Records written by berthd at 3716ba7 (before Config and HostConfig became types), in
+// tests/fixtures/records-3716ba7, put in place of records this daemon wrote: they load,
+// inspect shows what they hold, and their containers run.
+TEST_F(Containers, RecordsFromThePreviousVersionLoadAndRun) {
+    ASSERT_EQ(docker({"network", "create", "oldnet"}).exit_code, 0);
+    std::string bind = d_->dir() + "/bind";
+    ASSERT_TRUE(mkdir_all(bind, 0755));
+    ASSERT_TRUE(write_file_atomic(bind + "/x", "bound\n"));
+    std::string image_id = out({"image", "inspect", "-f", "{{.Id}}", "busybox"});
+    std::map<std::string, std::string> ids;
+    for (auto* name : {"plain", "rich", "ran"})
+        ids[name] = out({"create", "--name", name, "busybox", "true"});
+    ASSERT_EQ(d_->stop(), 0);
+    for (auto& [name, id] : ids) {
+        auto old = read_file(source_dir() + "/tests/fixtures/records-3716ba7/" + name + ".json");
+        ASSERT_TRUE(old) << name;
+        auto j = parse_json(*old);
+        ASSERT_TRUE(j);
+        // The fixture's own ID, image and paths become this container's.
+        std::string text = *old;
+        std::string old_id = (*j)["Id"], old_dir = "/tmp/oldrec/data/containers/" + old_id;
+        std::string dir = d_->dir() + "/data/containers/" + id;
+        for (auto [from, to] : {std::pair{old_dir, dir}, std::pair{old_id, id},
+                                std::pair{(*j)["ImageID"].get<std::string>(), image_id},
+                                std::pair{std::string("/tmp/oldrec/bind"), bind}}) {
+            // Search on past each replacement: `to` may contain `from` (the fixture image is
+            // built deterministically, so its ID may well be this one's).
+            for (size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size())
+                text.replace(at, from.size(), to);
+        }
+        ASSERT_TRUE(write_file_atomic(dir + "/config.v2.json", text));
+    }
+    // The log the old daemon's shim wrote for "ran" (json-file lines, as Docker writes them).
+    auto log = read_file(source_dir() + "/tests/fixtures/records-3716ba7/ran-json.log");
+    ASSERT_TRUE(log);
+    std::string ran_dir = d_->dir() + "/data/containers/" + ids["ran"];
+    ASSERT_TRUE(write_file_atomic(ran_dir + "/" + ids["ran"] + "-json.log", *log));
+    ASSERT_TRUE(d_->start()) << read_file(d_->dir() + "/berthd.log").value_or("");
+
+    EXPECT_EQ(out({"ps", "-a", "--format", "{{.Names}} {{.Status}}", "--filter", "name=ran"})
+                  .rfind("ran Exited (137) ", 0),
+              0u);
+    EXPECT_EQ(
+        out({"inspect", "-f",
+             "{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} "
+             "{{.HostConfig.CpuShares}} {{.HostConfig.CapDrop}} {{.HostConfig.Tmpfs}} "
+             "{{index .Config.Labels \"app\"}} {{.Config.User}} {{.Config.WorkingDir}} "
+             "{{.Config.StopSignal}} "
+             "{{.Config.StopTimeout}} {{.HostConfig.NetworkMode}} {{.HostConfig.LogConfig.Config}}",
+             "rich"}),
+        "unless-stopped 67108864 50 512 [CAP_NET_RAW] map[/run:size=1m] web nobody /tmp SIGINT 3 oldnet "
+        "map[max-size:1m]");
+    EXPECT_EQ(out({"inspect", "-f", "{{json .HostConfig.PortBindings}} {{json .Config.Env}} {{json .Mounts}}",
+                   "rich"}),
+              R"({"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"18080"}]} )"
+              R"(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","A=1","B=two words"] )"
+              R"([{"Type":"bind","Source":")" +
+                  bind + R"(","Destination":"/data","Mode":"ro","RW":false,"Propagation":"rprivate"}])");
+    auto rich = docker({"start", "-a", "rich"});
+    EXPECT_EQ(rich.exit_code, 0) << rich.err;
+    EXPECT_EQ(rich.out, "rich\n65534\nbound\nrichhost\n");
+    EXPECT_NE(
+        out({"inspect", "-f", "{{json .NetworkSettings.Networks.oldnet.Aliases}}", "rich"}).find("richalias"),
+        std::string::npos);
+    auto plain = docker({"start", "-a", "plain"});
+    EXPECT_EQ(plain.out, "hello-old\n") << plain.err;
+    EXPECT_EQ(out({"logs", "ran"}), "ran-before");
+    EXPECT_EQ(docker({"rm", "-f", "plain", "rich", "ran"}).exit_code, 0);
+    EXPECT_EQ(docker({"network", "rm", "oldnet"}).exit_code, 0);
+}
+
+// A record this daemon cannot read is not taken for an unfinished create: the container's
+// directory stays as it is (it may hold the only copy of its data) and the daemon says why.
+TEST_F(Containers, AnUnreadableRecordIsKeptAndNamed) {
+    std::string id = out({"create", "busybox", "true"});
+    ASSERT_EQ(d_->stop(), 0);
+    std::string record = d_->dir() + "/data/containers/" + id + "/config.v2.json";
+    auto text = read_file(record);
+    ASSERT_TRUE(text);
+    std::string broken = *text;
+    broken.replace(broken.find("\"Env\":["), 7, "\"Env\":7,\"X\":[");
+    ASSERT_TRUE(write_file_atomic(record, broken));
+    ASSERT_TRUE(d_->start());
+    EXPECT_EQ(docker({"inspect", id}).exit_code, 1);
+    auto log = read_file(d_->dir() + "/berthd.log").value_or("");
+    EXPECT_NE(log.find(id + ": skipped, its record"), std::string::npos) << log;
+    EXPECT_NE(log.find("Config.Env: expected array of strings"), std::string::npos) << log;
+    EXPECT_EQ(read_file(record).value_or(""), broken);  // untouched
+    // Mended, it loads again at the next start.
+    ASSERT_EQ(d_->stop(), 0);
+    ASSERT_TRUE(write_file_atomic(record, *text));
+    ASSERT_TRUE(d_->start());
+    EXPECT_EQ(out({"inspect", "-f", "{{.State.Status}}", id}), "created");
+    EXPECT_EQ(docker({"rm", id}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace berth::test
