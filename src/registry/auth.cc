@@ -13,21 +13,6 @@ namespace berth::registry::auth {
 
 namespace {
 
-std::string url_escape(std::string_view s) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
-
 struct CachedToken {
     std::string token;
     std::chrono::steady_clock::time_point expires;
@@ -92,15 +77,15 @@ Result<std::string> bearer_token(const Config& cfg, const Challenge& ch,
     }
     http::Request req;
     std::string query;
-    if (!service.empty()) query += "service=" + url_escape(service);
-    for (auto& s : scopes) query += std::string(query.empty() ? "" : "&") + "scope=" + url_escape(s);
+    if (!service.empty()) query += "service=" + percent_encode(service);
+    for (auto& s : scopes) query += std::string(query.empty() ? "" : "&") + "scope=" + percent_encode(s);
     if (!creds.identity_token.empty()) {
         // OAuth2 refresh-token grant, as Docker does with an identity token.
         req.method = "POST";
         req.url = realm->second;
         req.headers.push_back("Content-Type: application/x-www-form-urlencoded");
         req.body = query + "&grant_type=refresh_token&client_id=berth&refresh_token=" +
-                   url_escape(creds.identity_token);
+                   percent_encode(creds.identity_token);
     } else {
         req.url = realm->second + (realm->second.find('?') == std::string::npos ? "?" : "&") + query;
         if (!creds.username.empty())

@@ -492,17 +492,8 @@ Result<Json> search(const Config& cfg, std::string_view term, int limit, const C
     std::string host = domain == "docker.io" ? "index.docker.io" : domain;
     std::string base = (is_insecure(cfg, host) ? "http://" : "https://") + host;
     http::Request req;
-    std::string escaped;
-    for (unsigned char c : q) {
-        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '/')
-            escaped += static_cast<char>(c);
-        else {
-            char b[4];
-            snprintf(b, sizeof b, "%%%02X", c);
-            escaped += b;
-        }
-    }
-    req.url = base + "/v1/search?q=" + escaped + "&n=" + std::to_string(limit > 0 ? limit : 25);
+    req.url =
+        base + "/v1/search?q=" + percent_encode(q, "/") + "&n=" + std::to_string(limit > 0 ? limit : 25);
     if (!creds.username.empty())
         req.headers.push_back("Authorization: Basic " + base64_encode(creds.username + ":" + creds.password));
     auto resp = BERTH_TRY_CTX(http::perform(cfg, host, req), "search " + host);

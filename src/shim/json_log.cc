@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "common/file.h"
+#include "common/go_json.h"
 #include "shim/clock.h"
 
 namespace berth::shim {
@@ -16,46 +17,6 @@ namespace {
 // Docker splits long lines: a partial line is flushed once it reaches 16 KiB.
 constexpr size_t kMaxLine = 16 * 1024;
 }  // namespace
-
-void append_json_string(std::string& out, std::string_view s) {
-    static const char hex[] = "0123456789abcdef";
-    out += '"';
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            case '<':
-            case '>':
-            case '&':
-                out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 15];
-                break;
-            default:
-                if (c < 0x20) {
-                    out += "\\u00";
-                    out += hex[c >> 4];
-                    out += hex[c & 15];
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    out += '"';
-}
 
 Result<> JsonLogWriter::open(const std::string& path, int64_t max_size, int max_file) {
     path_ = path;
@@ -97,7 +58,7 @@ void JsonLogWriter::flush() {
 
 void JsonLogWriter::emit(int stream, std::string_view line) {
     std::string rec = "{\"log\":";
-    append_json_string(rec, line);
+    append_go_json_string(rec, line, true);
     rec += stream == 1 ? ",\"stream\":\"stdout\",\"time\":\"" : ",\"stream\":\"stderr\",\"time\":\"";
     rec += rfc3339_nano_now();
     rec += "\"}\n";

@@ -34,7 +34,4 @@ private:
     std::string partial_[3];
 };
 
-// JSON string escaping as Go's encoding/json does (<, >, & escaped too).
-void append_json_string(std::string& out, std::string_view s);
-
 }  // namespace berth::shim

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/file.h"
+#include "common/stdcopy.h"
 #include "common/strings.h"
 #include "shim/clock.h"
 #include "shim/json_log.h"
@@ -76,7 +77,7 @@ void Monitor::broadcast(int stream, std::string_view data) {
         if ((stream == 1 && !c.out) || (stream == 2 && !c.err)) continue;
         std::string_view send = data;
         if (!o_.tty) {
-            if (framed.empty()) framed = stdcopy_frame(stream, data);
+            if (framed.empty()) framed = stdcopy_encode(static_cast<StdStream>(stream), data);
             send = framed;
         }
         if (!write_all(c.fd, send, "attach client")) drop(c);

@@ -1,13 +1,10 @@
-// Shim options on the command line, stdcopy framing and exit.json's text: the pieces that
+// Shim options on the command line and exit.json's text: the pieces that
 // berth-shim, berth-monitor and berthd share (see options.h).
 #include "shim/options.h"
 
-#include <arpa/inet.h>
-
 #include <charconv>
-#include <cstring>
 
-#include "shim/json_log.h"
+#include "common/go_json.h"
 
 namespace berth::shim {
 
@@ -75,18 +72,9 @@ Result<Options> Options::from_args(const std::vector<std::string>& args) {
     return o;
 }
 
-std::string stdcopy_frame(int stream, std::string_view data) {
-    std::string out(8, '\0');
-    out[0] = static_cast<char>(stream);
-    uint32_t len = htonl(static_cast<uint32_t>(data.size()));
-    memcpy(out.data() + 4, &len, 4);
-    out.append(data);
-    return out;
-}
-
 std::string exit_status_text(int exit_code, std::string_view finished_at, bool oom_killed) {
     std::string s = "{\"exit_code\":" + std::to_string(exit_code) + ",\"finished_at\":";
-    append_json_string(s, finished_at);
+    append_go_json_string(s, finished_at, true);
     s += oom_killed ? ",\"oom_killed\":true}" : ",\"oom_killed\":false}";
     return s;
 }

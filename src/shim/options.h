@@ -37,9 +37,6 @@ constexpr const char* kExitFile = "exit.json";
 // The monitor's executable, next to berth-shim.
 constexpr const char* kMonitorBinary = "berth-monitor";
 
-// stdcopy framing (Docker's multiplexed stream): [stream, 0, 0, 0, big-endian len]
-std::string stdcopy_frame(int stream, std::string_view data);
-
 // exit.json's text, as ExitStatus::to_json() dumps it (read back by read_exit_status):
 // {"exit_code":N,"finished_at":"...","oom_killed":false}
 std::string exit_status_text(int exit_code, std::string_view finished_at, bool oom_killed = false);

@@ -99,14 +99,6 @@ TEST(ShimClock, MatchesCommonTime) {
     EXPECT_EQ(rfc3339_nano_now().size(), 30u);
 }
 
-TEST(Stdcopy, FrameHeader) {
-    auto f = stdcopy_frame(2, "hello");
-    ASSERT_EQ(f.size(), 13u);
-    EXPECT_EQ(f[0], 2);
-    EXPECT_EQ(f[7], 5);
-    EXPECT_EQ(f.substr(8), "hello");
-}
-
 class JsonLog : public ::testing::Test {
 protected:
     void SetUp() override {

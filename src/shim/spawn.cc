@@ -9,6 +9,7 @@
 
 #include "common/file.h"
 #include "common/strings.h"
+#include "common/sys.h"
 #include "shim/shim.h"
 
 extern char** environ;
@@ -55,8 +56,7 @@ Result<Spawned> spawn_shim(const std::string& shim_path, const Options& opts) {
     std::string line;
     char c;
     for (;;) {
-        ssize_t n = ::read(rd.get(), &c, 1);
-        if (n < 0 && errno == EINTR) continue;
+        ssize_t n = sys::retry_eintr([&] { return ::read(rd.get(), &c, 1); });
         if (n <= 0 || c == '\n') break;
         line += c;
     }

@@ -3,8 +3,8 @@
 
 #include "api/handlers/handlers.h"
 #include "api/handlers/stdio_proxy.h"
+#include "common/stdcopy.h"
 #include "daemon/containers/containers.h"
-#include "shim/shim.h"
 
 namespace berth::api {
 
@@ -44,7 +44,8 @@ Result<> add_exec_routes(Router& r, daemon::containers::Execs* m) {
             // The stream is taken: the client reads the error as output, as with runc's.
             std::string msg = started.error().message();
             // A write fails only once the client is gone: then nobody is left to tell.
-            (void)stream->write(tty ? msg + "\r\n" : shim::stdcopy_frame(2, msg + "\n"));  // see above
+            std::string shown = tty ? msg + "\r\n" : stdcopy_encode(StdStream::Stderr, msg + "\n");
+            (void)stream->write(shown);  // see above
             stream->close();
             return Response::empty(200);
         }

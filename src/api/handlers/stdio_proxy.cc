@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "common/file.h"
+#include "common/stdcopy.h"
 #include "common/strings.h"
-#include "shim/shim.h"
 
 namespace berth::api {
 
@@ -58,8 +58,8 @@ void proxy_stdio(const std::shared_ptr<HijackedStream>& stream, const ProxyEnds&
                     continue;
                 }
                 std::string_view data(buf, static_cast<size_t>(n));
-                auto w =
-                    e.frame_output ? stream->write(shim::stdcopy_frame(i + 1, data)) : stream->write(data);
+                auto w = e.frame_output ? stream->write(stdcopy_encode(static_cast<StdStream>(i + 1), data))
+                                        : stream->write(data);
                 if (!w) open = 0;
             }
         }

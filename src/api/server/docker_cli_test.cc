@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "api/server/http_server.h"
-#include "api/server/stdcopy.h"
 #include "common/file.h"
+#include "common/stdcopy.h"
 #include "common/strings.h"
 #include "support/support.h"
 

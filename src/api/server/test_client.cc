@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "common/sys.h"
+
 namespace berth::api::test {
 
 std::string RawResponse::header(const std::string& name) const {
@@ -59,8 +61,8 @@ RawClient RawClient::connect_tcp(uint16_t port) {
 bool RawClient::send(const std::string& data) {
     std::size_t off = 0;
     while (off < data.size()) {
-        ssize_t n = ::send(fd_.get(), data.data() + off, data.size() - off, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
+        ssize_t n = sys::retry_eintr(
+            [&] { return ::send(fd_.get(), data.data() + off, data.size() - off, MSG_NOSIGNAL); });
         if (n <= 0) return false;
         off += static_cast<std::size_t>(n);
     }

@@ -11,6 +11,7 @@
 
 #include "cli/client/connection.h"
 #include "common/strings.h"
+#include "common/sys.h"
 
 namespace berth::cli::client {
 namespace {
@@ -129,21 +130,6 @@ std::string select_host(const std::string& flag_host) {
 
 // ---- queries ----
 
-std::string url_escape(std::string_view s) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
-
 Query& Query::add(std::string_view key, std::string_view value) {
     items_.emplace_back(std::string(key), std::string(value));
     return *this;
@@ -167,9 +153,9 @@ std::string Query::str() const {
     std::string out;
     for (const auto& [k, v] : items_) {
         out += out.empty() ? '?' : '&';
-        out += url_escape(k);
+        out += percent_encode(k);
         out += '=';
-        out += url_escape(v);
+        out += percent_encode(v);
     }
     return out;
 }
@@ -431,11 +417,8 @@ Result<Stream> Client::stream(std::string_view method, std::string_view path, co
         BERTH_TRY(c->write_all(head));
         char buf[1 << 16];
         for (;;) {
-            ssize_t n = ::read(body_fd, buf, sizeof buf);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                return Error::sys("read input");
-            }
+            ssize_t n = sys::retry_eintr([&] { return ::read(body_fd, buf, sizeof buf); });
+            if (n < 0) return Error::sys("read input");
             char size[32];
             std::snprintf(size, sizeof size, "%zx\r\n", static_cast<size_t>(n));
             std::string chunk = size;
@@ -553,23 +536,6 @@ Result<Hijacked> Client::hijack(std::string_view method, std::string_view path, 
     Hijacked h;
     h.conn_ = std::move(c);
     return h;
-}
-
-// ---- stdcopy ----
-
-Result<> StdcopyDemux::feed(std::string_view data, std::vector<Frame>& out) {
-    buf_.append(data);
-    size_t pos = 0;
-    while (buf_.size() - pos >= 8) {
-        auto* h = reinterpret_cast<const unsigned char*>(buf_.data() + pos);
-        if (h[0] > 3) return Error::invalid("Unrecognized input header: " + std::to_string(h[0]));
-        uint32_t len = (uint32_t(h[4]) << 24) | (uint32_t(h[5]) << 16) | (uint32_t(h[6]) << 8) | h[7];
-        if (buf_.size() - pos - 8 < len) break;
-        out.push_back({h[0], buf_.substr(pos + 8, len)});
-        pos += 8 + len;
-    }
-    buf_.erase(0, pos);
-    return ok();
 }
 
 }  // namespace berth::cli::client

@@ -1,7 +1,7 @@
 // The Engine API client behind `berth`: HTTP/1.1 over a unix socket or TCP (optionally TLS
 // with client certificates), API version negotiation through /_ping, JSON requests,
 // streamed bodies (events, logs -f, JSON message streams) and hijacked connections
-// (attach, exec start) with docker's stdcopy demultiplexing.
+// (attach, exec start); common/stdcopy.h demultiplexes those.
 //
 //   auto c = Client(ClientOptions{.host = "unix:///run/berth/berth.sock"});
 //   Json v = BERTH_TRY(c.get_json("/version"));
@@ -72,7 +72,6 @@ public:
 private:
     std::vector<std::pair<std::string, std::string>> items_;
 };
-std::string url_escape(std::string_view s);  // percent-encodes everything but unreserved
 
 struct Response {
     int status = 0;
@@ -187,20 +186,6 @@ private:
 
     ClientOptions options_;
     std::string version_;
-};
-
-// Docker's stdcopy framing: 8-byte header {stream, 0, 0, 0, big-endian length} + payload.
-class StdcopyDemux {
-public:
-    struct Frame {
-        int stream;  // 0 stdin, 1 stdout, 2 stderr, 3 system error
-        std::string payload;
-    };
-    // Appends whole frames; keeps a partial one. A bad stream byte is InvalidArgument.
-    Result<> feed(std::string_view data, std::vector<Frame>& out);
-
-private:
-    std::string buf_;
 };
 
 }  // namespace berth::cli::client

@@ -42,29 +42,6 @@ TEST(Query, FiltersLikeDocker) {
     EXPECT_FALSE(bad.add_filters({"nonsense"}));
 }
 
-TEST(Stdcopy, SplitsFramesAcrossFeeds) {
-    std::string data;
-    auto frame = [](char stream, const std::string& p) {
-        std::string h(8, '\0');
-        h[0] = stream;
-        h[7] = static_cast<char>(p.size());
-        return h + p;
-    };
-    data = frame(1, "out") + frame(2, "err!");
-    StdcopyDemux d;
-    std::vector<StdcopyDemux::Frame> frames;
-    ASSERT_TRUE(d.feed(data.substr(0, 5), frames));
-    EXPECT_TRUE(frames.empty());
-    ASSERT_TRUE(d.feed(data.substr(5), frames));
-    ASSERT_EQ(frames.size(), 2u);
-    EXPECT_EQ(frames[0].stream, 1);
-    EXPECT_EQ(frames[0].payload, "out");
-    EXPECT_EQ(frames[1].stream, 2);
-    EXPECT_EQ(frames[1].payload, "err!");
-    std::vector<StdcopyDemux::Frame> more;
-    EXPECT_FALSE(StdcopyDemux().feed(std::string("\x09\0\0\0\0\0\0\0", 8), more));
-}
-
 // A CA, a server certificate for 127.0.0.1 and a client certificate (docker's TLS setup).
 bool make_certs(const std::string& d) {
     std::string script =

@@ -13,6 +13,8 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "common/sys.h"
+
 namespace berth::cli::client {
 namespace {
 
@@ -128,11 +130,8 @@ Result<> Connection::write_all(std::string_view data) {
             n = SSL_write(ssl_, data.data(), static_cast<int>(std::min<size_t>(data.size(), 1 << 20)));
             if (n <= 0) return Error(ErrorKind::Unavailable, "TLS write: " + ssl_error_text());
         } else {
-            n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                return Error::sys("write to daemon");
-            }
+            n = sys::retry_eintr([&] { return ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL); });
+            if (n < 0) return Error::sys("write to daemon");
         }
         data.remove_prefix(static_cast<size_t>(n));
     }
@@ -151,9 +150,8 @@ Result<bool> Connection::fill() {
                 return Error(ErrorKind::Unavailable, "TLS read: " + ssl_error_text());
             }
         } else {
-            n = ::read(fd_.get(), tmp, sizeof tmp);
+            n = sys::retry_eintr([&] { return ::read(fd_.get(), tmp, sizeof tmp); });
             if (n < 0) {
-                if (errno == EINTR) continue;
                 if (errno == ECONNRESET) return false;
                 return Error::sys("read from daemon");
             }

@@ -13,6 +13,7 @@
 #include "cli/commands/docs.h"
 #include "cli/commands/registry.h"
 #include "cli/format/template.h"
+#include "common/file.h"
 #include "common/version.h"
 
 namespace berth::cli {
@@ -81,14 +82,7 @@ int Context::fail(const std::string& message) {
 void write_out(Context& ctx, std::string_view data) {
     if (ctx.io.real_stdio) {
         ctx.io.out.flush();
-        while (!data.empty()) {
-            ssize_t n = ::write(ctx.io.out_fd, data.data(), data.size());
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                return;
-            }
-            data.remove_prefix(static_cast<size_t>(n));
-        }
+        (void)write_all(ctx.io.out_fd, data, "stdout");  // stdout closed (a finished pager): nothing to tell
         return;
     }
     ctx.io.out.write(data.data(), static_cast<std::streamsize>(data.size()));
@@ -97,14 +91,7 @@ void write_out(Context& ctx, std::string_view data) {
 
 void write_err(Context& ctx, std::string_view data) {
     if (ctx.io.real_stdio) {
-        while (!data.empty()) {
-            ssize_t n = ::write(2, data.data(), data.size());
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                return;
-            }
-            data.remove_prefix(static_cast<size_t>(n));
-        }
+        (void)write_all(2, data, "stderr");  // stderr closed: nowhere left to say so
         return;
     }
     ctx.io.err.write(data.data(), static_cast<std::streamsize>(data.size()));

@@ -9,9 +9,9 @@
 #include <gtest/gtest.h>
 
 #include "api/server/http_server.h"
-#include "api/server/stdcopy.h"
 #include "cli/commands/cli.h"
 #include "cli/commands/humanize.h"
+#include "common/stdcopy.h"
 #include "support/support.h"
 
 namespace berth::cli {
@@ -98,8 +98,8 @@ protected:
         }));
         ASSERT_TRUE(r.add("POST", "/containers/{id}/attach", [](Request& req) -> Result<Response> {
             auto s = BERTH_TRY(req.hijack(api::kMultiplexedStream));
-            BERTH_TRY(s->write(api::stdcopy_encode(api::StdStream::Stdout, "hello\n")));
-            BERTH_TRY(s->write(api::stdcopy_encode(api::StdStream::Stderr, "oops\n")));
+            BERTH_TRY(s->write(stdcopy_encode(StdStream::Stdout, "hello\n")));
+            BERTH_TRY(s->write(stdcopy_encode(StdStream::Stderr, "oops\n")));
             s->close_write();
             return Response{};
         }));

@@ -5,6 +5,7 @@
 #include "cli/commands/context.h"
 #include "cli/commands/progress.h"
 #include "common/fd.h"
+#include "common/file.h"
 
 namespace berth::cli {
 
@@ -19,15 +20,7 @@ Result<> copy_stream_to_fd(client::Stream& s, int fd) {
     for (;;) {
         std::string d = BERTH_TRY(s.read());
         if (d.empty()) return ok();
-        std::string_view v = d;
-        while (!v.empty()) {
-            ssize_t n = ::write(fd, v.data(), v.size());
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                return Error::sys("write");
-            }
-            v.remove_prefix(static_cast<size_t>(n));
-        }
+        BERTH_TRY(write_all(fd, d, "output"));
     }
 }
 

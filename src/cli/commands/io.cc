@@ -4,6 +4,7 @@
 #include "cli/commands/context.h"
 #include "cli/commands/humanize.h"
 #include "cli/commands/stream.h"
+#include "common/stdcopy.h"
 
 namespace berth::cli {
 namespace {
@@ -89,7 +90,7 @@ int cmd_logs(Context& ctx, const LogsOpts& o, const std::string& name) {
     q.add("tail", o.tail);
     auto s = ctx.client().stream("GET", "/containers/" + info->value("Id", name) + "/logs", q);
     if (!s) return ctx.fail(s.error());
-    client::StdcopyDemux demux;
+    StdcopyDecoder demux;
     for (;;) {
         auto d = s->read();
         if (!d) return ctx.fail(d.error());
@@ -98,10 +99,10 @@ int cmd_logs(Context& ctx, const LogsOpts& o, const std::string& name) {
             write_out(ctx, *d);
             continue;
         }
-        std::vector<client::StdcopyDemux::Frame> frames;
+        std::vector<StdFrame> frames;
         if (auto r = demux.feed(*d, frames); !r) return ctx.fail(r.error());
         for (const auto& f : frames) {
-            if (f.stream == 2)
+            if (f.stream == StdStream::Stderr)
                 write_err(ctx, f.payload);
             else
                 write_out(ctx, f.payload);

@@ -12,6 +12,7 @@
 #include "cli/commands/netopts.h"
 #include "cli/commands/ports.h"
 #include "cli/format/template.h"
+#include "common/strings.h"
 
 namespace berth::cli {
 namespace {
@@ -257,7 +258,7 @@ int cmd_inspect(Context& ctx, const std::string& format, bool verbose,
     nlohmann::ordered_json objects = nlohmann::ordered_json::array();
     std::vector<std::string> errors;
     for (const auto& n : names) {
-        auto r = ctx.client().request("GET", "/networks/" + client::url_escape(n), q);
+        auto r = ctx.client().request("GET", "/networks/" + percent_encode(n), q);
         if (r && r->status >= 400) r = client::Client::daemon_error(*r);
         if (!r) {
             errors.push_back(r.error().str());  // docker keeps "Error response from daemon: " here
@@ -291,7 +292,7 @@ int cmd_inspect(Context& ctx, const std::string& format, bool verbose,
 int cmd_rm(Context& ctx, bool force, const std::vector<std::string>& names) {
     int status = 0;
     for (const auto& n : names) {
-        auto r = ctx.client().call("DELETE", "/networks/" + client::url_escape(n));
+        auto r = ctx.client().call("DELETE", "/networks/" + percent_encode(n));
         if (!r) {
             if (force && r.error().kind() == ErrorKind::NotFound) continue;
             ctx.io.err << r.error().str() << "\n";
@@ -375,15 +376,15 @@ int cmd_connect(Context& ctx, const ConnectOpts& o, const std::string& network,
     ep["Aliases"] = a.aliases;
     if (!ep["DriverOpts"].is_object()) ep["DriverOpts"] = Json::object();
     Json body = {{"Container", container}, {"EndpointConfig", ep}};
-    auto r = ctx.client().call("POST", "/networks/" + client::url_escape(network) + "/connect", {},
-                               dump_json(body));
+    auto r =
+        ctx.client().call("POST", "/networks/" + percent_encode(network) + "/connect", {}, dump_json(body));
     if (!r) return ctx.fail(r.error());
     return 0;
 }
 
 int cmd_disconnect(Context& ctx, bool force, const std::string& network, const std::string& container) {
     Json body = {{"Container", container}, {"Force", force}};
-    auto r = ctx.client().call("POST", "/networks/" + client::url_escape(network) + "/disconnect", {},
+    auto r = ctx.client().call("POST", "/networks/" + percent_encode(network) + "/disconnect", {},
                                dump_json(body));
     if (!r) return ctx.fail(r.error());
     return 0;

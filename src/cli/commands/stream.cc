@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/fd.h"
+#include "common/stdcopy.h"
 
 namespace berth::cli {
 
@@ -104,7 +105,7 @@ Result<PumpEnd> pump(Context& ctx, client::Hijacked& conn, const PumpOptions& o)
     std::optional<SignalSet> signals;
     if (!sigs.empty()) signals.emplace(sigs);
 
-    client::StdcopyDemux demux;
+    StdcopyDecoder demux;
     bool stdin_open = o.send_stdin;
     size_t matched = 0;  // detach-key bytes matched so far (held back)
     for (;;) {
@@ -177,16 +178,16 @@ Result<PumpEnd> pump(Context& ctx, client::Hijacked& conn, const PumpOptions& o)
             write_out(ctx, data);
             continue;
         }
-        std::vector<client::StdcopyDemux::Frame> frames;
+        std::vector<StdFrame> frames;
         auto fr = demux.feed(data, frames);
         if (!fr) {  // not framed after all: pass through
             write_out(ctx, data);
             continue;
         }
         for (const auto& f : frames) {
-            if (f.stream == 2)
+            if (f.stream == StdStream::Stderr)
                 write_err(ctx, f.payload);
-            else if (f.stream == 3)
+            else if (f.stream == StdStream::SystemErr)
                 return Error::internal(f.payload);
             else
                 write_out(ctx, f.payload);

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/strings.h"
+
 namespace berth::cli::format {
 
 namespace {
@@ -306,22 +308,6 @@ std::string js_escape(std::string_view s) {
     return out;
 }
 
-std::string query_escape(std::string_view s) {
-    std::string out;
-    char buf[4];
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else if (c == ' ') {
-            out += '+';
-        } else {
-            std::snprintf(buf, sizeof buf, "%%%02X", c);
-            out += buf;
-        }
-    }
-    return out;
-}
-
 // strings.Title for ASCII: upper-case each letter that follows a separator.
 std::string title(std::string_view s) {
     std::string out(s);
@@ -399,7 +385,7 @@ Result<Value> call(std::string_view name, const std::vector<Value>& a, bool head
     if (name == "ge") return boolean(!BERTH_TRY(less(a[0], a[1])));
     if (name == "html") return str(html_escape(eval_args(a)));
     if (name == "js") return str(js_escape(eval_args(a)));
-    if (name == "urlquery") return str(query_escape(eval_args(a)));
+    if (name == "urlquery") return str(percent_encode(eval_args(a), {}, true));
     if (name == "json") return str(go_json(a[0].json()));
     if (name == "split") return split(BERTH_TRY(want_string(a[0])), BERTH_TRY(want_string(a[1])));
     if (name == "join") {

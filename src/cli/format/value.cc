@@ -7,6 +7,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/go_json.h"
+#include "common/strings.h"
+
 namespace berth::cli::format {
 
 const Json& Value::null_json() {
@@ -192,78 +195,10 @@ void print_into(std::string& out, const Json& j) {
     }
 }
 
-// Decodes one UTF-8 sequence at s[i]; returns its length, or 0 if invalid.
-size_t decode_utf8(std::string_view s, size_t i, uint32_t& cp) {
-    unsigned char c = s[i];
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return 0;
-    cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-    for (size_t k = 1; k < len; ++k) {
-        unsigned char cc = s[i + k];
-        if ((cc & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (cc & 0x3F);
-    }
-    static const uint32_t min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_for_len[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return len;
-}
-
 void hex_escape(std::string& out, const char* prefix, uint32_t v, int width) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%s%0*x", prefix, width, v);
     out += buf;
-}
-
-void json_string(std::string& out, std::string_view s) {
-    out += '"';
-    for (size_t i = 0; i < s.size();) {
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            switch (c) {
-                case '"':
-                    out += "\\\"";
-                    break;
-                case '\\':
-                    out += "\\\\";
-                    break;
-                case '\n':
-                    out += "\\n";
-                    break;
-                case '\r':
-                    out += "\\r";
-                    break;
-                case '\t':
-                    out += "\\t";
-                    break;
-                case '\b':
-                    out += "\\b";
-                    break;
-                case '\f':
-                    out += "\\f";
-                    break;
-                default:
-                    if (c < 0x20)
-                        hex_escape(out, "\\u", c, 4);
-                    else
-                        out += static_cast<char>(c);
-            }
-            ++i;
-            continue;
-        }
-        uint32_t cp = 0;
-        size_t len = decode_utf8(s, i, cp);
-        if (len == 0) {  // Go replaces invalid bytes with U+FFFD
-            out += "\\ufffd";
-            ++i;
-        } else if (cp == 0x2028 || cp == 0x2029) {  // Go escapes these for JSONP safety
-            hex_escape(out, "\\u", cp, 4);
-            i += len;
-        } else {
-            out.append(s.substr(i, len));
-            i += len;
-        }
-    }
-    out += '"';
 }
 
 std::string json_float(double f) {
@@ -281,7 +216,7 @@ std::string json_float(double f) {
 void json_into(std::string& out, const Json& j) {
     switch (j.type()) {
         case Json::value_t::string:
-            json_string(out, j.get_ref<const std::string&>());
+            append_go_json_string(out, j.get_ref<const std::string&>(), false);
             break;
         case Json::value_t::number_integer:
             out += std::to_string(j.get<int64_t>());
@@ -312,7 +247,7 @@ void json_into(std::string& out, const Json& j) {
             for (const auto& [k, v] : j.items()) {
                 if (!first) out += ',';
                 first = false;
-                json_string(out, k);
+                append_go_json_string(out, k, false);
                 out += ':';
                 json_into(out, v);
             }

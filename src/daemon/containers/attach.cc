@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "common/file.h"
+#include "common/sys.h"
 #include "daemon/containers/manager_impl.h"
 #include "shim/shim.h"
 
@@ -30,8 +31,7 @@ Result<UniqueFd> connect_shim(const std::string& dir, const std::string& header)
     char ok[3];
     size_t got = 0;
     while (got < 3) {
-        ssize_t n = ::read(fd.get(), ok + got, 3 - got);
-        if (n < 0 && errno == EINTR) continue;
+        ssize_t n = sys::retry_eintr([&] { return ::read(fd.get(), ok + got, 3 - got); });
         if (n <= 0) return Error::conflict("the container's shim closed the attach connection");
         got += static_cast<size_t>(n);
     }

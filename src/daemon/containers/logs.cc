@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/file.h"
+#include "common/stdcopy.h"
 #include "common/time.h"
 #include "daemon/containers/manager_impl.h"
 #include "shim/shim.h"
@@ -45,7 +46,7 @@ public:
     }
     Result<> emit(const Record& r) {
         std::string text = o_.timestamps ? r.time + " " + r.text : r.text;
-        return out_(tty_ ? text : shim::stdcopy_frame(r.stream, text));
+        return out_(tty_ ? text : stdcopy_encode(static_cast<StdStream>(r.stream), text));
     }
 
 private:

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "common/sys.h"
 #include "image/archive/archive.h"
 #include "image/manifest/manifest.h"
 
@@ -59,8 +60,8 @@ public:
         std::string buf(1 << 20, '\0');
         int64_t left = size;
         while (left > 0) {
-            ssize_t n = ::read(fd, buf.data(), static_cast<size_t>(std::min<int64_t>(left, buf.size())));
-            if (n < 0 && errno == EINTR) continue;
+            auto want = static_cast<size_t>(std::min<int64_t>(left, static_cast<int64_t>(buf.size())));
+            ssize_t n = sys::retry_eintr([&] { return ::read(fd, buf.data(), want); });
             if (n < 0) return Error::sys("read", name);
             if (n == 0) return Error::internal("blob " + name + " shrank while being saved");
             BERTH_TRY(write_data(name, std::string_view(buf.data(), static_cast<size_t>(n))));

@@ -12,6 +12,7 @@
 
 #include "common/file.h"
 #include "common/strings.h"
+#include "common/sys.h"
 #include "runtime/cgroups/cgroup_internal.h"
 
 namespace berth::runtime::cgroups {
@@ -20,19 +21,13 @@ Result<> CgFs::write(const std::string& path, std::string_view value) const {
     std::string shown = "write " + path + " \"" + std::string(value) + "\"";
     int flags = O_WRONLY | O_CLOEXEC;
     if (fake_) flags |= O_CREAT | O_TRUNC;
-    int fd;
-    do {
-        fd = ::open(path.c_str(), flags, 0644);
-    } while (fd < 0 && errno == EINTR);
+    int fd = sys::retry_eintr([&] { return ::open(path.c_str(), flags, 0644); });
     if (fd < 0) return Error::sys(shown);
     UniqueFd guard(fd);
     // cgroupfs takes one value per write(2), so the value goes out in a single call.
     std::string data(value);
     if (fake_) data += '\n';
-    ssize_t n;
-    do {
-        n = ::write(fd, data.data(), data.size());
-    } while (n < 0 && errno == EINTR);
+    ssize_t n = sys::retry_eintr([&] { return ::write(fd, data.data(), data.size()); });
     if (n < 0) return Error::sys(shown);
     if (static_cast<size_t>(n) != data.size())
         return Error::internal(shown + ": short write (" + std::to_string(n) + " bytes)");

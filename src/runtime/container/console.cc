@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "common/file.h"
+#include "common/sys.h"
 #include "runtime/container/internal.h"
 
 namespace berth::runtime {
@@ -34,10 +35,7 @@ Result<UniqueFd> connect_unix(const std::string& path) {
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return Error::sys("socket");
     UniqueFd sock(fd);
-    int r;
-    do {
-        r = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    } while (r < 0 && errno == EINTR);
+    int r = sys::retry_eintr([&] { return ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr); });
     if (r < 0) return Error::sys("connect", path);
     return sock;
 }
@@ -57,10 +55,7 @@ Result<> send_fd(int sock, int fd, std::string_view name) {
     cmsg->cmsg_type = SCM_RIGHTS;
     cmsg->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-    ssize_t n;
-    do {
-        n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
+    ssize_t n = sys::retry_eintr([&] { return ::sendmsg(sock, &msg, MSG_NOSIGNAL); });
     if (n < 0) return Error::sys("send pty master over console socket");
     return ok();
 }
@@ -76,10 +71,7 @@ Result<UniqueFd> recv_fd(int sock) {
     msg.msg_iovlen = 1;
     msg.msg_control = control;
     msg.msg_controllen = sizeof control;
-    ssize_t n;
-    do {
-        n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
+    ssize_t n = sys::retry_eintr([&] { return ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); });
     if (n < 0) return Error::sys("receive pty master");
     struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
     if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
@@ -165,8 +157,7 @@ int proxy_pty(int master, pid_t pid) {
         }
     }
     if (raw) tcsetattr(0, TCSANOW, &saved);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    (void)sys::retry_eintr([&] { return waitpid(pid, &status, 0); });  // our child: status stays 0 if gone
     return status;
 }
 

@@ -17,6 +17,7 @@
 #include "common/file.h"
 #include "common/log.h"
 #include "common/scope.h"
+#include "common/sys.h"
 #include "common/time.h"
 #include "runtime/caps/caps.h"
 #include "runtime/container/internal.h"
@@ -359,8 +360,7 @@ Result<int> run(const GlobalOptions& g, const CreateOptions& opts, bool detach, 
     if (c.pty_master)
         status = proxy_pty(c.pty_master.get(), c.pid);
     else
-        while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
-        }
+        (void)sys::retry_eintr([&] { return ::waitpid(c.pid, &status, 0); });  // see proxy_pty
     g_forward_pid = 0;
     if (!keep) {
         auto r = remove(g, opts.id, true);

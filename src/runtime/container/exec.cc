@@ -12,6 +12,7 @@
 #include "common/file.h"
 #include "common/scope.h"
 #include "common/strings.h"
+#include "common/sys.h"
 #include "runtime/container/internal.h"
 
 namespace berth::runtime {
@@ -157,8 +158,7 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     if (master)
         status = proxy_pty(master.get(), pid);
     else
-        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
+        (void)sys::retry_eintr([&] { return ::waitpid(pid, &status, 0); });  // see proxy_pty
     return wait_status_to_exit_code(status);
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "common/sys.h"
 #include "runtime/container/internal.h"
 
 namespace berth::runtime {
@@ -19,20 +20,14 @@ Result<> sync_send(int fd, SyncMsg msg, std::string_view payload) {
     int type = static_cast<int>(msg);
     memcpy(buf.data(), &type, sizeof type);
     buf.append(payload);
-    ssize_t n;
-    do {
-        n = ::send(fd, buf.data(), buf.size(), MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
+    ssize_t n = sys::retry_eintr([&] { return ::send(fd, buf.data(), buf.size(), MSG_NOSIGNAL); });
     if (n < 0) return Error::sys("sync send");
     return ok();
 }
 
 Result<std::string> sync_expect(int fd, SyncMsg want) {
     char buf[8192];
-    ssize_t n;
-    do {
-        n = ::recv(fd, buf, sizeof buf, 0);
-    } while (n < 0 && errno == EINTR);
+    ssize_t n = sys::retry_eintr([&] { return ::recv(fd, buf, sizeof buf, 0); });
     if (n < 0) return Error::sys("sync receive");
     if (n == 0) return Error::internal(kInitExited);
     if (static_cast<size_t>(n) < sizeof(int)) return Error::internal("sync: short message");

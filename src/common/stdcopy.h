@@ -11,7 +11,7 @@
 
 #include "common/error.h"
 
-namespace berth::api {
+namespace berth {
 
 enum class StdStream : uint8_t { Stdin = 0, Stdout = 1, Stderr = 2, SystemErr = 3 };
 
@@ -39,4 +39,4 @@ private:
     std::string buf_;
 };
 
-}  // namespace berth::api
+}  // namespace berth

@@ -1,9 +1,9 @@
 // stdcopy frame encoding and incremental decoding (see stdcopy.h).
-#include "api/server/stdcopy.h"
+#include "common/stdcopy.h"
 
 #include <algorithm>
 
-namespace berth::api {
+namespace berth {
 
 void stdcopy_append(std::string& out, StdStream stream, std::string_view payload) {
     constexpr std::size_t kMaxFrame = 0xffffffffu;
@@ -37,7 +37,7 @@ Result<> StdcopyDecoder::feed(std::string_view data, std::vector<StdFrame>& out)
         const auto* h = reinterpret_cast<const unsigned char*>(buf_.data() + pos);
         if (h[0] > static_cast<unsigned char>(StdStream::SystemErr)) {
             buf_.erase(0, pos);
-            return Error::invalid("stdcopy: unknown stream type " + std::to_string(h[0]));
+            return Error::invalid("Unrecognized input header: " + std::to_string(h[0]));  // docker's words
         }
         std::size_t len = (std::size_t{h[4]} << 24) | (std::size_t{h[5]} << 16) | (std::size_t{h[6]} << 8) |
                           std::size_t{h[7]};
@@ -49,4 +49,4 @@ Result<> StdcopyDecoder::feed(std::string_view data, std::vector<StdFrame>& out)
     return ok();
 }
 
-}  // namespace berth::api
+}  // namespace berth

@@ -1,9 +1,9 @@
 // stdcopy framing: header layout, round trips and incremental decoding.
-#include "api/server/stdcopy.h"
+#include "common/stdcopy.h"
 
 #include <gtest/gtest.h>
 
-namespace berth::api {
+namespace berth {
 namespace {
 
 TEST(Stdcopy, HeaderLayout) {
@@ -61,4 +61,4 @@ TEST(Stdcopy, RejectsUnknownStream) {
 }
 
 }  // namespace
-}  // namespace berth::api
+}  // namespace berth
