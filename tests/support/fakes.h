@@ -128,9 +128,12 @@ public:
             if (name == name_or_id || n["Id"] == name_or_id) return n;
         return Error::not_found("network " + std::string(name_or_id) + " not found");
     }
-    Result<Json> join(const daemon::networks::SandboxRequest&) override { return not_faked("join"); }
-    Result<Json> connect(const daemon::networks::ContainerInfo&, const std::string&,
-                         const daemon::networks::EndpointRequest&) override {
+    Result<daemon::networks::NetworkSettings> join(const daemon::networks::SandboxRequest&) override {
+        return not_faked("join");
+    }
+    Result<daemon::networks::EndpointSettings> connect(const daemon::networks::ContainerInfo&,
+                                                       const std::string&,
+                                                       const daemon::networks::EndpointRequest&) override {
         return not_faked("connect");
     }
     Result<> disconnect(const std::string&, std::string_view, bool) override {
@@ -140,12 +143,12 @@ public:
         left.push_back(id);
         return ok();
     }
-    Result<Json> restore(const std::string&, const std::string&) override { return not_faked("restore"); }
+    Result<daemon::networks::NetworkSettings> restore(const std::string&, const std::string&) override {
+        return not_faked("restore");
+    }
     void release_others(const std::vector<std::string>&) override {}
     void rename(const std::string&, const std::string&) override {}
-    Json settings(const std::string&) override {
-        return {{"Networks", Json::object()}, {"Ports", Json::object()}};
-    }
+    daemon::networks::NetworkSettings settings(const std::string&) override { return {}; }
     std::string resolv_conf(const std::vector<std::string>&, const std::vector<std::string>& dns,
                             const std::vector<std::string>&, const std::vector<std::string>&) override {
         std::string out;

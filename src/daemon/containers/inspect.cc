@@ -14,6 +14,7 @@
 #include "common/file.h"
 #include "common/scope.h"
 #include "common/strings.h"
+#include "common/sys.h"
 #include "common/time.h"
 #include "daemon/containers/manager_impl.h"
 #include "image/layer/layer.h"
@@ -54,7 +55,8 @@ Container list_view(const Container& c) {
 
 // One element of GET /containers/json, in Docker's field order; `size_rw` < 0: sizes not
 // asked for (Docker then omits them).
-void append_list_entry(std::string& out, const Container& c, const Json& settings, int64_t size_rw) {
+void append_list_entry(std::string& out, const Container& c, const networks::NetworkSettings& settings,
+                       int64_t size_rw) {
     auto key = [&](std::string_view k) {
         out += out.back() == '{' ? "\"" : ",\"";
         out += k;
@@ -104,11 +106,7 @@ void append_list_entry(std::string& out, const Container& c, const Json& setting
     out += "}";
     key("NetworkSettings");
     out += "{\"Networks\":";
-    auto nets = settings.find("Networks");
-    if (nets != settings.end())
-        dump(*nets);
-    else
-        out += "null";
+    dump(networks::to_json(settings.networks));
     out += "}";
     key("Mounts");
     dump(to_json(mount_points(c.host_config)));
@@ -169,7 +167,7 @@ Result<Json> ManagerImpl::inspect(const std::string& ref, bool size) {
                 {"GraphDriver", graph},
                 {"Mounts", to_json(mount_points(c.host_config))},
                 {"Config", to_json(c.config)},
-                {"NetworkSettings", network_settings(c)}};
+                {"NetworkSettings", networks::to_json(network_settings(c))}};
     if (size) {
         out["SizeRw"] = images_->rootfs_usage(c.id).value_or(0);
         int64_t image_size = 0;
@@ -259,12 +257,11 @@ Result<std::string> ManagerImpl::list(bool all, int limit, bool size, const Filt
             std::find(ancestors.begin(), ancestors.end(), c.image_id) == ancestors.end() &&
             !any("ancestor", [&](auto& x) { return x == c.image; }))
             continue;
-        Json settings = network_settings(c, &memo);
+        networks::NetworkSettings settings = network_settings(c, &memo);
         // network=<name|id>; publish=<host port>[/proto]; expose=<container port>[/proto].
         if (!any("network", [&](auto& x) {
-                for (auto& [name, ep] : settings["Networks"].items())
-                    if (name == x || (x.size() >= 3 && ep.value("NetworkID", "").rfind(x, 0) == 0))
-                        return true;
+                for (auto& [name, ep] : settings.networks)
+                    if (name == x || (x.size() >= 3 && ep.network_id.rfind(x, 0) == 0)) return true;
                 return false;
             }))
             continue;
@@ -272,13 +269,13 @@ Result<std::string> ManagerImpl::list(bool all, int limit, bool size, const Filt
             auto slash = want.find('/');
             std::string port = want.substr(0, slash),
                         proto = slash == std::string::npos ? "" : want.substr(slash + 1);
-            for (auto& [key, bindings] : settings["Ports"].items()) {
+            for (auto& [key, bindings] : settings.ports) {
                 auto ks = key.find('/');
                 if (!proto.empty() && key.substr(ks + 1) != proto) continue;
                 if (!host_side && key.substr(0, ks) == port) return true;
-                if (host_side && bindings.is_array())
-                    for (auto& b : bindings)
-                        if (b.value("HostPort", "") == port) return true;
+                if (host_side && bindings)
+                    for (auto& b : *bindings)
+                        if (b.host_port == port) return true;
             }
             if (!host_side)
                 for (auto& key : c.config.exposed_ports)
@@ -424,8 +421,7 @@ Result<> ManagerImpl::export_rootfs(const std::string& ref, const WriteFn& out) 
     });
     Result<> sent = ok();
     char buf[65536];
-    for (ssize_t n; (n = ::read(rd.get(), buf, sizeof buf)) != 0;) {
-        if (n < 0 && errno == EINTR) continue;
+    for (ssize_t n; (n = sys::retry_eintr([&] { return ::read(rd.get(), buf, sizeof buf); })) != 0;) {
         if (n < 0) break;
         if (sent) sent = out(std::string_view(buf, static_cast<size_t>(n)));
         if (!sent) break;  // client gone: close our end so the tar writer stops

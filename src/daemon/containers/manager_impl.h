@@ -122,13 +122,13 @@ public:
     // Docker's NetworkSettings for inspect/list: live from the network service while running.
     // A list passes one NetworkMemo for all its containers: it keeps the network IDs and the
     // settings of containers not running (the same for the same mode and endpoint configs),
-    // instead of working them out for each; those then hold only Networks and Ports (what
-    // the list reads).
+    // instead of working them out for each.
     struct NetworkMemo {
-        std::map<std::string, Json> idle;        // "mode\nendpoints JSON" -> settings
-        std::map<std::string, std::string> ids;  // network name -> ID ("" if none)
+        std::map<std::string, networks::NetworkSettings> idle;  // "mode\nendpoints JSON" -> settings
+        std::map<std::string, std::string> ids;                 // network name -> ID ("" if none)
     };
-    Json network_settings(const Container& c, NetworkMemo* memo = nullptr);
+    networks::NetworkSettings network_settings(const Container& c, NetworkMemo* memo = nullptr);
+    void idle_endpoints(const Container& c, NetworkMemo* memo, networks::NetworkSettings& s);
     Result<Container> build_container(const std::string& name, CreateRequest request,
                                       std::vector<std::string>* warnings);
 
@@ -159,7 +159,7 @@ int pidfd_open(pid_t pid);
 // The ports to publish: HostConfig.PortBindings, plus ExposedPorts with PublishAllPorts.
 Result<std::vector<networks::PortRequest>> port_requests(const Config& config, const HostConfig& host_config);
 // NetworkSettings.Ports as the container list's "Ports" array.
-Json list_ports(const Json& network_settings);
+Json list_ports(const networks::NetworkSettings& settings);
 std::string generate_id();
 std::string generate_name();  // adjective_surname, as Docker's namesgenerator
 bool valid_name(const std::string& name);

@@ -44,14 +44,6 @@ Result<T> as_invalid(Result<T> r) {
     return r;
 }
 
-Json empty_endpoint() {
-    return {{"IPAMConfig", nullptr}, {"Links", nullptr},        {"Aliases", nullptr},
-            {"MacAddress", ""},      {"NetworkID", ""},         {"EndpointID", ""},
-            {"Gateway", ""},         {"IPAddress", ""},         {"IPPrefixLen", 0},
-            {"IPv6Gateway", ""},     {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0},
-            {"DriverOpts", nullptr}, {"DNSNames", nullptr}};
-}
-
 networks::EndpointRequest endpoint_request(const std::string& network, const EndpointConfig& cfg) {
     networks::EndpointRequest r;
     r.network = network;
@@ -167,13 +159,9 @@ Result<> ManagerImpl::join_networks(Container& c) {
             if (name != primary) req.endpoints.push_back(endpoint_request(name, cfg));
         req.ports = BERTH_TRY(port_requests(c.config, c.host_config));
     }
-    Json settings = BERTH_TRY(networks_->join(req));
+    networks::NetworkSettings settings = BERTH_TRY(networks_->join(req));
     // /etc/hosts names the container's own address (written in place: it is bind-mounted).
-    std::string ip;
-    for (auto& [name, ep] : settings["Networks"].items()) {
-        ip = ep.value("IPAddress", "");
-        if (!ip.empty()) break;
-    }
+    std::string ip = settings.first_address();
     if (!ip.empty()) {
         auto hosts = read_file(c.hosts_path).value_or("");
         std::string out;
@@ -192,7 +180,7 @@ void ManagerImpl::leave_networks(Container& c) {
         log::warn("container " + c.short_id() + ": network: " + r.error().str());
 }
 
-Json ManagerImpl::network_settings(const Container& c, NetworkMemo* memo) {
+networks::NetworkSettings ManagerImpl::network_settings(const Container& c, NetworkMemo* memo) {
     // Not running, the settings follow from the mode and the endpoint configs alone: a list
     // works them out once for each such pair.
     const std::string& mode = c.host_config.network_mode;
@@ -201,64 +189,61 @@ Json ManagerImpl::network_settings(const Container& c, NetworkMemo* memo) {
         idle_key = mode + "\n" + dump_json(to_json(c.endpoints));
         if (auto it = memo->idle.find(idle_key); it != memo->idle.end()) return it->second;
     }
-    Json s = networks_->settings(c.state.running() ? c.id : "");
-    auto network_id = [&](const std::string& name) -> std::optional<std::string> {
-        if (memo) {
-            if (auto it = memo->ids.find(name); it != memo->ids.end()) {
-                return it->second.empty() ? std::nullopt : std::optional(it->second);
-            }
-        }
-        std::optional<std::string> id;
-        if (auto n = networks_->find(name)) id = n->value("Id", "");
-        if (memo) memo->ids[name] = id.value_or("");
-        return id;
-    };
-    if (s["Networks"].empty()) {
-        std::vector<std::string> names;
-        for (auto& [name, cfg] : c.endpoints) names.push_back(name);
-        if (names.empty()) names.push_back(mode.rfind("container:", 0) == 0 ? "container" : mode);
-        for (auto& name : names) {
-            Json ep = empty_endpoint();
-            if (auto id = network_id(name)) ep["NetworkID"] = *id;
-            if (auto it = c.endpoints.find(name); it != c.endpoints.end()) {
-                const EndpointConfig& cfg = it->second;
-                if (!cfg.aliases.empty()) ep["Aliases"] = cfg.aliases;
-                if (!cfg.ipv4_address.empty()) ep["IPAMConfig"] = {{"IPv4Address", cfg.ipv4_address}};
-                if (!cfg.mac_address.empty()) ep["MacAddress"] = cfg.mac_address;
-            }
-            if (mode.rfind("container:", 0) != 0) s["Networks"][name] = std::move(ep);
-        }
-    }
+    networks::NetworkSettings s = networks_->settings(c.state.running() ? c.id : "");
+    if (s.networks.empty()) idle_endpoints(c, memo, s);
     // Exposed ports that are not published show as null while the container runs.
-    if (c.state.running()) {
+    if (c.state.running())
         for (auto& key : c.config.exposed_ports) {
             std::string k = key.find('/') == std::string::npos ? key + "/tcp" : key;
-            if (!s["Ports"].contains(k)) s["Ports"][k] = nullptr;
+            s.ports.try_emplace(k);
         }
-    }
-    if (!idle_key.empty()) {
-        s = Json{{"Networks", std::move(s["Networks"])}, {"Ports", std::move(s["Ports"])}};
-        memo->idle.emplace(std::move(idle_key), s);
-    }
+    if (!idle_key.empty()) memo->idle.emplace(std::move(idle_key), s);
     return s;
 }
 
-Json list_ports(const Json& settings) {
+// The endpoints of a container without a sandbox: what its configs ask for, on networks
+// looked up by name (once per list, through the memo).
+void ManagerImpl::idle_endpoints(const Container& c, NetworkMemo* memo, networks::NetworkSettings& s) {
+    const std::string& mode = c.host_config.network_mode;
+    auto network_id = [&](const std::string& name) -> std::string {
+        if (memo)
+            if (auto it = memo->ids.find(name); it != memo->ids.end()) return it->second;
+        std::string id;
+        if (auto n = networks_->find(name)) id = n->value("Id", "");
+        if (memo) memo->ids[name] = id;
+        return id;
+    };
+    if (mode.rfind("container:", 0) == 0) return;  // it shares another's namespace: no networks of its own
+    std::vector<std::string> names;
+    for (auto& [name, cfg] : c.endpoints) names.push_back(name);
+    if (names.empty()) names.push_back(mode);
+    for (auto& name : names) {
+        networks::EndpointSettings ep;
+        ep.network_id = network_id(name);
+        if (auto it = c.endpoints.find(name); it != c.endpoints.end()) {
+            const EndpointConfig& cfg = it->second;
+            if (!cfg.aliases.empty()) ep.aliases = cfg.aliases;
+            ep.ipam_ipv4 = cfg.ipv4_address;
+            ep.mac_address = cfg.mac_address;
+        }
+        s.networks[name] = std::move(ep);
+    }
+}
+
+Json list_ports(const networks::NetworkSettings& settings) {
     Json out = Json::array();
-    auto ports = settings.find("Ports");  // read in place: this runs for every listed container
-    if (ports == settings.end()) return out;
-    for (auto& [key, bindings] : ports->items()) {
+    for (auto& [key, bindings] : settings.ports) {
         auto slash = key.find('/');
         int port = atoi(key.substr(0, slash).c_str());
         std::string proto = slash == std::string::npos ? "tcp" : key.substr(slash + 1);
-        if (!bindings.is_array() || bindings.empty()) {
+        if (!bindings || bindings->empty()) {
             out.push_back({{"PrivatePort", port}, {"Type", proto}});
             continue;
         }
-        for (auto& b : bindings)
-            out.push_back({{"IP", b.value("HostIp", "")},
+        for (auto& b : *bindings)
+            out.push_back({{"IP", b.host_ip},
                            {"PrivatePort", port},
-                           {"PublicPort", atoi(b.value("HostPort", "0").c_str())},
+                           {"PublicPort", atoi(b.host_port.c_str())},
                            {"Type", proto}});
     }
     return out;

@@ -13,7 +13,7 @@
 //   restart  restore() for containers that kept running (live-restore), then
 //            release_others() for those that did not
 // State lives in <data_root>/berth.db (tables networks, endpoints, sandboxes; one
-// transaction per change); kernel work goes through src/network (netlink, nftables, DNS).
+// transaction per change); kernel work goes through src/hostnet (netlink, nftables, DNS).
 //
 // Thread-safe.
 #pragma once
@@ -29,6 +29,7 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "daemon/events/events.h"
+#include "daemon/networks/network_settings.h"
 
 namespace berth::daemon::networks {
 
@@ -92,24 +93,24 @@ public:
     // The network's canonical {Id, Name, Driver, UserDefined, Internal, Gateway};
     // NotFound "network X not found".
     virtual Result<Json> find(std::string_view name_or_id) = 0;
-    // Connects the sandbox; on failure nothing stays configured. Returns NetworkSettings
-    // (Docker's shape: Networks, Ports, IPAddress, Gateway, MacAddress, ...).
-    virtual Result<Json> join(const SandboxRequest& request) = 0;
+    // Connects the sandbox; on failure nothing stays configured. Returns its settings.
+    virtual Result<NetworkSettings> join(const SandboxRequest& request) = 0;
     // A running container joins one more network (next ethN); returns its EndpointSettings.
-    virtual Result<Json> connect(const ContainerInfo& container, const std::string& netns_path,
-                                 const EndpointRequest& request) = 0;
+    virtual Result<EndpointSettings> connect(const ContainerInfo& container, const std::string& netns_path,
+                                             const EndpointRequest& request) = 0;
     virtual Result<> disconnect(const std::string& container_id, std::string_view network, bool force) = 0;
     // The container is gone: everything of its sandbox is released. Idempotent.
     virtual Result<> leave(const std::string& container_id) = 0;
     // After a daemon restart, for a container still running in netns_path: DNS again, ports
-    // re-reserved. Returns its NetworkSettings.
-    virtual Result<Json> restore(const std::string& container_id, const std::string& netns_path) = 0;
+    // re-reserved. Returns its settings.
+    virtual Result<NetworkSettings> restore(const std::string& container_id,
+                                            const std::string& netns_path) = 0;
     // Releases every sandbox except those of `running` (they died while the daemon was away).
     virtual void release_others(const std::vector<std::string>& running) = 0;
     // The container was renamed: the embedded DNS answers the new name.
     virtual void rename(const std::string& container_id, const std::string& new_name) = 0;
-    // The container's current NetworkSettings (empty object when it has no sandbox).
-    virtual Json settings(const std::string& container_id) = 0;
+    // The container's current settings (empty ones when it has no sandbox).
+    virtual NetworkSettings settings(const std::string& container_id) = 0;
     // /etc/resolv.conf for a container on these networks: 127.0.0.11 on user-defined ones.
     virtual std::string resolv_conf(const std::vector<std::string>& networks,
                                     const std::vector<std::string>& dns,
