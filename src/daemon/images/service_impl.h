@@ -71,6 +71,13 @@ private:
     // Pull of one tag or digest (pull.cc).
     Result<Digest> pull_one(const image::reference::Reference& ref, const PullOptions& options,
                             const ProgressFn& progress);
+    Result<image::manifest::ImageConfig> fetch_config(registry::Repository& repo,
+                                                      const image::manifest::Descriptor& desc,
+                                                      const std::string& what, std::vector<Digest>& written);
+    Result<Digest> record_pulled(const image::reference::Reference& r,
+                                 const registry::FetchedManifest& manifest, const std::string& media_type,
+                                 const image::manifest::Manifest& m, const std::string& top_digest,
+                                 std::vector<Digest>& written);
     Result<> push_one(const image::reference::Reference& ref, const Digest& id, registry::Repository& repo,
                       const ProgressFn& progress);
     RegistryOptions registry_options();
