@@ -19,7 +19,7 @@ namespace {
 constexpr size_t kStreamBuffer = 2 << 20;
 
 // A layer's bar, sent at most every 100 ms and at its end.
-auto progress_bar(PullProgress& progress, std::string status, const std::string& id, int64_t total) {
+auto progress_bar(ProgressStream& progress, std::string status, const std::string& id, int64_t total) {
     return [&progress, status = std::move(status), id, total,
             last = std::chrono::steady_clock::time_point{}](int64_t current) mutable {
         auto now = std::chrono::steady_clock::now();
@@ -29,7 +29,7 @@ auto progress_bar(PullProgress& progress, std::string status, const std::string&
     };
 }
 
-auto extract_progress(PullProgress& progress, const std::string& id, int64_t total) {
+auto extract_progress(ProgressStream& progress, const std::string& id, int64_t total) {
     return [report = progress_bar(progress, "Extracting", id, total), seen = int64_t{0}](size_t k) mutable {
         seen += static_cast<int64_t>(k);
         report(seen);
@@ -39,7 +39,7 @@ auto extract_progress(PullProgress& progress, const std::string& id, int64_t tot
 }  // namespace
 
 LayerTransfer::LayerTransfer(image::content::Store& content, image::snapshotter::Snapshotter& snap,
-                             registry::Repository& repo, PullProgress& progress, std::vector<Digest>& written)
+                             registry::Repository& repo, ProgressStream& progress, std::vector<Digest>& written)
     : content_(content), snap_(snap), repo_(repo), progress_(progress), written_(written) {}
 
 LayerTransfer::~LayerTransfer() {

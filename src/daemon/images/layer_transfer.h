@@ -20,7 +20,7 @@
 
 #include "common/fd.h"
 #include "daemon/images/layer_stream.h"
-#include "daemon/images/pull_progress.h"
+#include "daemon/images/progress_stream.h"
 #include "image/content/content_store.h"
 #include "image/layer/layer.h"
 #include "image/manifest/manifest.h"
@@ -33,7 +33,7 @@ class LayerTransfer {
 public:
     // `written` gets each blob this transfer adds to the content store (for the caller's undo).
     LayerTransfer(image::content::Store& content, image::snapshotter::Snapshotter& snap,
-                  registry::Repository& repo, PullProgress& progress, std::vector<Digest>& written);
+                  registry::Repository& repo, ProgressStream& progress, std::vector<Digest>& written);
     ~LayerTransfer();
     LayerTransfer(const LayerTransfer&) = delete;
     LayerTransfer& operator=(const LayerTransfer&) = delete;
@@ -71,7 +71,7 @@ private:
     image::content::Store& content_;
     image::snapshotter::Snapshotter& snap_;
     registry::Repository& repo_;
-    PullProgress& progress_;
+    ProgressStream& progress_;
     std::vector<Digest>& written_;  // under mu_ while workers run
 
     std::vector<Layer> layers_;

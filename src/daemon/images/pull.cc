@@ -128,7 +128,7 @@ Result<Digest> Service::pull(const PullOptions& options, const ProgressFn& progr
 
 Result<Digest> Service::pull_one(const ref::Reference& r, const PullOptions& options,
                                  const ProgressFn& progress_fn) {
-    PullProgress progress(progress_fn);
+    ProgressStream progress(progress_fn);
     auto cfg = registry_options();
     const std::string what = "pull " + r.familiar_string();
     progress.status("Pulling from " + r.path(), r.has_digest() ? r.digest() : r.tag());

@@ -8,6 +8,8 @@
 
 #include "common/file.h"
 #include "common/log.h"
+#include "common/sys.h"
+#include "daemon/images/progress_stream.h"
 #include "daemon/images/service_impl.h"
 
 namespace berth::daemon::images {
@@ -17,11 +19,89 @@ namespace ref = image::reference;
 
 namespace {
 
-void send(const ProgressFn& fn, std::mutex& mu, const Json& m) {
-    if (!fn) return;
-    std::lock_guard lock(mu);
-    fn(m);
-}
+// Uploads an image's blobs on several threads, each with its own copy of the registry
+// client: a blob the registry has is skipped, one another repository of the registry has is
+// mounted, the rest are pushed. The config goes last and draws no line of its own.
+class BlobUploader {
+public:
+    BlobUploader(image::content::Store& content, std::vector<mf::Descriptor> blobs,
+                 std::vector<std::string> sources, ProgressStream& progress)
+        : content_(content), blobs_(std::move(blobs)), sources_(std::move(sources)), progress_(progress) {}
+
+    Result<> run(registry::Repository& repo, int threads) {
+        int n = std::max(1, std::min<int>(threads, static_cast<int>(blobs_.size())));
+        // Each thread gets its own copy of the client (its token state is not shared); checking
+        // one blob first authenticates, so the copies start with the token.
+        BERTH_TRY(repo.stat_blob(blobs_.back().digest.str()));
+        std::vector<registry::Repository> per_thread;
+        for (int k = 0; k < n; ++k) per_thread.push_back(BERTH_TRY(repo.clone()));
+        std::vector<std::thread> workers;
+        for (auto& rp : per_thread) workers.emplace_back([this, &rp] { work(rp); });
+        for (auto& t : workers) t.join();
+        if (failure_) return *failure_;
+        return ok();
+    }
+
+private:
+    void work(registry::Repository& rp) {
+        for (size_t i; (i = next_++) < blobs_.size();) {
+            {
+                std::lock_guard lock(mu_);
+                if (failure_) return;
+            }
+            if (auto r = upload(rp, blobs_[i], i == blobs_.size() - 1); !r) {
+                std::lock_guard lock(mu_);
+                if (!failure_) failure_ = r.error();
+                return;
+            }
+        }
+    }
+
+    Result<> upload(registry::Repository& rp, const mf::Descriptor& b, bool is_config) {
+        std::string sid = b.digest.short_id();
+        auto say = [&](const std::string& status) {
+            if (!is_config) progress_.layer(status, sid);
+        };
+        if (BERTH_TRY(rp.stat_blob(b.digest.str()))) {
+            say("Layer already exists");
+            return ok();
+        }
+        for (auto& src : sources_) {
+            auto mounted = rp.mount_blob(b.digest.str(), src);
+            if (mounted && *mounted) {
+                say("Mounted from " + src);
+                return ok();
+            }
+        }
+        auto fd = BERTH_TRY(content_.open_blob(b.digest));
+        auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+        BERTH_TRY(rp.push_blob(
+            b.digest.str(), b.size,
+            [&](void* buf, size_t len) -> Result<size_t> {
+                ssize_t k = sys::retry_eintr([&] { return ::read(fd.get(), buf, len); });
+                if (k < 0) return Error::sys("read", b.digest.str());
+                return static_cast<size_t>(k);
+            },
+            [&](int64_t done, int64_t total) {
+                auto now = std::chrono::steady_clock::now();
+                if (is_config || (now - last < std::chrono::milliseconds(100) && done != total)) return;
+                last = now;
+                progress_.send({{"status", "Pushing"},
+                                {"id", sid},
+                                {"progressDetail", {{"current", done}, {"total", total}}}});
+            }));
+        say("Pushed");
+        return ok();
+    }
+
+    image::content::Store& content_;
+    const std::vector<mf::Descriptor> blobs_;
+    const std::vector<std::string> sources_;
+    ProgressStream& progress_;
+    std::atomic<size_t> next_{0};
+    std::mutex mu_;
+    std::optional<Error> failure_;
+};
 
 }  // namespace
 
@@ -49,11 +129,8 @@ Result<> Service::push(const PushOptions& options, const ProgressFn& progress) {
                                                     .certs_dir = cfg.registry.certs_dir},
                                    base.domain());
     auto ep = eps.back();  // never push to a mirror
-    {
-        std::mutex mu;
-        send(progress, mu,
-             {{"status", "The push refers to repository [" + base.repository().familiar_name() + "]"}});
-    }
+    ProgressStream(progress).status("The push refers to repository [" + base.repository().familiar_name() +
+                                    "]");
     for (auto& [r, id] : targets) {
         auto repo = BERTH_TRY(registry::Repository::open(cfg.registry, ep, r.path(), options.credentials,
                                                          registry::Access::Push));
@@ -63,113 +140,36 @@ Result<> Service::push(const PushOptions& options, const ProgressFn& progress) {
 }
 
 Result<> Service::push_one(const ref::Reference& r, const Digest& id, registry::Repository& repo,
-                           const ProgressFn& progress) {
-    std::mutex mu;
+                           const ProgressFn& progress_fn) {
+    ProgressStream progress(progress_fn);
     auto info = BERTH_TRY(db_.get(id));
     std::string manifest = BERTH_TRY(content_.read(info.image.manifest_digest));
     auto m = BERTH_TRY(mf::parse_image_manifest(manifest, info.image.media_type));
-    // Other repositories of the same registry holding this image's blobs (mount sources).
+    std::vector<mf::Descriptor> blobs = m.layers;
+    blobs.push_back(m.config);
+    for (auto& b : m.layers) progress.layer("Preparing", b.digest.short_id());
+    BlobUploader uploader(content_, std::move(blobs), BERTH_TRY(mount_sources(r)), progress);
+    BERTH_TRY(uploader.run(repo, registry_options().max_concurrent_uploads));
+    std::string tag = r.tag();
+    std::string digest = BERTH_TRY(repo.put_manifest(tag, info.image.media_type, manifest));
+    auto size = static_cast<int64_t>(manifest.size());
+    progress.send({{"status", tag + ": digest: " + digest + " size: " + std::to_string(size)}});
+    progress.send(
+        {{"progressDetail", Json::object()}, {"aux", {{"Tag", tag}, {"Digest", digest}, {"Size", size}}}});
+    publish("push", id.str(), r.familiar_string());
+    return ok();
+}
+
+// Other repositories of the same registry that hold images here: they may have the blobs
+// already, so the registry can mount them instead of receiving them again.
+Result<std::vector<std::string>> Service::mount_sources(const ref::Reference& r) {
     std::vector<std::string> sources;
     for (auto& img : BERTH_TRY(db_.list()))
         for (auto& t : img.tags) {
             auto o = ref::parse_normalized(t);
             if (o && o->domain() == r.domain() && o->path() != r.path()) sources.push_back(o->path());
         }
-    std::vector<mf::Descriptor> blobs = m.layers;
-    blobs.push_back(m.config);
-    for (auto& b : m.layers)
-        send(progress, mu,
-             {{"status", "Preparing"}, {"progressDetail", Json::object()}, {"id", b.digest.short_id()}});
-    std::atomic<size_t> next{0};
-    std::optional<Error> failure;
-    std::mutex fail_mu;
-    auto worker = [&](registry::Repository* rp) {
-        for (;;) {
-            size_t i = next++;
-            if (i >= blobs.size()) return;
-            {
-                std::lock_guard lock(fail_mu);
-                if (failure) return;
-            }
-            auto& b = blobs[i];
-            bool is_config = i == blobs.size() - 1;
-            std::string sid = b.digest.short_id();
-            auto fail = [&](Error e) {
-                std::lock_guard lock(fail_mu);
-                if (!failure) failure = std::move(e);
-            };
-            auto have = rp->stat_blob(b.digest.str());
-            if (!have) return fail(have.error());
-            if (*have) {
-                if (!is_config)
-                    send(progress, mu,
-                         {{"status", "Layer already exists"},
-                          {"progressDetail", Json::object()},
-                          {"id", sid}});
-                continue;
-            }
-            bool mounted = false;
-            for (auto& src : sources) {
-                auto mr = rp->mount_blob(b.digest.str(), src);
-                if (mr && *mr) {
-                    mounted = true;
-                    if (!is_config)
-                        send(progress, mu,
-                             {{"status", "Mounted from " + src},
-                              {"progressDetail", Json::object()},
-                              {"id", sid}});
-                    break;
-                }
-            }
-            if (mounted) continue;
-            auto fd = content_.open_blob(b.digest);
-            if (!fd) return fail(fd.error());
-            int raw = fd->get();
-            auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
-            auto pushed = rp->push_blob(
-                b.digest.str(), b.size,
-                [raw, &b](void* buf, size_t len) -> Result<size_t> {
-                    ssize_t k = ::read(raw, buf, len);
-                    if (k < 0) return Error::sys("read", b.digest.str());
-                    return static_cast<size_t>(k);
-                },
-                [&](int64_t done, int64_t total) {
-                    auto now = std::chrono::steady_clock::now();
-                    if (is_config || (now - last < std::chrono::milliseconds(100) && done != total)) return;
-                    last = now;
-                    send(progress, mu,
-                         {{"status", "Pushing"},
-                          {"id", sid},
-                          {"progressDetail", {{"current", done}, {"total", total}}}});
-                });
-            if (!pushed) return fail(pushed.error());
-            if (!is_config)
-                send(progress, mu, {{"status", "Pushed"}, {"progressDetail", Json::object()}, {"id", sid}});
-        }
-    };
-    auto cfg = registry_options();
-    int n = std::max(1, std::min<int>(cfg.max_concurrent_uploads, static_cast<int>(blobs.size())));
-    std::vector<std::thread> threads;
-    // Each thread gets its own copy of the client (its token state is not shared); checking
-    // one blob first authenticates, so the copies start with the token.
-    {
-        auto first = repo.stat_blob(m.config.digest.str());
-        if (!first) return first.error();
-    }
-    std::vector<registry::Repository> per_thread;
-    for (int k = 0; k < n; ++k) per_thread.push_back(BERTH_TRY(repo.clone()));
-    for (int k = 0; k < n; ++k) threads.emplace_back(worker, &per_thread[k]);
-    for (auto& t : threads) t.join();
-    if (failure) return *failure;
-    std::string tag = r.tag();
-    std::string digest = BERTH_TRY(repo.put_manifest(tag, info.image.media_type, manifest));
-    send(progress, mu,
-         {{"status", tag + ": digest: " + digest + " size: " + std::to_string(manifest.size())}});
-    send(progress, mu,
-         {{"progressDetail", Json::object()},
-          {"aux", {{"Tag", tag}, {"Digest", digest}, {"Size", static_cast<int64_t>(manifest.size())}}}});
-    publish("push", id.str(), r.familiar_string());
-    return ok();
+    return sources;
 }
 
 }  // namespace berth::daemon::images

@@ -80,6 +80,7 @@ private:
                                  std::vector<Digest>& written);
     Result<> push_one(const image::reference::Reference& ref, const Digest& id, registry::Repository& repo,
                       const ProgressFn& progress);
+    Result<std::vector<std::string>> mount_sources(const image::reference::Reference& r);
     RegistryOptions registry_options();
     // Removes the blobs among `candidates` that no image references.
     void collect_blobs(const std::vector<Digest>& candidates);

@@ -1,5 +1,5 @@
-// Docker's pull progress stream (JSON messages the docker CLI draws as per-layer lines and
-// bars), serialised for the download threads.
+// Docker's pull and push progress stream (JSON messages the docker CLI draws as per-layer
+// lines and bars), serialised for the transfer threads.
 #pragma once
 
 #include <algorithm>
@@ -12,9 +12,9 @@
 namespace berth::daemon::images {
 
 // Serialises progress messages from the download threads.
-class PullProgress {
+class ProgressStream {
 public:
-    explicit PullProgress(const ProgressFn& fn) : fn_(fn) {}
+    explicit ProgressStream(const ProgressFn& fn) : fn_(fn) {}
     void status(const std::string& status, const std::string& id = {}) {
         Json m = {{"status", status}};
         if (!id.empty()) m["id"] = id;
