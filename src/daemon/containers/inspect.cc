@@ -179,33 +179,127 @@ Result<Json> ManagerImpl::inspect(const std::string& ref, bool size) {
     return out;
 }
 
-Result<std::string> ManagerImpl::list(bool all, int limit, bool size, const Filters& filters) {
-    static const char* kKeys[] = {"ancestor", "before",    "expose",  "exited", "health",
-                                  "id",       "isolation", "is-task", "label",  "name",
-                                  "network",  "publish",   "since",   "status", "volume"};
-    for (auto& [k, v] : filters)
-        if (std::none_of(std::begin(kKeys), std::end(kKeys), [&](const char* x) { return k == x; }))
-            return Error::invalid("invalid filter '" + k + "'");
-    auto get = [&](const char* k) {
-        auto it = filters.find(k);
-        return it == filters.end() ? std::vector<std::string>{} : it->second;
-    };
-    for (auto& st : get("status"))
-        if (!parse_status(st)) return Error::invalid("invalid filter 'status=" + st + "'");
-    std::vector<int> exited;
-    for (auto& x : get("exited")) {
-        char* end;
-        long v = strtol(x.c_str(), &end, 10);
-        if (x.empty() || *end) return Error::invalid("invalid filter 'exited=" + x + "'");
-        exited.push_back(static_cast<int>(v));
+namespace {
+
+// containers/json's filters, checked once for a list.
+class ListQuery {
+public:
+    static Result<ListQuery> parse(const Filters& filters) {
+        static const char* kKeys[] = {"ancestor", "before",    "expose",  "exited", "health",
+                                      "id",       "isolation", "is-task", "label",  "name",
+                                      "network",  "publish",   "since",   "status", "volume"};
+        for (auto& [k, v] : filters)
+            if (std::none_of(std::begin(kKeys), std::end(kKeys), [&](const char* x) { return k == x; }))
+                return Error::invalid("invalid filter '" + k + "'");
+        ListQuery q(filters);
+        for (auto& st : q.get("status"))
+            if (!parse_status(st)) return Error::invalid("invalid filter 'status=" + st + "'");
+        for (auto& x : q.get("exited")) {
+            char* end;
+            long v = strtol(x.c_str(), &end, 10);
+            if (x.empty() || *end) return Error::invalid("invalid filter 'exited=" + x + "'");
+            q.exited_.push_back(static_cast<int>(v));
+        }
+        return q;
     }
-    // Resolve ancestors to image IDs (an unknown image matches nothing).
-    std::vector<std::string> ancestors;
-    for (auto& a : get("ancestor"))
+
+    std::vector<std::string> get(const char* k) const {
+        auto it = filters_.find(k);
+        return it == filters_.end() ? std::vector<std::string>{} : it->second;
+    }
+    // Without a filter asking otherwise, a list without `all` shows running containers only.
+    bool shows_stopped(bool all, int limit) const {
+        return all || !get("status").empty() || !exited_.empty() || limit > 0 || !before.empty() ||
+               !since.empty();
+    }
+
+    // What the record alone decides: id, name, status, exited, label, ancestor, before/since.
+    bool matches(const Container& c) const {
+        if (!before.empty() && c.created >= before) return false;
+        if (!since.empty() && c.created <= since) return false;
+        if (!any("id", [&](auto& x) { return c.id.rfind(x, 0) == 0; })) return false;
+        if (!any("name", [&](auto& x) {
+                std::string n = x[0] == '/' ? x.substr(1) : x;
+                return c.name.find(n) != std::string::npos || glob_match(n, c.name);
+            }))
+            return false;
+        if (!any("status", [&](auto& x) { return x == status_name(c.state.status); })) return false;
+        if (!exited_.empty() &&
+            (c.state.status != Status::Exited ||
+             std::find(exited_.begin(), exited_.end(), c.state.exit_code) == exited_.end()))
+            return false;
+        if (auto labels = get("label"); !labels.empty() && !labels_match(c.config.labels, labels))
+            return false;
+        if (!ancestors.empty() &&
+            std::find(ancestors.begin(), ancestors.end(), c.image_id) == ancestors.end() &&
+            !any("ancestor", [&](auto& x) { return x == c.image; }))
+            return false;
+        return true;
+    }
+
+    // network=<name|id>; publish=<host port>[/proto]; expose=<container port>[/proto].
+    bool matches(const Container& c, const networks::NetworkSettings& settings) const {
+        if (!any("network", [&](auto& x) {
+                for (auto& [name, ep] : settings.networks)
+                    if (name == x || (x.size() >= 3 && ep.network_id.rfind(x, 0) == 0)) return true;
+                return false;
+            }))
+            return false;
+        return any("publish", [&](auto& x) { return port_match(c, settings, x, true); }) &&
+               any("expose", [&](auto& x) { return port_match(c, settings, x, false); });
+    }
+
+    std::vector<std::string> ancestors;  // image IDs; an unknown image matches nothing
+    std::string before, since;           // the Created of the containers named
+
+private:
+    explicit ListQuery(const Filters& filters) : filters_(filters) {}
+
+    template <class Pred>
+    bool any(const char* key, Pred pred) const {
+        auto v = get(key);
+        return v.empty() || std::any_of(v.begin(), v.end(), pred);
+    }
+
+    static bool port_match(const Container& c, const networks::NetworkSettings& settings,
+                           const std::string& want, bool host_side) {
+        auto slash = want.find('/');
+        std::string port = want.substr(0, slash),
+                    proto = slash == std::string::npos ? "" : want.substr(slash + 1);
+        for (auto& [key, bindings] : settings.ports) {
+            auto ks = key.find('/');
+            if (!proto.empty() && key.substr(ks + 1) != proto) continue;
+            if (!host_side && key.substr(0, ks) == port) return true;
+            if (host_side && bindings)
+                for (auto& b : *bindings)
+                    if (b.host_port == port) return true;
+        }
+        if (!host_side)
+            for (auto& key : c.config.exposed_ports)
+                if (key.substr(0, key.find('/')) == port) return true;
+        return false;
+    }
+
+    const Filters& filters_;
+    std::vector<int> exited_;
+};
+
+// The Created of the container `ref` names among `cs` ("" when none does).
+std::string created_of(const std::vector<Container>& cs, const std::string& ref) {
+    for (auto& c : cs)
+        if (c.id == ref || c.name == ref || (ref.size() >= 3 && c.id.rfind(ref, 0) == 0)) return c.created;
+    return "";
+}
+
+}  // namespace
+
+Result<std::string> ManagerImpl::list(bool all, int limit, bool size, const Filters& filters) {
+    auto query = BERTH_TRY(ListQuery::parse(filters));
+    for (auto& a : query.get("ancestor"))
         if (auto img = images_->runnable(a))
-            ancestors.push_back(img->id.str());
+            query.ancestors.push_back(img->id.str());
         else
-            ancestors.push_back("\x01none");
+            query.ancestors.push_back("\x01none");
     std::vector<Container> cs;
     auto entries = snapshot();
     cs.reserve(entries.size());
@@ -215,75 +309,20 @@ Result<std::string> ManagerImpl::list(bool all, int limit, bool size, const Filt
     }
     // Newest first, as docker ps.
     std::sort(cs.begin(), cs.end(), [](auto& a, auto& b) { return a.created > b.created; });
-    auto created_of = [&](const std::string& ref) -> std::string {
-        for (auto& c : cs)
-            if (c.id == ref || c.name == ref || (ref.size() >= 3 && c.id.rfind(ref, 0) == 0))
-                return c.created;
-        return "";
-    };
-    std::string before, since;
-    for (auto& b : get("before"))
-        if ((before = created_of(b)).empty()) return Error::not_found("No such container: " + b);
-    for (auto& s : get("since"))
-        if ((since = created_of(s)).empty()) return Error::not_found("No such container: " + s);
-    bool has_status_filter = !get("status").empty() || !exited.empty();
+    for (auto& b : query.get("before"))
+        if ((query.before = created_of(cs, b)).empty()) return Error::not_found("No such container: " + b);
+    for (auto& s : query.get("since"))
+        if ((query.since = created_of(cs, s)).empty()) return Error::not_found("No such container: " + s);
 
-    auto label_filters = get("label");
+    bool stopped_too = query.shows_stopped(all, limit);
     std::string out = "[";
     out.reserve(1280 * cs.size() + 16);  // ~1 KB a container: grown once, not by doubling
     int listed = 0;
     NetworkMemo memo;
     for (auto& c : cs) {
-        if (!all && !has_status_filter && limit <= 0 && before.empty() && since.empty() && !c.state.running())
-            continue;
-        if (!before.empty() && c.created >= before) continue;
-        if (!since.empty() && c.created <= since) continue;
-        auto any = [&](const char* key, auto pred) {
-            auto v = get(key);
-            return v.empty() || std::any_of(v.begin(), v.end(), pred);
-        };
-        if (!any("id", [&](auto& x) { return c.id.rfind(x, 0) == 0; })) continue;
-        if (!any("name", [&](auto& x) {
-                std::string n = x[0] == '/' ? x.substr(1) : x;
-                return c.name.find(n) != std::string::npos || glob_match(n, c.name);
-            }))
-            continue;
-        if (!any("status", [&](auto& x) { return x == status_name(c.state.status); })) continue;
-        if (!exited.empty() && (c.state.status != Status::Exited ||
-                                std::find(exited.begin(), exited.end(), c.state.exit_code) == exited.end()))
-            continue;
-        if (!label_filters.empty() && !labels_match(c.config.labels, label_filters)) continue;
-        if (!ancestors.empty() &&
-            std::find(ancestors.begin(), ancestors.end(), c.image_id) == ancestors.end() &&
-            !any("ancestor", [&](auto& x) { return x == c.image; }))
-            continue;
+        if ((!stopped_too && !c.state.running()) || !query.matches(c)) continue;
         networks::NetworkSettings settings = network_settings(c, &memo);
-        // network=<name|id>; publish=<host port>[/proto]; expose=<container port>[/proto].
-        if (!any("network", [&](auto& x) {
-                for (auto& [name, ep] : settings.networks)
-                    if (name == x || (x.size() >= 3 && ep.network_id.rfind(x, 0) == 0)) return true;
-                return false;
-            }))
-            continue;
-        auto port_match = [&](const std::string& want, bool host_side) {
-            auto slash = want.find('/');
-            std::string port = want.substr(0, slash),
-                        proto = slash == std::string::npos ? "" : want.substr(slash + 1);
-            for (auto& [key, bindings] : settings.ports) {
-                auto ks = key.find('/');
-                if (!proto.empty() && key.substr(ks + 1) != proto) continue;
-                if (!host_side && key.substr(0, ks) == port) return true;
-                if (host_side && bindings)
-                    for (auto& b : *bindings)
-                        if (b.host_port == port) return true;
-            }
-            if (!host_side)
-                for (auto& key : c.config.exposed_ports)
-                    if (key.substr(0, key.find('/')) == port) return true;
-            return false;
-        };
-        if (!any("publish", [&](auto& x) { return port_match(x, true); })) continue;
-        if (!any("expose", [&](auto& x) { return port_match(x, false); })) continue;
+        if (!query.matches(c, settings)) continue;
         append_list_entry(out, c, settings, size ? images_->rootfs_usage(c.id).value_or(0) : -1);
         if (limit > 0 && ++listed >= limit) break;
     }

@@ -125,49 +125,63 @@ Result<> ManagerImpl::start_locked(Entry& e) {
         cv_.notify_all();
         return err;
     };
-    // A stale exit.json left here would be read as this start's exit if the shim fails early.
-    if (auto r = remove_all(shim_dir(id)); !r)
-        log::warn("container " + c.short_id() + ": " + r.error().str());
-    for (auto [dir, mode] :
-         {std::pair{bundle_dir(id), 0700}, std::pair{rootfs_dir(id), 0755}, std::pair{shim_dir(id), 0700}})
-        if (auto r = mkdir_all(dir, mode); !r) return fail(r.error(), 128);
-    // Left by a crash between mount and exit; if it stays, the mount below goes over it.
-    (void)images_->unmount_rootfs(id, rootfs_dir(id));  // see above
-    // An AutoRemove container's layer is thrown away, never trusted after a crash: volatile
-    // spares its unmount a sync of the whole filesystem under it (tens of ms under writes).
-    if (auto r = images_->mount_rootfs(id, rootfs_dir(id), c.host_config.auto_remove); !r)
-        return fail(r.error(), 128);
-
+    if (auto r = prepare_rootfs(c); !r) return fail(r.error(), 128);
     if (auto r = check_executable(rootfs_dir(id), c.path, c.config.env, c.config.working_dir); !r)
         return fail(r.error(), r.error().kind() == ErrorKind::PermissionDenied ? 126 : 127);
-    // --network container:<x> joins x's network namespace, which must be running.
-    std::string netns;
-    if (const std::string& mode = c.host_config.network_mode; mode.rfind("container:", 0) == 0) {
-        auto other = find(mode.substr(10));
-        if (!other) return fail(other.error(), 128);
-        pid_t pid;
-        {
-            std::lock_guard lk(mu_);
-            pid = (*other)->c.state.running() ? (*other)->c.state.pid : 0;
-        }
-        if (pid <= 0)
-            return fail(Error::conflict("cannot join network namespace of a non running container: " +
-                                        mode.substr(10)),
-                        128);
-        netns = "/proc/" + std::to_string(pid) + "/ns/net";
-    }
-    SpecInputs in{&c, rootfs_dir(id), opts_.cgroup_parent, cgroup_v2_, netns, opts_.shim_path};
+    auto netns = shared_netns(c);
+    if (!netns) return fail(netns.error(), 128);
+    SpecInputs in{&c, rootfs_dir(id), opts_.cgroup_parent, cgroup_v2_, *netns, opts_.shim_path};
     auto spec = build_oci_spec(in);
     if (!spec) return fail(spec.error(), 128);
     if (auto r =
             write_file_atomic(bundle_dir(id) + "/config.json", dump_json(*spec), 0600, Durability::Atomic);
         !r)
         return fail(r.error(), 128);
+    auto so = shim_options(c);
+    if (!so) return fail(so.error(), 128);
+    auto spawned = shim::spawn_shim(opts_.shim_path, *so);
+    if (!spawned) return fail(spawned.error().with_context("failed to create task for container"), 128);
+    return run_spawned(e, *spawned);
+}
 
+// The container's directories, and its rootfs mounted afresh.
+Result<> ManagerImpl::prepare_rootfs(const Container& c) {
+    const std::string& id = c.id;
+    // A stale exit.json left here would be read as this start's exit if the shim fails early.
+    if (auto r = remove_all(shim_dir(id)); !r)
+        log::warn("container " + c.short_id() + ": " + r.error().str());
+    for (auto [dir, mode] :
+         {std::pair{bundle_dir(id), 0700}, std::pair{rootfs_dir(id), 0755}, std::pair{shim_dir(id), 0700}})
+        BERTH_TRY(mkdir_all(dir, mode));
+    // Left by a crash between mount and exit; if it stays, the mount below goes over it.
+    (void)images_->unmount_rootfs(id, rootfs_dir(id));  // see start_locked's fail
+    // An AutoRemove container's layer is thrown away, never trusted after a crash: volatile
+    // spares its unmount a sync of the whole filesystem under it (tens of ms under writes).
+    return images_->mount_rootfs(id, rootfs_dir(id), c.host_config.auto_remove);
+}
+
+// --network container:<x> joins x's network namespace, which must be running: its path,
+// or "" for any other mode.
+Result<std::string> ManagerImpl::shared_netns(const Container& c) {
+    const std::string& mode = c.host_config.network_mode;
+    if (mode.rfind("container:", 0) != 0) return std::string();
+    auto other = BERTH_TRY(find(mode.substr(10)));
+    pid_t pid;
+    {
+        std::lock_guard lk(mu_);
+        pid = other->c.state.running() ? other->c.state.pid : 0;
+    }
+    if (pid <= 0)
+        return Error::conflict("cannot join network namespace of a non running container: " +
+                               mode.substr(10));
+    return "/proc/" + std::to_string(pid) + "/ns/net";
+}
+
+Result<shim::Options> ManagerImpl::shim_options(const Container& c) {
     shim::Options so;
-    so.id = id;
-    so.bundle = bundle_dir(id);
-    so.state_dir = shim_dir(id);
+    so.id = c.id;
+    so.bundle = bundle_dir(c.id);
+    so.state_dir = shim_dir(c.id);
     so.runtime_root = runtime_root();
     so.log_path = c.log_path;
     const StringMap& log_opts = c.host_config.log_config.config;
@@ -175,7 +189,7 @@ Result<> ManagerImpl::start_locked(Entry& e) {
     so.log_max_file = opts_.log_max_file;
     if (auto it = log_opts.find("max-size"); it != log_opts.end() && !it->second.empty()) {
         auto n = parse_byte_size(it->second);
-        if (!n) return fail(Error::invalid("invalid max-size \"" + it->second + "\""), 128);
+        if (!n) return Error::invalid("invalid max-size \"" + it->second + "\"");
         so.log_max_size = *n;
     }
     if (auto it = log_opts.find("max-file"); it != log_opts.end() && !it->second.empty())
@@ -183,13 +197,17 @@ Result<> ManagerImpl::start_locked(Entry& e) {
     so.tty = c.config.tty;
     so.open_stdin = c.config.open_stdin;
     so.stdin_once = c.config.stdin_once;
-    auto spawned = shim::spawn_shim(opts_.shim_path, so);
-    if (!spawned) return fail(spawned.error().with_context("failed to create task for container"), 128);
+    return so;
+}
 
+// The shim holds the created container, its init waiting: networks join, early attach
+// clients connect, then the init starts (or is killed when that fails).
+Result<> ManagerImpl::run_spawned(Entry& e, const shim::Spawned& spawned) {
+    Container& c = e.c;
     {
         std::lock_guard lk(mu_);
-        c.state.shim_pid = spawned->shim_pid;
-        c.state.pid = spawned->init_pid;
+        c.state.shim_pid = spawned.shim_pid;
+        c.state.pid = spawned.init_pid;
         e.shim_ready = true;
     }
     cv_.notify_all();
@@ -201,42 +219,44 @@ Result<> ManagerImpl::start_locked(Entry& e) {
         cv_.wait_for(lk, 5s, [&] { return e.pending_attach == 0; });
         e.shim_ready = false;
     }
-    auto started = joined ? runtime::start({runtime_root()}, id) : Result<>(joined.error());
-    {
-        std::lock_guard lk(mu_);
-        if (started) {
-            c.state.status = Status::Running;
-            c.state.started_at = now_rfc3339_nano();
-            c.state.finished_at = kZeroTime;
-            c.state.exit_code = 0;
-            c.state.error.clear();
-            c.state.oom_killed = false;
-            c.manually_stopped = false;
-        } else {
-            // Never ran (a published port taken, a network gone): it keeps its state, as
-            // with docker, and `ps` must not show it Up while its init is being killed.
-            c.state.exit_code = 128;
-            c.state.error = started.error().message();
-        }
-        persist(c);
-    }
+    auto started = joined ? runtime::start({runtime_root()}, c.id) : Result<>(joined.error());
+    record_start(c, started);
     // The shim's pidfd: its exit ends the container, whether start worked or not.
     std::shared_ptr<Entry> self;
     {
         std::lock_guard lk(mu_);
-        if (auto it = entries_.find(id); it != entries_.end()) self = it->second;
+        if (auto it = entries_.find(c.id); it != entries_.end()) self = it->second;
     }
     if (self) watch_shim(self);
     cv_.notify_all();
     if (!started) {
         // An init left waiting keeps its shim, so no exit is ever seen; "not running" is fine.
-        auto k = runtime::kill({runtime_root()}, id, SIGKILL, true);
+        auto k = runtime::kill({runtime_root()}, c.id, SIGKILL, true);
         if (!k && k.error().kind() != ErrorKind::Conflict)
             log::warn("container " + c.short_id() + ": " + k.error().str());
-        return started.error().with_context("failed to start container " + id);
+        return started.error().with_context("failed to start container " + c.id);
     }
     publish(c, "start");
     return ok();
+}
+
+void ManagerImpl::record_start(Container& c, const Result<>& started) {
+    std::lock_guard lk(mu_);
+    if (started) {
+        c.state.status = Status::Running;
+        c.state.started_at = now_rfc3339_nano();
+        c.state.finished_at = kZeroTime;
+        c.state.exit_code = 0;
+        c.state.error.clear();
+        c.state.oom_killed = false;
+        c.manually_stopped = false;
+    } else {
+        // Never ran (a published port taken, a network gone): it keeps its state, as
+        // with docker, and `ps` must not show it Up while its init is being killed.
+        c.state.exit_code = 128;
+        c.state.error = started.error().message();
+    }
+    persist(c);
 }
 
 void ManagerImpl::watch_shim(const std::shared_ptr<Entry>& e) {
@@ -295,11 +315,51 @@ void ManagerImpl::monitor_loop() {
 
 void ManagerImpl::handle_exit(const std::shared_ptr<Entry>& e) {
     Container& c = e->c;
+    auto es = release_exited(*e);
+    bool restart, auto_remove, stopping;
+    {
+        std::lock_guard lk(mu_);
+        c.state.status = Status::Exited;
+        c.state.pid = 0;
+        c.state.shim_pid = 0;
+        c.state.exit_code = es ? es->exit_code : 255;
+        c.state.finished_at = es ? es->finished_at : now_rfc3339_nano();
+        c.state.oom_killed = es && es->oom_killed;
+        if (!es) c.state.error = "the container's shim exited without recording a status";
+        e->exits++;
+        const std::string& policy = c.host_config.restart_policy.name;
+        int64_t max_retries = c.host_config.restart_policy.maximum_retry_count;
+        auto_remove = c.host_config.auto_remove;
+        stopping = stopping_;
+        restart = !stopping && !c.manually_stopped &&
+                  (policy == "always" || policy == "unless-stopped" ||
+                   (policy == "on-failure" && c.state.exit_code != 0 &&
+                    (max_retries == 0 || c.restart_count < max_retries)));
+        persist(c);
+    }
+    cv_.notify_all();
+    if (c.state.oom_killed) publish(c, "oom");
+    publish(c, "die", {{"exitCode", std::to_string(c.state.exit_code)}});
+    if (restart) {
+        schedule_restart(e);
+    } else if (auto_remove && !stopping) {
+        tasks_.run([this, e] {
+            std::lock_guard op(e->op);
+            if (auto r = remove_locked(e, true); !r)
+                log::warn("auto-remove " + e->c.short_id() + ": " + r.error().str());
+        });
+    }
+}
+
+// The shim is gone: its exit status read (and whether the OOM killer ended it), the runtime
+// container removed, the rootfs unmounted and the networks left.
+Result<shim::ExitStatus> ManagerImpl::release_exited(Entry& e) {
+    Container& c = e.c;
     pid_t shim_pid;
     {
         std::lock_guard lk(mu_);
         shim_pid = c.state.shim_pid;
-        e->shim_pidfd.reset();
+        e.shim_pidfd.reset();
     }
     if (shim_pid > 0) waitpid(shim_pid, nullptr, WNOHANG);  // our child unless we restarted since
     auto es = shim::read_exit_status(shim_dir(c.id));
@@ -318,65 +378,34 @@ void ManagerImpl::handle_exit(const std::shared_ptr<Entry>& e) {
         log::warn("container " + c.short_id() + ": " + removed.error().str());
     (void)images_->unmount_rootfs(c.id, rootfs_dir(c.id));  // the next start and remove unmount it again
     leave_networks(c);
+    return es;
+}
 
-    std::string policy;
-    int64_t max_retries = 0;
-    bool auto_remove, stopping;
+void ManagerImpl::schedule_restart(const std::shared_ptr<Entry>& e) {
+    int count;
     {
         std::lock_guard lk(mu_);
-        c.state.status = Status::Exited;
-        c.state.pid = 0;
-        c.state.shim_pid = 0;
-        c.state.exit_code = es ? es->exit_code : 255;
-        c.state.finished_at = es ? es->finished_at : now_rfc3339_nano();
-        c.state.oom_killed = es && es->oom_killed;
-        if (!es) c.state.error = "the container's shim exited without recording a status";
-        e->exits++;
-        policy = c.host_config.restart_policy.name;
-        max_retries = c.host_config.restart_policy.maximum_retry_count;
-        auto_remove = c.host_config.auto_remove;
-        stopping = stopping_;
-        persist(c);
+        e->c.state.status = Status::Restarting;
+        count = ++e->c.restart_count;
+        persist(e->c);
     }
-    cv_.notify_all();
-    if (c.state.oom_killed) publish(c, "oom");
-    publish(c, "die", {{"exitCode", std::to_string(c.state.exit_code)}});
-
-    bool restart = !stopping && !c.manually_stopped &&
-                   (policy == "always" || policy == "unless-stopped" ||
-                    (policy == "on-failure" && c.state.exit_code != 0 &&
-                     (max_retries == 0 || c.restart_count < max_retries)));
-    if (restart) {
+    // Docker's backoff: 100 ms doubling per restart, capped at a minute.
+    int shift = std::min(count, 10);
+    auto delay = std::min<std::chrono::milliseconds>(100ms * (1 << shift) / 2, 60s);
+    // Owned, so shutdown() cancels a back-off of up to a minute instead of racing it.
+    tasks_.run_after(delay, [this, e] {
+        std::lock_guard op(e->op);
         {
             std::lock_guard lk(mu_);
-            c.state.status = Status::Restarting;
-            c.restart_count++;
-            persist(c);
+            if (e->removed || e->c.state.status != Status::Restarting || stopping_) return;
         }
-        // Docker's backoff: 100 ms doubling per restart, capped at a minute.
-        int shift = std::min(c.restart_count, 10);
-        auto delay = std::min<std::chrono::milliseconds>(100ms * (1 << shift) / 2, 60s);
-        // Owned, so shutdown() cancels a back-off of up to a minute instead of racing it.
-        tasks_.run_after(delay, [this, e] {
-            std::lock_guard op(e->op);
-            {
-                std::lock_guard lk(mu_);
-                if (e->removed || e->c.state.status != Status::Restarting || stopping_) return;
-            }
-            if (auto r = start_locked(*e); !r) {
-                std::lock_guard lk(mu_);
-                e->c.state.status = Status::Exited;
-                e->c.state.error = r.error().str();
-                persist(e->c);
-            }
-        });
-    } else if (auto_remove && !stopping) {
-        tasks_.run([this, e] {
-            std::lock_guard op(e->op);
-            if (auto r = remove_locked(e, true); !r)
-                log::warn("auto-remove " + e->c.short_id() + ": " + r.error().str());
-        });
-    }
+        if (auto r = start_locked(*e); !r) {
+            std::lock_guard lk(mu_);
+            e->c.state.status = Status::Exited;
+            e->c.state.error = r.error().str();
+            persist(e->c);
+        }
+    });
 }
 
 Result<bool> ManagerImpl::stop(const std::string& ref, std::optional<int> timeout,

@@ -65,69 +65,18 @@ Result<> ManagerImpl::load() {
     BERTH_TRY(mkdir_all(opts_.data_root + "/containers", 0710));
     BERTH_TRY(mkdir_all(opts_.exec_root + "/containers", 0710));
     BERTH_TRY(mkdir_all(runtime_root(), 0700));
-    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-    wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (epoll_fd_ < 0 || wake_fd_ < 0) return Error::sys("epoll_create1");
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = 0;
-    // shutdown() wakes the monitor through it: without it, the monitor could not be joined.
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0)
-        return Error::sys("epoll_ctl", "exit monitor");
-
+    BERTH_TRY(open_monitor());
     std::vector<std::shared_ptr<Entry>> lost;  // running when the daemon stopped, shim gone since
     std::vector<std::string> running;          // their network sandboxes are kept
     for (auto& id : list_dir(opts_.data_root + "/containers")) {
         if (id[0] == '.') continue;
-        std::string dir = container_dir(id);
-        std::string record = dir + "/config.v2.json";
-        auto doc = path_exists(record) ? read_json_file(record) : Result<Json>(Error::not_found("no record"));
-        Result<Container> rec = doc ? Container::from_json(*doc) : Result<Container>(doc.error());
-        if (doc && (!rec || rec->id != id)) {
-            // A record this daemon cannot read (written by another version, or damaged) may be
-            // a container with data in it: keep everything as it is, and say so.
-            log::error("containers: " + id + ": skipped, its record " + record +
-                       " cannot be read: " + (rec ? "its Id is " + rec->id : rec.error().str()));
-            continue;
-        }
-        if (!rec) {
-            // A create the daemon did not finish (the record is written last): nothing refers to it.
-            log::warn("containers: removing incomplete container " + id + ": " + rec.error().str());
-            // Once the directory below is gone nothing finds a mount or snapshot left here: say so.
-            auto unmounted = images_->unmount_rootfs(id, rootfs_dir(id));
-            if (!unmounted && unmounted.error().kind() != ErrorKind::NotFound)
-                log::warn("containers: " + id + ": " + unmounted.error().str());
-            if (auto r = images_->remove_rootfs(id); !r && r.error().kind() != ErrorKind::NotFound)
-                log::warn("containers: " + id + ": snapshot left behind: " + r.error().str());
-            (void)remove_all(run_dir(id));   // unread without a record; /run empties at boot
-            (void)remove_all(shim_dir(id));  // unread without a record; /run empties at boot
-            (void)remove_all(dir);           // still without a record: retried at the next start
-            continue;
-        }
+        auto rec = read_record(id);
+        if (!rec) continue;
         auto e = std::make_shared<Entry>();
         e->c = std::move(*rec);
         entries_[id] = e;
         names_[e->c.name] = id;
-        auto& st = e->c.state;
-        if (st.status == Status::Removing) {
-            lost.push_back(e);  // finished below
-        } else if (st.running() || st.status == Status::Restarting) {
-            if (is_our_shim(st.shim_pid, id)) {
-                auto rs = runtime::state({runtime_root()}, id);
-                if (rs && rs->status == runtime::Status::Paused)
-                    st.status = Status::Paused;
-                else
-                    st.status = Status::Running;
-                watch_shim(e);
-                running.push_back(id);
-                if (auto r = networks_->restore(id, "/proc/" + std::to_string(st.pid) + "/ns/net"); !r)
-                    log::warn("containers: " + e->c.short_id() + ": network: " + r.error().str());
-                log::info("containers: " + e->c.short_id() + " still running (shim " +
-                          std::to_string(st.shim_pid) + ")");
-            } else {
-                lost.push_back(e);
-            }
-        }
+        adopt(e, lost, running);
     }
     networks_->release_others(running);
     monitor_ = std::thread([this] { monitor_loop(); });
@@ -139,7 +88,77 @@ Result<> ManagerImpl::load() {
         }
         handle_exit(e);  // records the exit from exit.json, or 255 when the shim left none
     }
-    // Restart policies "always" and "unless-stopped" bring containers back with the daemon.
+    restart_on_boot();
+    return ok();
+}
+
+Result<> ManagerImpl::open_monitor() {
+    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (epoll_fd_ < 0 || wake_fd_ < 0) return Error::sys("epoll_create1");
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = 0;
+    // shutdown() wakes the monitor through it: without it, the monitor could not be joined.
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0)
+        return Error::sys("epoll_ctl", "exit monitor");
+    return ok();
+}
+
+// One container's record; nullopt when there is none to load (said in the log).
+std::optional<Container> ManagerImpl::read_record(const std::string& id) {
+    std::string dir = container_dir(id);
+    std::string record = dir + "/config.v2.json";
+    auto doc = path_exists(record) ? read_json_file(record) : Result<Json>(Error::not_found("no record"));
+    Result<Container> rec = doc ? Container::from_json(*doc) : Result<Container>(doc.error());
+    if (rec && rec->id == id) return std::move(*rec);
+    if (doc) {
+        // A record this daemon cannot read (written by another version, or damaged) may be
+        // a container with data in it: keep everything as it is, and say so.
+        log::error("containers: " + id + ": skipped, its record " + record +
+                   " cannot be read: " + (rec ? "its Id is " + rec->id : rec.error().str()));
+        return std::nullopt;
+    }
+    // A create the daemon did not finish (the record is written last): nothing refers to it.
+    log::warn("containers: removing incomplete container " + id + ": " + rec.error().str());
+    // Once the directory below is gone nothing finds a mount or snapshot left here: say so.
+    auto unmounted = images_->unmount_rootfs(id, rootfs_dir(id));
+    if (!unmounted && unmounted.error().kind() != ErrorKind::NotFound)
+        log::warn("containers: " + id + ": " + unmounted.error().str());
+    if (auto r = images_->remove_rootfs(id); !r && r.error().kind() != ErrorKind::NotFound)
+        log::warn("containers: " + id + ": snapshot left behind: " + r.error().str());
+    (void)remove_all(run_dir(id));   // unread without a record; /run empties at boot
+    (void)remove_all(shim_dir(id));  // unread without a record; /run empties at boot
+    (void)remove_all(dir);           // still without a record: retried at the next start
+    return std::nullopt;
+}
+
+// A loaded container that was running: watched again if its shim still runs, else `lost`
+// (its exit is recorded once the monitor runs).
+void ManagerImpl::adopt(const std::shared_ptr<Entry>& e, std::vector<std::shared_ptr<Entry>>& lost,
+                        std::vector<std::string>& running) {
+    auto& st = e->c.state;
+    const std::string& id = e->c.id;
+    if (st.status == Status::Removing) {
+        lost.push_back(e);  // finished by load()
+        return;
+    }
+    if (!st.running() && st.status != Status::Restarting) return;
+    if (!is_our_shim(st.shim_pid, id)) {
+        lost.push_back(e);
+        return;
+    }
+    auto rs = runtime::state({runtime_root()}, id);
+    st.status = rs && rs->status == runtime::Status::Paused ? Status::Paused : Status::Running;
+    watch_shim(e);
+    running.push_back(id);
+    if (auto r = networks_->restore(id, "/proc/" + std::to_string(st.pid) + "/ns/net"); !r)
+        log::warn("containers: " + e->c.short_id() + ": network: " + r.error().str());
+    log::info("containers: " + e->c.short_id() + " still running (shim " + std::to_string(st.shim_pid) + ")");
+}
+
+// Restart policies "always" and "unless-stopped" bring containers back with the daemon.
+void ManagerImpl::restart_on_boot() {
     for (auto& e : snapshot()) {
         const std::string& policy = e->c.host_config.restart_policy.name;
         bool back = (policy == "always" || (policy == "unless-stopped" && !e->c.manually_stopped)) &&
@@ -149,7 +168,6 @@ Result<> ManagerImpl::load() {
         if (auto r = start_locked(*e); !r)
             log::warn("containers: restart " + e->c.short_id() + ": " + r.error().str());
     }
-    return ok();
 }
 
 void ManagerImpl::shutdown() {

@@ -13,6 +13,7 @@
 #include "common/background.h"
 #include "daemon/containers/containers.h"
 #include "daemon/containers/record.h"
+#include "shim/shim.h"
 
 namespace berth::daemon::containers {
 
@@ -102,10 +103,23 @@ public:
     std::string runtime_root() const { return opts_.exec_root + "/runtime"; }
 
     Result<> start_locked(Entry& e);  // e.op held
+    Result<> prepare_rootfs(const Container& c);
+    Result<std::string> shared_netns(const Container& c);
+    Result<shim::Options> shim_options(const Container& c);
+    Result<> run_spawned(Entry& e, const shim::Spawned& spawned);
+    void record_start(Container& c, const Result<>& started);
     Result<> stop_locked(Entry& e, int timeout, const std::string& signal);
     Result<> remove_locked(const std::shared_ptr<Entry>& e, bool force);
+    // load()'s steps
+    Result<> open_monitor();
+    std::optional<Container> read_record(const std::string& id);
+    void adopt(const std::shared_ptr<Entry>& e, std::vector<std::shared_ptr<Entry>>& lost,
+               std::vector<std::string>& running);
+    void restart_on_boot();
     void handle_exit(const std::shared_ptr<Entry>& e);  // the shim is gone
-    void watch_shim(const std::shared_ptr<Entry>& e);   // add its pidfd to the monitor
+    Result<shim::ExitStatus> release_exited(Entry& e);
+    void schedule_restart(const std::shared_ptr<Entry>& e);
+    void watch_shim(const std::shared_ptr<Entry>& e);  // add its pidfd to the monitor
     void monitor_loop();
     // exec_start's steps: the instance marked running (NotFound, or Conflict if it ran),
     // and the reaper that records its exit code.
