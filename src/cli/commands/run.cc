@@ -119,40 +119,36 @@ std::string flag_error(const RunOpts& o) {
     return e;
 }
 
-Result<Json> build_config(const RunOpts& o, const std::string& image, const std::vector<std::string>& cmd) {
-    if (o.rm && !o.restart.empty() && o.restart != "no")
-        return Error::invalid("Conflicting options: --restart and --rm");
-    if (!o.mac_address.empty() && !valid_mac(o.mac_address))
-        return Error::invalid(o.mac_address + " is not a valid mac address");
-    Json c;
-    c["Hostname"] = o.hostname;
-    c["Domainname"] = o.domainname;
-    c["User"] = o.user;
-    bool a_in = false, a_out = false, a_err = false;
+// Which of stdin/stdout/stderr the client attaches to: -a's streams, or docker's defaults
+// without -a (stdin only with -i, none with -d).
+struct AttachStreams {
+    bool in = false, out = false, err = false;
+};
+
+Result<AttachStreams> attach_streams(const RunOpts& o) {
+    AttachStreams s;
     for (auto a : o.attach) {
         for (auto& ch : a) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
         if (a == "stdin")
-            a_in = true;
+            s.in = true;
         else if (a == "stdout")
-            a_out = true;
+            s.out = true;
         else if (a == "stderr")
-            a_err = true;
+            s.err = true;
         else
             return Error::invalid("invalid argument \"" + a +
                                   "\" for \"-a, --attach\" flag: valid streams are STDIN, STDOUT and STDERR");
     }
     if (!o.attach.empty() && o.detach) return Error::invalid("Conflicting options: -a and -d");
     if (o.attach.empty()) {
-        a_in = o.interactive && !o.detach;
-        a_out = a_err = !o.detach;
+        s.in = o.interactive && !o.detach;
+        s.out = s.err = !o.detach;
     }
-    bool attach_stdin = a_in;
-    c["AttachStdin"] = attach_stdin;
-    c["AttachStdout"] = a_out;
-    c["AttachStderr"] = a_err;
-    c["Tty"] = o.tty;
-    c["OpenStdin"] = o.interactive;
-    c["StdinOnce"] = attach_stdin;
+    return s;
+}
+
+// --env-file first, then -e; a bare NAME takes the client's value, or is dropped if unset.
+Result<std::vector<std::string>> container_env(const RunOpts& o) {
     std::vector<std::string> env = BERTH_TRY(read_kv_files(o.env_file, true));
     for (const auto& e : o.env) {
         if (e.find('=') == std::string::npos) {
@@ -161,14 +157,11 @@ Result<Json> build_config(const RunOpts& o, const std::string& image, const std:
         }
         env.push_back(e);
     }
-    c["Env"] = env;
-    c["Cmd"] = cmd.empty() ? Json() : Json(cmd);
-    c["Image"] = image;
-    c["WorkingDir"] = o.workdir;
-    if (o.entrypoint_set)
-        c["Entrypoint"] = Json::array({o.entrypoint});
-    else
-        c["Entrypoint"] = nullptr;
+    return env;
+}
+
+// --label-file first, then -l, so a -l label wins over the same key from a file.
+Result<Json> container_labels(const RunOpts& o) {
     Json labels = Json::object();
     for (const auto& l : BERTH_TRY(read_kv_files(o.label_file, false))) {
         auto eq = l.find('=');
@@ -178,13 +171,41 @@ Result<Json> build_config(const RunOpts& o, const std::string& image, const std:
         auto eq = l.find('=');
         labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
     }
-    c["Labels"] = labels;
+    return labels;
+}
+
+// The Config fields about the process: identity, stdio, environment, command and stop.
+Result<> apply_process_flags(Json& c, const RunOpts& o, const std::string& image,
+                             const std::vector<std::string>& cmd) {
+    c["Hostname"] = o.hostname;
+    c["Domainname"] = o.domainname;
+    c["User"] = o.user;
+    AttachStreams attach = BERTH_TRY(attach_streams(o));
+    c["AttachStdin"] = attach.in;
+    c["AttachStdout"] = attach.out;
+    c["AttachStderr"] = attach.err;
+    c["Tty"] = o.tty;
+    c["OpenStdin"] = o.interactive;
+    c["StdinOnce"] = attach.in;
+    c["Env"] = BERTH_TRY(container_env(o));
+    c["Cmd"] = cmd.empty() ? Json() : Json(cmd);
+    c["Image"] = image;
+    c["WorkingDir"] = o.workdir;
+    if (o.entrypoint_set)
+        c["Entrypoint"] = Json::array({o.entrypoint});
+    else
+        c["Entrypoint"] = nullptr;
+    c["Labels"] = BERTH_TRY(container_labels(o));
     if (!o.stop_signal.empty()) c["StopSignal"] = o.stop_signal;
     if (o.stop_timeout >= 0) c["StopTimeout"] = o.stop_timeout;
+    return ok();
+}
 
+// -p/--expose into PortBindings and ExposedPorts; -v into Binds, or anonymous Volumes
+// when there is no host side.
+Result<> apply_port_and_volume_flags(Json& c, Json& h, const RunOpts& o) {
     PortSpecs ports = BERTH_TRY(publish_specs(o.publish));
     BERTH_TRY(add_exposed(o.expose, ports.exposed));
-    Json h;
     h["PortBindings"] = bindings_json(ports.bindings);
     if (!ports.exposed.empty()) c["ExposedPorts"] = exposed_json(ports.exposed);
     Json volumes = Json::object();
@@ -197,6 +218,11 @@ Result<Json> build_config(const RunOpts& o, const std::string& image, const std:
     }
     if (!volumes.empty()) c["Volumes"] = volumes;
     h["Binds"] = binds.empty() ? Json() : Json(binds);
+    return ok();
+}
+
+// Privileges, capabilities and the namespaces the container shares or gets.
+void apply_isolation_flags(Json& h, const RunOpts& o, const NetworkFlags& net) {
     h["AutoRemove"] = o.rm;
     h["Privileged"] = o.privileged;
     h["ReadonlyRootfs"] = o.read_only;
@@ -205,7 +231,6 @@ Result<Json> build_config(const RunOpts& o, const std::string& image, const std:
     h["CapAdd"] = o.cap_add.empty() ? Json() : Json(o.cap_add);
     h["CapDrop"] = o.cap_drop.empty() ? Json() : Json(o.cap_drop);
     h["SecurityOpt"] = o.security_opt.empty() ? Json() : Json(o.security_opt);
-    NetworkFlags net = network_flags(o);
     h["NetworkMode"] = network_mode(net);
     if (!o.ipc.empty()) h["IpcMode"] = o.ipc;
     if (!o.pid.empty()) h["PidMode"] = o.pid;
@@ -213,8 +238,11 @@ Result<Json> build_config(const RunOpts& o, const std::string& image, const std:
     if (!o.userns.empty()) h["UsernsMode"] = o.userns;
     if (!o.cgroupns.empty()) h["CgroupnsMode"] = o.cgroupns;
     if (!o.runtime.empty()) h["Runtime"] = o.runtime;
-    // As docker: the DNS lists are never null, ExtraHosts is null when empty; validated
-    // values (canonical addresses, "host:ip") by now, see flag_error().
+}
+
+// As docker: the DNS lists are never null, ExtraHosts is null when empty; validated
+// values (canonical addresses, "host:ip") by now, see flag_error().
+void apply_dns_flags(Json& h, const RunOpts& o) {
     h["Dns"] = Json::array();
     for (const auto& d : o.dns) h["Dns"].push_back(validate_dns(d).value_or(d));
     h["DnsSearch"] = Json::array();
@@ -224,9 +252,10 @@ Result<Json> build_config(const RunOpts& o, const std::string& image, const std:
         for (const auto& d : *l) h["DnsOptions"].push_back(d);
     h["ExtraHosts"] = nullptr;
     for (const auto& e : o.add_host) h["ExtraHosts"].push_back(validate_extra_host(e).value_or(e));
-    if (!o.group_add.empty()) h["GroupAdd"] = o.group_add;
-    if (!o.volumes_from.empty()) h["VolumesFrom"] = o.volumes_from;
-    if (o.oom_score_adj != 0) h["OomScoreAdj"] = o.oom_score_adj;
+}
+
+// --sysctl key=value pairs; a pair without '=' is an error.
+Result<Json> sysctls_json(const RunOpts& o) {
     Json sysctls = Json::object();
     for (const auto& s : o.sysctls) {
         auto eq = s.find('=');
@@ -234,16 +263,22 @@ Result<Json> build_config(const RunOpts& o, const std::string& image, const std:
             return Error::invalid("invalid argument \"" + s + "\" for \"--sysctl\" flag");
         sysctls[s.substr(0, eq)] = s.substr(eq + 1);
     }
-    if (!sysctls.empty()) h["Sysctls"] = sysctls;
+    return sysctls;
+}
+
+// --log-driver and its --log-opt key=value pairs.
+Result<Json> log_config_json(const RunOpts& o) {
     Json log = {{"Type", o.log_driver}, {"Config", Json::object()}};
     for (const auto& l : o.log_opt) {
         auto eq = l.find('=');
         if (eq == std::string::npos) return Error::invalid("invalid log opt '" + l + "'");
         log["Config"][l.substr(0, eq)] = l.substr(eq + 1);
     }
-    h["LogConfig"] = log;
+    return log;
+}
 
-    // restart policy: no | always | unless-stopped | on-failure[:N]
+// restart policy: no | always | unless-stopped | on-failure[:N]
+Result<Json> restart_policy_json(const RunOpts& o) {
     Json rp = {{"Name", "no"}, {"MaximumRetryCount", 0}};
     if (!o.restart.empty()) {
         std::string name = o.restart;
@@ -256,9 +291,11 @@ Result<Json> build_config(const RunOpts& o, const std::string& image, const std:
             return Error::invalid("invalid restart policy '" + o.restart + "'");
         rp["Name"] = name;
     }
-    h["RestartPolicy"] = rp;
+    return rp;
+}
 
-    // resources
+// Memory, CPU, pids and cgroup limits; sizes in docker's units (see parse_bytes).
+Result<> apply_resource_flags(Json& h, const RunOpts& o) {
     h["Memory"] = BERTH_TRY(parse_bytes("--memory", o.memory));
     int64_t swap = 0;
     if (o.memory_swap == "-1")
@@ -285,6 +322,11 @@ Result<Json> build_config(const RunOpts& o, const std::string& image, const std:
     if (o.oom_kill_disable) h["OomKillDisable"] = true;
     if (!o.cgroup_parent.empty()) h["CgroupParent"] = o.cgroup_parent;
     if (!o.shm_size.empty()) h["ShmSize"] = BERTH_TRY(parse_bytes("--shm-size", o.shm_size));
+    return ok();
+}
+
+// --ulimit name=soft[:hard]; without a hard limit it equals the soft one.
+Result<Json> ulimits_json(const RunOpts& o) {
     Json ulimits = Json::array();
     for (const auto& u : o.ulimits) {
         auto eq = u.find('=');
@@ -295,7 +337,11 @@ Result<Json> build_config(const RunOpts& o, const std::string& image, const std:
         int64_t hard = colon == std::string::npos ? soft : std::atoll(v.c_str() + colon + 1);
         ulimits.push_back({{"Name", u.substr(0, eq)}, {"Soft", soft}, {"Hard", hard}});
     }
-    if (!ulimits.empty()) h["Ulimits"] = ulimits;
+    return ulimits;
+}
+
+// --device host[:container][:perms]; "host:rwm" is the host path with permissions.
+Json devices_json(const RunOpts& o) {
     Json devices = Json::array();
     for (const auto& d : o.devices) {
         std::vector<std::string> parts;
@@ -316,12 +362,45 @@ Result<Json> build_config(const RunOpts& o, const std::string& image, const std:
         if (parts.size() >= 3) perms = parts[2];
         devices.push_back({{"PathOnHost", parts[0]}, {"PathInContainer", in}, {"CgroupPermissions", perms}});
     }
-    if (!devices.empty()) h["Devices"] = devices;
+    return devices;
+}
+
+// --tmpfs path[:options].
+Json tmpfs_json(const RunOpts& o) {
     Json tmpfs = Json::object();
     for (const auto& t : o.tmpfs) {
         auto colon = t.find(':');
         tmpfs[t.substr(0, colon)] = colon == std::string::npos ? "" : t.substr(colon + 1);
     }
+    return tmpfs;
+}
+
+// The steps keep one fixed order, so with several bad flags the same one is reported first.
+Result<Json> build_config(const RunOpts& o, const std::string& image, const std::vector<std::string>& cmd) {
+    if (o.rm && !o.restart.empty() && o.restart != "no")
+        return Error::invalid("Conflicting options: --restart and --rm");
+    if (!o.mac_address.empty() && !valid_mac(o.mac_address))
+        return Error::invalid(o.mac_address + " is not a valid mac address");
+    Json c;
+    BERTH_TRY(apply_process_flags(c, o, image, cmd));
+    Json h;
+    BERTH_TRY(apply_port_and_volume_flags(c, h, o));
+    NetworkFlags net = network_flags(o);
+    apply_isolation_flags(h, o, net);
+    apply_dns_flags(h, o);
+    if (!o.group_add.empty()) h["GroupAdd"] = o.group_add;
+    if (!o.volumes_from.empty()) h["VolumesFrom"] = o.volumes_from;
+    if (o.oom_score_adj != 0) h["OomScoreAdj"] = o.oom_score_adj;
+    Json sysctls = BERTH_TRY(sysctls_json(o));
+    if (!sysctls.empty()) h["Sysctls"] = sysctls;
+    h["LogConfig"] = BERTH_TRY(log_config_json(o));
+    h["RestartPolicy"] = BERTH_TRY(restart_policy_json(o));
+    BERTH_TRY(apply_resource_flags(h, o));
+    Json ulimits = BERTH_TRY(ulimits_json(o));
+    if (!ulimits.empty()) h["Ulimits"] = ulimits;
+    Json devices = devices_json(o);
+    if (!devices.empty()) h["Devices"] = devices;
+    Json tmpfs = tmpfs_json(o);
     if (!tmpfs.empty()) h["Tmpfs"] = tmpfs;
     c["HostConfig"] = h;
     // Config.MacAddress is left out: docker drops it for API >= 1.44 (it is per endpoint).
