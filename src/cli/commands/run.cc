@@ -410,7 +410,8 @@ Result<Json> build_config(const RunOpts& o, const std::string& image, const std:
     return c;
 }
 
-void define_container_flags(Cmd& c, RunOpts& o, bool run) {
+// Flags are added in the order the help lists them, so the two halves split it at -e.
+void define_flags_attach_to_entrypoint(Cmd& c, RunOpts& o, bool run) {
     CLI::App* app = c.app();
     c.strs("-a,--attach", o.attach, "Attach to STDIN, STDOUT or STDERR")
         .strs("--add-host", o.add_host, "Add a custom host-to-IP mapping (host:ip)")
@@ -435,6 +436,10 @@ void define_container_flags(Cmd& c, RunOpts& o, bool run) {
     app->add_option("--entrypoint", o.entrypoint, "Overwrite the default ENTRYPOINT of the image")
         ->type_name("string")
         ->each([&o](const std::string&) { o.entrypoint_set = true; });
+}
+
+void define_flags_env_to_workdir(Cmd& c, RunOpts& o, bool run) {
+    CLI::App* app = c.app();
     c.strs("-e,--env", o.env, "Set environment variables")
         .strs("--env-file", o.env_file, "Read in a file of environment variables")
         .strs("--expose", o.expose, "Expose a port or a range of ports")
@@ -493,8 +498,14 @@ void define_container_flags(Cmd& c, RunOpts& o, bool run) {
         .strs("-v,--volume", o.volumes, "Bind mount a volume")
         .strs("--volumes-from", o.volumes_from, "Mount volumes from the specified container(s)")
         .str("-w,--workdir", o.workdir, "Working directory inside the container");
+}
+
+// docker's container flags for create and run; -d, --detach-keys and --sig-proxy are run's.
+void define_container_flags(Cmd& c, RunOpts& o, bool run) {
+    define_flags_attach_to_entrypoint(c, o, run);
+    define_flags_env_to_workdir(c, o, run);
     // docker accepts these spellings but hides them from the help.
-    for (const char* hidden : {"--net", "--net-alias", "--dns-opt"}) app->get_option(hidden)->group("");
+    for (const char* hidden : {"--net", "--net-alias", "--dns-opt"}) c.app()->get_option(hidden)->group("");
 }
 
 std::string tagged(const std::string& image) {
