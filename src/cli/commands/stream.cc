@@ -92,6 +92,89 @@ private:
 
 }  // namespace
 
+namespace {
+
+// Drains the signalfd: SIGWINCH resizes the TTY, the others go to the container (--sig-proxy).
+void forward_signals(Context& ctx, int sig_fd, const PumpOptions& o) {
+    struct signalfd_siginfo si;
+    while (::read(sig_fd, &si, sizeof si) == sizeof si) {
+        if (static_cast<int>(si.ssi_signo) == SIGWINCH) {
+            resize_tty(ctx, o.resize_path);
+        } else {
+            client::Query q;
+            q.add("signal", std::to_string(si.ssi_signo));
+            std::string kill_path = "/containers/" + o.sig_proxy_container + "/kill";
+            (void)ctx.client().call("POST", kill_path, q);  // best effort: it may have exited
+        }
+    }
+}
+
+// What one read of stdin asks of the loop: go on, poll again (EINTR), or stop (detached).
+enum class StdinStep { Forwarded, Retry, Detached };
+
+// One read from stdin to the connection. On a TTY the bytes matching the detach keys so far
+// are held back (matched) until the sequence completes or breaks off; at end of input they
+// are sent and the write side closed.
+Result<StdinStep> forward_stdin(Context& ctx, client::Hijacked& conn, const std::string& detach, bool in_tty,
+                                size_t& matched, bool& stdin_open) {
+    char buf[32768];
+    ssize_t r = ::read(ctx.io.in_fd, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) return StdinStep::Retry;
+    if (r <= 0) {
+        stdin_open = false;
+        if (matched) BERTH_TRY(conn.write(detach.substr(0, matched)));
+        conn.close_write();
+        return StdinStep::Forwarded;
+    }
+    std::string out;
+    for (ssize_t i = 0; i < r; ++i) {
+        char c = buf[i];
+        if (in_tty && !detach.empty() && c == detach[matched]) {
+            if (++matched == detach.size()) {
+                if (!out.empty()) BERTH_TRY(conn.write(out));
+                return StdinStep::Detached;
+            }
+            continue;
+        }
+        if (matched) {
+            out += detach.substr(0, matched);
+            matched = 0;
+        }
+        out += c;
+    }
+    if (!out.empty()) {
+        auto w = conn.write(out);
+        if (!w) stdin_open = false;  // the container closed its stdin
+    }
+    return StdinStep::Forwarded;
+}
+
+// Writes what the daemon sent: as is with a TTY, else split into stdout and stderr by the
+// stdcopy frames (passed through when it is not framed after all).
+Result<> write_output(Context& ctx, StdcopyDecoder& demux, const std::string& data, bool tty) {
+    if (tty) {
+        write_out(ctx, data);
+        return ok();
+    }
+    std::vector<StdFrame> frames;
+    auto fr = demux.feed(data, frames);
+    if (!fr) {  // not framed after all: pass through
+        write_out(ctx, data);
+        return ok();
+    }
+    for (const auto& f : frames) {
+        if (f.stream == StdStream::Stderr)
+            write_err(ctx, f.payload);
+        else if (f.stream == StdStream::SystemErr)
+            return Error::internal(f.payload);
+        else
+            write_out(ctx, f.payload);
+    }
+    return ok();
+}
+
+}  // namespace
+
 Result<PumpEnd> pump(Context& ctx, client::Hijacked& conn, const PumpOptions& o) {
     std::string detach = BERTH_TRY(parse_detach_keys(o.detach_keys));
     bool in_tty = o.send_stdin && o.tty && ::isatty(ctx.io.in_fd);
@@ -109,6 +192,7 @@ Result<PumpEnd> pump(Context& ctx, client::Hijacked& conn, const PumpOptions& o)
     bool stdin_open = o.send_stdin;
     size_t matched = 0;  // detach-key bytes matched so far (held back)
     for (;;) {
+        // Data the connection already buffered is read before polling again.
         if (!conn.has_buffered()) {
             struct pollfd fds[3];
             int n = 0;
@@ -126,72 +210,17 @@ Result<PumpEnd> pump(Context& ctx, client::Hijacked& conn, const PumpOptions& o)
                 if (errno == EINTR) continue;
                 return Error::sys("poll");
             }
-            if (sig_idx >= 0 && (fds[sig_idx].revents & POLLIN)) {
-                struct signalfd_siginfo si;
-                while (::read(signals->fd(), &si, sizeof si) == sizeof si) {
-                    if (static_cast<int>(si.ssi_signo) == SIGWINCH) {
-                        resize_tty(ctx, o.resize_path);
-                    } else {
-                        client::Query q;
-                        q.add("signal", std::to_string(si.ssi_signo));
-                        std::string kill_path = "/containers/" + o.sig_proxy_container + "/kill";
-                        (void)ctx.client().call("POST", kill_path, q);  // best effort: it may have exited
-                    }
-                }
-            }
+            if (sig_idx >= 0 && (fds[sig_idx].revents & POLLIN)) forward_signals(ctx, signals->fd(), o);
             if (in_idx >= 0 && (fds[in_idx].revents & (POLLIN | POLLHUP | POLLERR))) {
-                char buf[32768];
-                ssize_t r = ::read(ctx.io.in_fd, buf, sizeof buf);
-                if (r < 0 && errno == EINTR) continue;
-                if (r <= 0) {
-                    stdin_open = false;
-                    if (matched) BERTH_TRY(conn.write(detach.substr(0, matched)));
-                    conn.close_write();
-                } else {
-                    std::string out;
-                    for (ssize_t i = 0; i < r; ++i) {
-                        char c = buf[i];
-                        if (in_tty && !detach.empty() && c == detach[matched]) {
-                            if (++matched == detach.size()) {
-                                if (!out.empty()) BERTH_TRY(conn.write(out));
-                                return PumpEnd::Detached;
-                            }
-                            continue;
-                        }
-                        if (matched) {
-                            out += detach.substr(0, matched);
-                            matched = 0;
-                        }
-                        out += c;
-                    }
-                    if (!out.empty()) {
-                        auto w = conn.write(out);
-                        if (!w) stdin_open = false;  // the container closed its stdin
-                    }
-                }
+                StdinStep step = BERTH_TRY(forward_stdin(ctx, conn, detach, in_tty, matched, stdin_open));
+                if (step == StdinStep::Retry) continue;
+                if (step == StdinStep::Detached) return PumpEnd::Detached;
             }
             if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
         }
         std::string data = BERTH_TRY(conn.read());
         if (data.empty()) return PumpEnd::OutputClosed;
-        if (o.tty) {
-            write_out(ctx, data);
-            continue;
-        }
-        std::vector<StdFrame> frames;
-        auto fr = demux.feed(data, frames);
-        if (!fr) {  // not framed after all: pass through
-            write_out(ctx, data);
-            continue;
-        }
-        for (const auto& f : frames) {
-            if (f.stream == StdStream::Stderr)
-                write_err(ctx, f.payload);
-            else if (f.stream == StdStream::SystemErr)
-                return Error::internal(f.payload);
-            else
-                write_out(ctx, f.payload);
-        }
+        BERTH_TRY(write_output(ctx, demux, data, o.tty));
     }
 }
 
