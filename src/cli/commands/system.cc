@@ -117,6 +117,50 @@ void print_list(std::ostream& o, const char* title, const Json& list, const char
         o << indent << (e.is_string() ? e.get<std::string>() : format::go_print_value(e)) << "\n";
 }
 
+// Each option ("name=...,key=value,...") is listed by its name with its other keys under it.
+void print_security_options(std::ostream& o, const Json& i) {
+    if (!i.contains("SecurityOptions") || !i["SecurityOptions"].is_array() || i["SecurityOptions"].empty())
+        return;
+    o << " Security Options:\n";
+    for (const auto& so : i["SecurityOptions"]) {
+        std::string opt = so.is_string() ? so.get<std::string>() : "";
+        // "name=seccomp,profile=builtin" -> "seccomp\n   Profile: builtin"
+        std::string name, rest;
+        size_t pos = 0;
+        while (pos <= opt.size()) {
+            size_t c = opt.find(',', pos);
+            std::string kv = opt.substr(pos, c == std::string::npos ? std::string::npos : c - pos);
+            auto eq = kv.find('=');
+            if (eq != std::string::npos) {
+                std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+                if (k == "name")
+                    name = v;
+                else if (!k.empty()) {
+                    k[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(k[0])));
+                    rest += "   " + k + ": " + v + "\n";
+                }
+            }
+            if (c == std::string::npos) break;
+            pos = c + 1;
+        }
+        o << "  " << name << "\n" << rest;
+    }
+}
+
+// Insecure registries are the IndexConfigs not marked Secure, then the insecure CIDRs.
+void print_registry_config(std::ostream& o, const Json& i) {
+    if (!i.contains("RegistryConfig") || !i["RegistryConfig"].is_object()) return;
+    const Json& rc = i["RegistryConfig"];
+    Json insecure = Json::array();
+    if (rc.contains("IndexConfigs") && rc["IndexConfigs"].is_object())
+        for (const auto& [k, v] : rc["IndexConfigs"].items())
+            if (v.is_object() && !v.value("Secure", true)) insecure.push_back(k);
+    if (rc.contains("InsecureRegistryCIDRs") && rc["InsecureRegistryCIDRs"].is_array())
+        for (const auto& c : rc["InsecureRegistryCIDRs"]) insecure.push_back(c);
+    print_list(o, "Insecure Registries", insecure);
+    if (rc.contains("Mirrors")) print_list(o, "Registry Mirrors", rc["Mirrors"]);
+}
+
 void print_server_info(std::ostream& o, const Json& i) {
     o << "Server:\n";
     o << " Containers: " << n(i, "Containers") << "\n";
@@ -156,32 +200,7 @@ void print_server_info(std::ostream& o, const Json& i) {
     o << " containerd version: " << s(i.value("ContainerdCommit", none), "ID") << "\n";
     o << " runc version: " << s(i.value("RuncCommit", none), "ID") << "\n";
     o << " init version: " << s(i.value("InitCommit", none), "ID") << "\n";
-    if (i.contains("SecurityOptions") && i["SecurityOptions"].is_array() && !i["SecurityOptions"].empty()) {
-        o << " Security Options:\n";
-        for (const auto& so : i["SecurityOptions"]) {
-            std::string opt = so.is_string() ? so.get<std::string>() : "";
-            // "name=seccomp,profile=builtin" -> "seccomp\n   Profile: builtin"
-            std::string name, rest;
-            size_t pos = 0;
-            while (pos <= opt.size()) {
-                size_t c = opt.find(',', pos);
-                std::string kv = opt.substr(pos, c == std::string::npos ? std::string::npos : c - pos);
-                auto eq = kv.find('=');
-                if (eq != std::string::npos) {
-                    std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
-                    if (k == "name")
-                        name = v;
-                    else if (!k.empty()) {
-                        k[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(k[0])));
-                        rest += "   " + k + ": " + v + "\n";
-                    }
-                }
-                if (c == std::string::npos) break;
-                pos = c + 1;
-            }
-            o << "  " << name << "\n" << rest;
-        }
-    }
+    print_security_options(o, i);
     o << " Kernel Version: " << s(i, "KernelVersion") << "\n";
     o << " Operating System: " << s(i, "OperatingSystem") << "\n";
     o << " OSType: " << s(i, "OSType") << "\n";
@@ -194,17 +213,7 @@ void print_server_info(std::ostream& o, const Json& i) {
     o << " Debug Mode: " << (i.value("Debug", false) ? "true" : "false") << "\n";
     if (i.contains("Labels")) print_list(o, "Labels", i["Labels"]);
     o << " Experimental: " << (i.value("ExperimentalBuild", false) ? "true" : "false") << "\n";
-    if (i.contains("RegistryConfig") && i["RegistryConfig"].is_object()) {
-        const Json& rc = i["RegistryConfig"];
-        Json insecure = Json::array();
-        if (rc.contains("IndexConfigs") && rc["IndexConfigs"].is_object())
-            for (const auto& [k, v] : rc["IndexConfigs"].items())
-                if (v.is_object() && !v.value("Secure", true)) insecure.push_back(k);
-        if (rc.contains("InsecureRegistryCIDRs") && rc["InsecureRegistryCIDRs"].is_array())
-            for (const auto& c : rc["InsecureRegistryCIDRs"]) insecure.push_back(c);
-        print_list(o, "Insecure Registries", insecure);
-        if (rc.contains("Mirrors")) print_list(o, "Registry Mirrors", rc["Mirrors"]);
-    }
+    print_registry_config(o, i);
     o << " Live Restore Enabled: " << (i.value("LiveRestoreEnabled", false) ? "true" : "false") << "\n";
     o << "\n";
 }
@@ -313,81 +322,90 @@ std::string pct(int64_t part, int64_t total) {
     return human_size(static_cast<double>(part), 4) + " (" + std::to_string(part * 100 / total) + "%)";
 }
 
+// Images: shared layers are counted once (LayersSize); what the images in use hold alone is not reclaimable.
+Json image_usage_row(const Json& d) {
+    const Json& imgs = d.value("Images", Json::array());
+    int64_t total = n(d, "LayersSize"), used = 0, active = 0;
+    if (imgs.is_array())
+        for (const auto& i : imgs)
+            if (n(i, "Containers") > 0) {
+                ++active;
+                if (n(i, "SharedSize") != -1) used += n(i, "Size") - n(i, "SharedSize");
+            }
+    return Json{{"Type", "Images"},
+                {"TotalCount", std::to_string(imgs.is_array() ? imgs.size() : 0)},
+                {"Active", std::to_string(active)},
+                {"Size", human_size(static_cast<double>(total), 4)},
+                {"Reclaimable", pct(total - used, total)}};
+}
+
+// Containers: the writable layers of the ones not running, paused or restarting are reclaimable.
+Json container_usage_row(const Json& d) {
+    const Json& cs = d.value("Containers", Json::array());
+    int64_t total = 0, reclaim = 0, active = 0;
+    if (cs.is_array())
+        for (const auto& c : cs) {
+            std::string st = s(c, "State");
+            bool act = st == "running" || st == "paused" || st == "restarting";
+            total += n(c, "SizeRw");
+            if (act)
+                ++active;
+            else
+                reclaim += n(c, "SizeRw");
+        }
+    return Json{{"Type", "Containers"},
+                {"TotalCount", std::to_string(cs.is_array() ? cs.size() : 0)},
+                {"Active", std::to_string(active)},
+                {"Size", human_size(static_cast<double>(total), 4)},
+                {"Reclaimable", pct(reclaim, total)}};
+}
+
+// Local volumes: the ones no container refers to are reclaimable.
+Json volume_usage_row(const Json& d) {
+    const Json& vs = d.value("Volumes", Json::array());
+    int64_t total = 0, reclaim = 0, active = 0;
+    if (vs.is_array())
+        for (const auto& v : vs) {
+            const Json& u = v.value("UsageData", Json::object());
+            int64_t sz = std::max<int64_t>(0, n(u, "Size"));
+            total += sz;
+            if (n(u, "RefCount") > 0)
+                ++active;
+            else
+                reclaim += sz;
+        }
+    return Json{{"Type", "Local Volumes"},
+                {"TotalCount", std::to_string(vs.is_array() ? vs.size() : 0)},
+                {"Active", std::to_string(active)},
+                {"Size", human_size(static_cast<double>(total), 4)},
+                {"Reclaimable", pct(reclaim, total)}};
+}
+
+// Build cache: records neither in use nor shared are reclaimable.
+Json build_cache_usage_row(const Json& d) {
+    const Json& bc = d.value("BuildCache", Json::array());
+    int64_t total = 0, reclaim = 0, active = 0;
+    if (bc.is_array())
+        for (const auto& b : bc) {
+            total += n(b, "Size");
+            if (b.value("InUse", false))
+                ++active;
+            else if (!b.value("Shared", false))
+                reclaim += n(b, "Size");
+        }
+    return Json{{"Type", "Build Cache"},
+                {"TotalCount", std::to_string(bc.is_array() ? bc.size() : 0)},
+                {"Active", std::to_string(active)},
+                {"Size", human_size(static_cast<double>(total), 4)},
+                {"Reclaimable", human_size(static_cast<double>(reclaim), 4)}};
+}
+
 int cmd_df(Context& ctx, const std::string& fmt, bool verbose) {
     auto df = ctx.client().get_json("/system/df");
     if (!df) return ctx.fail(df.error());
     const Json& d = *df;
-    std::vector<Json> rows;
-    {
-        const Json& imgs = d.value("Images", Json::array());
-        int64_t total = n(d, "LayersSize"), used = 0, active = 0;
-        if (imgs.is_array())
-            for (const auto& i : imgs)
-                if (n(i, "Containers") > 0) {
-                    ++active;
-                    if (n(i, "SharedSize") != -1) used += n(i, "Size") - n(i, "SharedSize");
-                }
-        rows.push_back({{"Type", "Images"},
-                        {"TotalCount", std::to_string(imgs.is_array() ? imgs.size() : 0)},
-                        {"Active", std::to_string(active)},
-                        {"Size", human_size(static_cast<double>(total), 4)},
-                        {"Reclaimable", pct(total - used, total)}});
-    }
-    {
-        const Json& cs = d.value("Containers", Json::array());
-        int64_t total = 0, reclaim = 0, active = 0;
-        if (cs.is_array())
-            for (const auto& c : cs) {
-                std::string st = s(c, "State");
-                bool act = st == "running" || st == "paused" || st == "restarting";
-                total += n(c, "SizeRw");
-                if (act)
-                    ++active;
-                else
-                    reclaim += n(c, "SizeRw");
-            }
-        rows.push_back({{"Type", "Containers"},
-                        {"TotalCount", std::to_string(cs.is_array() ? cs.size() : 0)},
-                        {"Active", std::to_string(active)},
-                        {"Size", human_size(static_cast<double>(total), 4)},
-                        {"Reclaimable", pct(reclaim, total)}});
-    }
-    {
-        const Json& vs = d.value("Volumes", Json::array());
-        int64_t total = 0, reclaim = 0, active = 0;
-        if (vs.is_array())
-            for (const auto& v : vs) {
-                const Json& u = v.value("UsageData", Json::object());
-                int64_t sz = std::max<int64_t>(0, n(u, "Size"));
-                total += sz;
-                if (n(u, "RefCount") > 0)
-                    ++active;
-                else
-                    reclaim += sz;
-            }
-        rows.push_back({{"Type", "Local Volumes"},
-                        {"TotalCount", std::to_string(vs.is_array() ? vs.size() : 0)},
-                        {"Active", std::to_string(active)},
-                        {"Size", human_size(static_cast<double>(total), 4)},
-                        {"Reclaimable", pct(reclaim, total)}});
-    }
-    {
-        const Json& bc = d.value("BuildCache", Json::array());
-        int64_t total = 0, reclaim = 0, active = 0;
-        if (bc.is_array())
-            for (const auto& b : bc) {
-                total += n(b, "Size");
-                if (b.value("InUse", false))
-                    ++active;
-                else if (!b.value("Shared", false))
-                    reclaim += n(b, "Size");
-            }
-        rows.push_back({{"Type", "Build Cache"},
-                        {"TotalCount", std::to_string(bc.is_array() ? bc.size() : 0)},
-                        {"Active", std::to_string(active)},
-                        {"Size", human_size(static_cast<double>(total), 4)},
-                        {"Reclaimable", human_size(static_cast<double>(reclaim), 4)}});
-    }
+    std::vector<Json> rows = {image_usage_row(d), container_usage_row(d), volume_usage_row(d),
+                              build_cache_usage_row(d)};
     (void)verbose;  // -v is accepted, but the detailed view is not implemented
     auto out =
         render_list(fmt, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", rows,
