@@ -27,6 +27,65 @@ struct ImagesOpts {
     std::string format;
 };
 
+// One row of the list: the image under one repository, tag and digest.
+Json image_row(const Json& img, bool trunc, const std::string& repo, const std::string& tag,
+               const std::string& digest) {
+    std::string id = string_field(img, "Id");
+    int64_t created = img.value("Created", int64_t{0});
+    Json r;
+    r["ID"] = trunc ? short_id(id) : id;
+    r["Repository"] = repo;
+    r["Tag"] = tag;
+    r["Digest"] = digest;
+    r["CreatedSince"] = human_duration(now_seconds() - created) + " ago";
+    r["CreatedAt"] = go_time_string(created);
+    int64_t size = img.value("Size", int64_t{0});
+    r["Size"] = human_size(static_cast<double>(size));
+    r["VirtualSize"] = human_size(static_cast<double>(img.value("VirtualSize", size)));
+    int64_t shared = img.value("SharedSize", int64_t{-1});
+    r["SharedSize"] = shared < 0 ? "N/A" : human_size(static_cast<double>(shared));
+    r["UniqueSize"] = shared < 0 ? "N/A" : human_size(static_cast<double>(size - shared));
+    int64_t containers = img.value("Containers", int64_t{-1});
+    r["Containers"] = containers < 0 ? "N/A" : std::to_string(containers);
+    return r;
+}
+
+// RepoDigests ("repo@sha256:...") as repo -> digest.
+std::map<std::string, std::string> digests_by_repo(const Json& img) {
+    std::map<std::string, std::string> digest_of;
+    if (img.contains("RepoDigests") && img["RepoDigests"].is_array())
+        for (const auto& d : img["RepoDigests"])
+            if (d.is_string()) {
+                std::string s = d.get<std::string>();
+                auto at = s.find('@');
+                if (at != std::string::npos) digest_of[s.substr(0, at)] = s.substr(at + 1);
+            }
+    return digest_of;
+}
+
+// A row per tag (with its repository's digest); an untagged image gets a row per digest,
+// or a single "<none>" row when it has neither.
+void add_image_rows(std::vector<Json>& rows, const Json& img, bool trunc) {
+    std::map<std::string, std::string> digest_of = digests_by_repo(img);
+    bool any = false;
+    if (img.contains("RepoTags") && img["RepoTags"].is_array())
+        for (const auto& t : img["RepoTags"]) {
+            if (!t.is_string() || t.get<std::string>() == "<none>:<none>") continue;
+            auto [repo, tag] = split_tag(t.get<std::string>());
+            auto it = digest_of.find(repo);
+            rows.push_back(image_row(img, trunc, repo, tag, it == digest_of.end() ? "<none>" : it->second));
+            any = true;
+        }
+    if (!any) {
+        if (!digest_of.empty()) {
+            for (const auto& [repo, dg] : digest_of)
+                rows.push_back(image_row(img, trunc, repo, "<none>", dg));
+        } else {
+            rows.push_back(image_row(img, trunc, "<none>", "<none>", "<none>"));
+        }
+    }
+}
+
 int cmd_images(Context& ctx, const ImagesOpts& o, const std::vector<std::string>& args) {
     client::Query q;
     q.add_if(o.all, "all", "1");
@@ -39,52 +98,7 @@ int cmd_images(Context& ctx, const ImagesOpts& o, const std::vector<std::string>
     std::set<std::string> seen_ids;
     bool trunc = !o.no_trunc;
     if (list->is_array())
-        for (const auto& img : *list) {
-            std::string id = string_field(img, "Id");
-            int64_t created = img.value("Created", int64_t{0});
-            auto base = [&](const std::string& repo, const std::string& tag, const std::string& digest) {
-                Json r;
-                r["ID"] = trunc ? short_id(id) : id;
-                r["Repository"] = repo;
-                r["Tag"] = tag;
-                r["Digest"] = digest;
-                r["CreatedSince"] = human_duration(now_seconds() - created) + " ago";
-                r["CreatedAt"] = go_time_string(created);
-                int64_t size = img.value("Size", int64_t{0});
-                r["Size"] = human_size(static_cast<double>(size));
-                r["VirtualSize"] = human_size(static_cast<double>(img.value("VirtualSize", size)));
-                int64_t shared = img.value("SharedSize", int64_t{-1});
-                r["SharedSize"] = shared < 0 ? "N/A" : human_size(static_cast<double>(shared));
-                r["UniqueSize"] = shared < 0 ? "N/A" : human_size(static_cast<double>(size - shared));
-                int64_t containers = img.value("Containers", int64_t{-1});
-                r["Containers"] = containers < 0 ? "N/A" : std::to_string(containers);
-                return r;
-            };
-            std::map<std::string, std::string> digest_of;  // repo -> digest
-            if (img.contains("RepoDigests") && img["RepoDigests"].is_array())
-                for (const auto& d : img["RepoDigests"])
-                    if (d.is_string()) {
-                        std::string s = d.get<std::string>();
-                        auto at = s.find('@');
-                        if (at != std::string::npos) digest_of[s.substr(0, at)] = s.substr(at + 1);
-                    }
-            bool any = false;
-            if (img.contains("RepoTags") && img["RepoTags"].is_array())
-                for (const auto& t : img["RepoTags"]) {
-                    if (!t.is_string() || t.get<std::string>() == "<none>:<none>") continue;
-                    auto [repo, tag] = split_tag(t.get<std::string>());
-                    auto it = digest_of.find(repo);
-                    rows.push_back(base(repo, tag, it == digest_of.end() ? "<none>" : it->second));
-                    any = true;
-                }
-            if (!any) {
-                if (!digest_of.empty()) {
-                    for (const auto& [repo, dg] : digest_of) rows.push_back(base(repo, "<none>", dg));
-                } else {
-                    rows.push_back(base("<none>", "<none>", "<none>"));
-                }
-            }
-        }
+        for (const auto& img : *list) add_image_rows(rows, img, trunc);
     std::string fmt = o.format;
     if (o.quiet && (fmt.empty() || fmt == "table")) {
         for (const auto& r : rows) {
