@@ -68,8 +68,105 @@ int cmd_container_prune(Context& ctx, bool force, const std::vector<std::string>
     return 0;
 }
 
+void define_kill(Context& ctx, CLI::App* parent, const std::string& alias_of) {
+    auto sig = std::make_shared<std::string>();
+    Cmd(ctx, parent, "kill", "Kill one or more running containers", "[OPTIONS] CONTAINER [CONTAINER...]", 1,
+        -1)
+        .also_known_as(alias_of)
+        .str("-s,--signal", *sig, "Signal to send to the container")
+        .action([&ctx, sig](const auto& a) {
+            return for_each(ctx, a, [&](const std::string& c) {
+                client::Query q;
+                q.add_if(!sig->empty(), "signal", *sig);
+                return post(ctx, "/containers/" + c + "/kill", q, c);
+            });
+        });
+}
+
+// pause and unpause: a POST to /containers/NAME/VERB for each container.
+void define_pause_like(Context& ctx, CLI::App* parent, const std::string& v, const std::string& alias_of) {
+    Cmd(ctx, parent, v,
+        v == "pause" ? "Pause all processes within one or more containers"
+                     : "Unpause all processes within one or more containers",
+        "CONTAINER [CONTAINER...]", 1, -1)
+        .also_known_as(alias_of)
+        .action([&ctx, v](const auto& a) {
+            return for_each(
+                ctx, a, [&](const std::string& c) { return post(ctx, "/containers/" + c + "/" + v, {}, c); });
+        });
+}
+
+// Prints each exit code; an error the daemon reports in the wait body fails that container.
+void define_wait(Context& ctx, CLI::App* parent, const std::string& alias_of) {
+    Cmd(ctx, parent, "wait", "Block until one or more containers stop, then print their exit codes",
+        "CONTAINER [CONTAINER...]", 1, -1)
+        .also_known_as(alias_of)
+        .action([&ctx](const auto& a) {
+            return for_each(ctx, a, [&](const std::string& c) -> Result<std::string> {
+                Json r = BERTH_TRY(ctx.client().post_json("/containers/" + c + "/wait"));
+                if (r.contains("Error") && r["Error"].is_object() && r["Error"].contains("Message"))
+                    return Error::internal(r["Error"]["Message"].get<std::string>());
+                return std::to_string(r.value("StatusCode", int64_t{0}));
+            });
+        });
+}
+
+struct RmOpts {
+    bool force = false, volumes = false, link = false;
+};
+
+// rm (top level) or container rm, which is also spelt container remove.
+void define_rm(Context& ctx, CLI::App* parent, bool top) {
+    auto rm = std::make_shared<RmOpts>();
+    Cmd c(ctx, parent, top ? "rm" : "rm", "Remove one or more containers",
+          "[OPTIONS] CONTAINER [CONTAINER...]", 1, -1);
+    if (!top)
+        c.alias("remove").also_known_as("berth rm");
+    else
+        c.also_known_as("berth container rm").also_known_as("berth container remove");
+    c.flag("-f,--force", rm->force, "Force the removal of a running container (uses SIGKILL)")
+        .flag("-l,--link", rm->link, "Remove the specified link")
+        .flag("-v,--volumes", rm->volumes, "Remove anonymous volumes associated with the container")
+        .action([&ctx, rm](const auto& a) {
+            return for_each(ctx, a, [&](const std::string& n) -> Result<std::string> {
+                client::Query q;
+                q.add_if(rm->force, "force", "1").add_if(rm->volumes, "v", "1").add_if(rm->link, "link", "1");
+                BERTH_TRY(ctx.client().call("DELETE", "/containers/" + n, q));
+                return n;
+            });
+        });
+}
+
+// As docker: the daemon's error, then "failed to rename container named ...".
+void define_rename(Context& ctx, CLI::App* parent, const std::string& alias_of) {
+    Cmd(ctx, parent, "rename", "Rename a container", "CONTAINER NEW_NAME", 2, 2)
+        .also_known_as(alias_of)
+        .action([&ctx](const auto& a) {
+            client::Query q;
+            q.add("name", a[1]);
+            auto r = ctx.client().call("POST", "/containers/" + a[0] + "/rename", q);
+            if (r) return 0;
+            ctx.fail(r.error());
+            return ctx.fail("Error: failed to rename container named " + a[0]);
+        });
+}
+
+struct PruneOpts {
+    bool force = false;
+    std::vector<std::string> filters;
+};
+
+void define_container_prune(Context& ctx, CLI::App* container) {
+    auto p = std::make_shared<PruneOpts>();
+    Cmd(ctx, container, "prune", "Remove all stopped containers", "[OPTIONS]", 0, 0)
+        .strs("--filter", p->filters, "Provide filter values (e.g. \"until=<timestamp>\")", "filter")
+        .flag("-f,--force", p->force, "Do not prompt for confirmation")
+        .action([&ctx, p](const auto&) { return cmd_container_prune(ctx, p->force, p->filters); });
+}
+
 }  // namespace
 
+// Each command is defined twice: at the top level and under `container`.
 void add_lifecycle_commands(Context& ctx, CLI::App& root, CLI::App* container) {
     for (CLI::App* parent : {&root, container}) {
         bool top = parent == &root;
@@ -77,90 +174,13 @@ void add_lifecycle_commands(Context& ctx, CLI::App& root, CLI::App* container) {
 
         define_stop_like(ctx, parent, "stop", "Stop one or more running containers", other("stop"));
         define_stop_like(ctx, parent, "restart", "Restart one or more containers", other("restart"));
-
-        auto sig = std::make_shared<std::string>();
-        Cmd(ctx, parent, "kill", "Kill one or more running containers", "[OPTIONS] CONTAINER [CONTAINER...]",
-            1, -1)
-            .also_known_as(other("kill"))
-            .str("-s,--signal", *sig, "Signal to send to the container")
-            .action([&ctx, sig](const auto& a) {
-                return for_each(ctx, a, [&](const std::string& c) {
-                    client::Query q;
-                    q.add_if(!sig->empty(), "signal", *sig);
-                    return post(ctx, "/containers/" + c + "/kill", q, c);
-                });
-            });
-
-        for (const char* verb : {"pause", "unpause"}) {
-            std::string v = verb;
-            Cmd(ctx, parent, v,
-                v == "pause" ? "Pause all processes within one or more containers"
-                             : "Unpause all processes within one or more containers",
-                "CONTAINER [CONTAINER...]", 1, -1)
-                .also_known_as(other(v))
-                .action([&ctx, v](const auto& a) {
-                    return for_each(ctx, a, [&](const std::string& c) {
-                        return post(ctx, "/containers/" + c + "/" + v, {}, c);
-                    });
-                });
-        }
-
-        Cmd(ctx, parent, "wait", "Block until one or more containers stop, then print their exit codes",
-            "CONTAINER [CONTAINER...]", 1, -1)
-            .also_known_as(other("wait"))
-            .action([&ctx](const auto& a) {
-                return for_each(ctx, a, [&](const std::string& c) -> Result<std::string> {
-                    Json r = BERTH_TRY(ctx.client().post_json("/containers/" + c + "/wait"));
-                    if (r.contains("Error") && r["Error"].is_object() && r["Error"].contains("Message"))
-                        return Error::internal(r["Error"]["Message"].get<std::string>());
-                    return std::to_string(r.value("StatusCode", int64_t{0}));
-                });
-            });
-
-        struct RmOpts {
-            bool force = false, volumes = false, link = false;
-        };
-        auto rm = std::make_shared<RmOpts>();
-        Cmd c(ctx, parent, top ? "rm" : "rm", "Remove one or more containers",
-              "[OPTIONS] CONTAINER [CONTAINER...]", 1, -1);
-        if (!top)
-            c.alias("remove").also_known_as("berth rm");
-        else
-            c.also_known_as("berth container rm").also_known_as("berth container remove");
-        c.flag("-f,--force", rm->force, "Force the removal of a running container (uses SIGKILL)")
-            .flag("-l,--link", rm->link, "Remove the specified link")
-            .flag("-v,--volumes", rm->volumes, "Remove anonymous volumes associated with the container")
-            .action([&ctx, rm](const auto& a) {
-                return for_each(ctx, a, [&](const std::string& n) -> Result<std::string> {
-                    client::Query q;
-                    q.add_if(rm->force, "force", "1")
-                        .add_if(rm->volumes, "v", "1")
-                        .add_if(rm->link, "link", "1");
-                    BERTH_TRY(ctx.client().call("DELETE", "/containers/" + n, q));
-                    return n;
-                });
-            });
-
-        Cmd(ctx, parent, "rename", "Rename a container", "CONTAINER NEW_NAME", 2, 2)
-            .also_known_as(other("rename"))
-            .action([&ctx](const auto& a) {
-                client::Query q;
-                q.add("name", a[1]);
-                auto r = ctx.client().call("POST", "/containers/" + a[0] + "/rename", q);
-                if (r) return 0;
-                ctx.fail(r.error());
-                return ctx.fail("Error: failed to rename container named " + a[0]);
-            });
+        define_kill(ctx, parent, other("kill"));
+        for (const char* verb : {"pause", "unpause"}) define_pause_like(ctx, parent, verb, other(verb));
+        define_wait(ctx, parent, other("wait"));
+        define_rm(ctx, parent, top);
+        define_rename(ctx, parent, other("rename"));
     }
-    struct PruneOpts {
-        bool force = false;
-        std::vector<std::string> filters;
-    };
-    auto p = std::make_shared<PruneOpts>();
-    Cmd(ctx, container, "prune", "Remove all stopped containers", "[OPTIONS]", 0, 0)
-        .strs("--filter", p->filters, "Provide filter values (e.g. \"until=<timestamp>\")", "filter")
-        .flag("-f,--force", p->force, "Do not prompt for confirmation")
-        .action([&ctx, p](const auto&) { return cmd_container_prune(ctx, p->force, p->filters); });
+    define_container_prune(ctx, container);
 }
 
 }  // namespace berth::cli
