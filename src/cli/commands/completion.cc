@@ -51,9 +51,8 @@ std::vector<std::string> flag_names(const FlagDoc& f) {
     return out;
 }
 
-// Helpers both shells run: POSIX sh functions over generated case tables.
-std::string common_helpers(const std::vector<CommandDoc>& docs) {
-    std::ostringstream o;
+// __berth_sub: the command a word leads to, from each command's children.
+void write_sub_helper(std::ostream& o, const std::vector<CommandDoc>& docs) {
     o << "# The command a word leads to from command $1 (\"container\" + \"ls\" -> \"container ls\").\n"
          "__berth_sub() {\n    case \"$1|$2\" in\n";
     for (const auto& d : docs) {
@@ -64,7 +63,12 @@ std::string common_helpers(const std::vector<CommandDoc>& docs) {
             o << "        " << pats << ") echo \"" << docs[child].path << "\" ;;\n";
         }
     }
-    o << "    esac\n}\n\n# Whether flag $2 of command $1 takes a value (global flags on berth itself).\n"
+    o << "    esac\n}\n\n";
+}
+
+// __berth_takes_value: the flags with a type, so the scanner skips their values.
+void write_takes_value_helper(std::ostream& o, const std::vector<CommandDoc>& docs) {
+    o << "# Whether flag $2 of command $1 takes a value (global flags on berth itself).\n"
          "__berth_takes_value() {\n    case \"$1|$2\" in\n";
     for (const auto& d : docs) {
         std::string pats;
@@ -74,15 +78,24 @@ std::string common_helpers(const std::vector<CommandDoc>& docs) {
                     pats += (pats.empty() ? "" : "|") + std::string("\"") + d.path + "|" + n + "\"";
         if (!pats.empty()) o << "        " << pats << ") return 0 ;;\n";
     }
-    o << "    esac\n    return 1\n}\n\n# Commands whose words after the first argument are the container's "
-         "command.\n"
+    o << "    esac\n    return 1\n}\n\n";
+}
+
+// __berth_takes_command: run, exec and the like, after whose first argument nothing is ours.
+void write_takes_command_helper(std::ostream& o, const std::vector<CommandDoc>& docs) {
+    o << "# Commands whose words after the first argument are the container's command.\n"
          "__berth_takes_command() {\n    case \"$1\" in\n";
     std::string pats;
     for (const auto& d : docs)
         if (d.takes_command) pats += (pats.empty() ? "" : "|") + std::string("\"") + d.path + "\"";
     if (!pats.empty()) o << "        " << pats << ") return 0 ;;\n";
-    o << "    esac\n    return 1\n}\n\n# What argument $2 (from 0) of command $1 names: container, image or "
-         "network.\n"
+    o << "    esac\n    return 1\n}\n\n";
+}
+
+// __berth_kind: what each argument position names, read from the usage line; the last
+// position also covers the ones after it.
+void write_kind_helper(std::ostream& o, const std::vector<CommandDoc>& docs) {
+    o << "# What argument $2 (from 0) of command $1 names: container, image or network.\n"
          "__berth_kind() {\n    case \"$1|$2\" in\n";
     for (const auto& d : docs) {
         auto kinds = argument_kinds(d.usage);
@@ -97,8 +110,12 @@ std::string common_helpers(const std::vector<CommandDoc>& docs) {
             o << "        " << pat << ") echo \"" << kinds[i] << "\" ;;\n";
         }
     }
-    o << "    esac\n}\n\n"
-         "# The names berthd knows of kind $1, through the daemon at $2 (-H) when given.\n"
+    o << "    esac\n}\n\n";
+}
+
+// __berth_values and __berth_scan, the same for every command tree.
+void write_fixed_helpers(std::ostream& o) {
+    o << "# The names berthd knows of kind $1, through the daemon at $2 (-H) when given.\n"
          "__berth_values() {\n"
          "    case \"$1\" in\n"
          "        words:*) echo \"${1#words:}\" | tr ' ' '\\n' ;;\n"
@@ -135,6 +152,16 @@ std::string common_helpers(const std::vector<CommandDoc>& docs) {
          "        shift\n"
          "    done\n"
          "}\n";
+}
+
+// Helpers both shells run: POSIX sh functions over generated case tables.
+std::string common_helpers(const std::vector<CommandDoc>& docs) {
+    std::ostringstream o;
+    write_sub_helper(o, docs);
+    write_takes_value_helper(o, docs);
+    write_takes_command_helper(o, docs);
+    write_kind_helper(o, docs);
+    write_fixed_helpers(o);
     return o.str();
 }
 
