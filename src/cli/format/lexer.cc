@@ -69,6 +69,29 @@ private:
         return Error::invalid(position_prefix(in_, at) + ": " + msg);
     }
 
+    // A '.' at `at`: ".5" is a number, ".Name" a field, and "." alone the dot.
+    void dot_or_field(size_t at) {
+        if (pos_ + 1 < in_.size() && std::isdigit(static_cast<unsigned char>(in_[pos_ + 1]))) {
+            number(at);
+        } else if (pos_ + 1 < in_.size() && is_alnum(in_[pos_ + 1])) {
+            ++pos_;
+            while (pos_ < in_.size() && is_alnum(in_[pos_])) ++pos_;
+            toks_.push_back({Tok::Field, std::string(in_.substr(at, pos_ - at)), at});
+        } else {
+            toks_.push_back({Tok::Dot, ".", at});
+            ++pos_;
+        }
+    }
+
+    // A `raw string` starting at `at`, kept with its backquotes like Go's lexer.
+    Result<> raw_quoted(size_t at) {
+        size_t end = in_.find('`', pos_ + 1);
+        if (end == std::string_view::npos) return err(at, "unterminated raw quoted string");
+        toks_.push_back({Tok::String, std::string(in_.substr(at, end + 1 - at)), at});
+        pos_ = end + 1;
+        return ok();
+    }
+
     // Lexes one action whose body starts at `start`; `open` is where its {{ is.
     Result<> action(size_t open, size_t start) {
         pos_ = start;
@@ -120,10 +143,7 @@ private:
             } else if (c == '"') {
                 BERTH_TRY(quoted(at, '"'));
             } else if (c == '`') {
-                size_t end = in_.find('`', pos_ + 1);
-                if (end == std::string_view::npos) return err(at, "unterminated raw quoted string");
-                toks_.push_back({Tok::String, std::string(in_.substr(at, end + 1 - at)), at});
-                pos_ = end + 1;
+                BERTH_TRY(raw_quoted(at));
             } else if (c == '\'') {
                 BERTH_TRY(quoted(at, '\''));
                 toks_.back().type = Tok::Number;  // a character constant is a number
@@ -132,16 +152,7 @@ private:
                 while (pos_ < in_.size() && is_alnum(in_[pos_])) ++pos_;
                 toks_.push_back({Tok::Variable, std::string(in_.substr(at, pos_ - at)), at});
             } else if (c == '.') {
-                if (pos_ + 1 < in_.size() && std::isdigit(static_cast<unsigned char>(in_[pos_ + 1]))) {
-                    number(at);
-                } else if (pos_ + 1 < in_.size() && is_alnum(in_[pos_ + 1])) {
-                    ++pos_;
-                    while (pos_ < in_.size() && is_alnum(in_[pos_])) ++pos_;
-                    toks_.push_back({Tok::Field, std::string(in_.substr(at, pos_ - at)), at});
-                } else {
-                    toks_.push_back({Tok::Dot, ".", at});
-                    ++pos_;
-                }
+                dot_or_field(at);
             } else if (c == '+' || c == '-' || std::isdigit(static_cast<unsigned char>(c))) {
                 number(at);
             } else if (is_alnum(c)) {
