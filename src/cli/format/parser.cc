@@ -19,6 +19,90 @@ struct Parsed {
     size_t pos = 0;
 };
 
+// Appends code point `cp` to `out` in UTF-8.
+void append_utf8(std::string& out, uint32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+// Appends the escape whose letter is body[i] (just after the backslash) to `out`, leaving
+// i on its last character. Only the string's own quote may be escaped, as in Go.
+Result<> unquote_escape(std::string_view body, size_t& i, char quote, std::string& out) {
+    char e = body[i];
+    switch (e) {
+        case 'a':
+            out += '\a';
+            break;
+        case 'b':
+            out += '\b';
+            break;
+        case 'f':
+            out += '\f';
+            break;
+        case 'n':
+            out += '\n';
+            break;
+        case 'r':
+            out += '\r';
+            break;
+        case 't':
+            out += '\t';
+            break;
+        case 'v':
+            out += '\v';
+            break;
+        case '\\':
+            out += '\\';
+            break;
+        case '"':
+        case '\'':
+            if (e != quote) return Error::invalid("bad escape");
+            out += e;
+            break;
+        case 'x':
+        case 'u':
+        case 'U': {
+            size_t n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+            std::string hex(body.substr(i + 1, n));
+            if (hex.size() != n || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+                return Error::invalid("bad escape");
+            uint32_t v = static_cast<uint32_t>(std::strtoul(hex.c_str(), nullptr, 16));
+            i += n;
+            if (e == 'x')
+                out += static_cast<char>(v);
+            else if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+                return Error::invalid("bad escape");
+            else
+                append_utf8(out, v);
+            break;
+        }
+        default: {
+            if (e < '0' || e > '7') return Error::invalid("bad escape");
+            std::string oct(body.substr(i, 3));
+            if (oct.size() != 3 || oct.find_first_not_of("01234567") != std::string::npos)
+                return Error::invalid("bad escape");
+            unsigned long v = std::strtoul(oct.c_str(), nullptr, 8);
+            if (v > 255) return Error::invalid("bad escape");
+            out += static_cast<char>(v);
+            i += 2;
+        }
+    }
+    return ok();
+}
+
 // Go's strconv.Unquote for "...", `...` and '...'.
 Result<std::string> unquote(std::string_view q) {
     if (q.size() < 2) return Error::invalid("bad quoted string");
@@ -30,23 +114,6 @@ Result<std::string> unquote(std::string_view q) {
             if (c != '\r') out += c;
         return out;
     }
-    auto put_rune = [&out](uint32_t cp) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-    };
     for (size_t i = 0; i < body.size(); ++i) {
         char c = body[i];
         if (c != '\\') {
@@ -54,65 +121,7 @@ Result<std::string> unquote(std::string_view q) {
             continue;
         }
         if (++i >= body.size()) return Error::invalid("bad escape");
-        char e = body[i];
-        switch (e) {
-            case 'a':
-                out += '\a';
-                break;
-            case 'b':
-                out += '\b';
-                break;
-            case 'f':
-                out += '\f';
-                break;
-            case 'n':
-                out += '\n';
-                break;
-            case 'r':
-                out += '\r';
-                break;
-            case 't':
-                out += '\t';
-                break;
-            case 'v':
-                out += '\v';
-                break;
-            case '\\':
-                out += '\\';
-                break;
-            case '"':
-            case '\'':
-                if (e != quote) return Error::invalid("bad escape");
-                out += e;
-                break;
-            case 'x':
-            case 'u':
-            case 'U': {
-                size_t n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
-                std::string hex(body.substr(i + 1, n));
-                if (hex.size() != n || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
-                    return Error::invalid("bad escape");
-                uint32_t v = static_cast<uint32_t>(std::strtoul(hex.c_str(), nullptr, 16));
-                i += n;
-                if (e == 'x')
-                    out += static_cast<char>(v);
-                else if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-                    return Error::invalid("bad escape");
-                else
-                    put_rune(v);
-                break;
-            }
-            default: {
-                if (e < '0' || e > '7') return Error::invalid("bad escape");
-                std::string oct(body.substr(i, 3));
-                if (oct.size() != 3 || oct.find_first_not_of("01234567") != std::string::npos)
-                    return Error::invalid("bad escape");
-                unsigned long v = std::strtoul(oct.c_str(), nullptr, 8);
-                if (v > 255) return Error::invalid("bad escape");
-                out += static_cast<char>(v);
-                i += 2;
-            }
-        }
+        BERTH_TRY(unquote_escape(body, i, quote, out));
     }
     return out;
 }
