@@ -284,6 +284,37 @@ void format_value(std::string& out, char verb, const Spec& sp, const Json& j, bo
     }
 }
 
+// The flags after '%' (-, +, space, 0, #), from f[i] on; leaves i on the first other character.
+// As in Go, '-' turns '0' off and a later '0' does not turn it back on.
+void read_spec_flags(std::string_view f, size_t& i, Spec& sp) {
+    for (; i < f.size(); ++i) {
+        char c = f[i];
+        if (c == '-')
+            sp.minus = true, sp.zero = false;
+        else if (c == '+')
+            sp.plus = true;
+        else if (c == ' ')
+            sp.space = true;
+        else if (c == '0')
+            sp.zero = !sp.minus;
+        else if (c == '#')
+            sp.sharp = true;
+        else
+            break;
+    }
+}
+
+// Go's "%!(EXTRA type=value, ...)" for the arguments from argi on that no verb used.
+void append_extra_args(std::string& out, const std::vector<Value>& args, size_t argi) {
+    out += "%!(EXTRA ";
+    for (size_t k = argi; k < args.size(); ++k) {
+        if (k > argi) out += ", ";
+        const Json& j = args[k].json();
+        out += j.is_null() ? "<nil>" : go_type_name(j) + "=" + go_print(j);
+    }
+    out += ')';
+}
+
 }  // namespace
 
 constexpr int64_t kTooLarge = 1000000;
@@ -301,21 +332,7 @@ std::string go_sprintf(std::string_view f, const std::vector<Value>& args) {
         }
         ++i;
         Spec sp;
-        for (; i < f.size(); ++i) {
-            char c = f[i];
-            if (c == '-')
-                sp.minus = true, sp.zero = false;
-            else if (c == '+')
-                sp.plus = true;
-            else if (c == ' ')
-                sp.space = true;
-            else if (c == '0')
-                sp.zero = !sp.minus;
-            else if (c == '#')
-                sp.sharp = true;
-            else
-                break;
-        }
+        read_spec_flags(f, i, sp);
         auto number = [&](int& n) {
             if (i < f.size() && f[i] == '*') {  // width or precision from the arguments
                 ++i;
@@ -372,15 +389,7 @@ std::string go_sprintf(std::string_view f, const std::vector<Value>& args) {
         }
         format_value(out, verb, sp, a.json(), false);
     }
-    if (argi < args.size()) {
-        out += "%!(EXTRA ";
-        for (size_t k = argi; k < args.size(); ++k) {
-            if (k > argi) out += ", ";
-            const Json& j = args[k].json();
-            out += j.is_null() ? "<nil>" : go_type_name(j) + "=" + go_print(j);
-        }
-        out += ')';
-    }
+    if (argi < args.size()) append_extra_args(out, args, argi);
     return out;
 }
 
