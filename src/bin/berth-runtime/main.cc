@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
 #include <CLI/CLI.hpp>
 
@@ -93,177 +94,272 @@ int cmd_ps(const GlobalOptions& g, std::vector<std::string> rest, const std::str
     return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    CLI::App app{"berth-runtime: an OCI container runtime (runc's command line)", "berth-runtime"};
-    app.require_subcommand(1);
-    app.set_version_flag("-v,--version", "berth-runtime version 0.1.0\nspec: 1.1.0");
+// What every subcommand shares: the global options, the exit status and what
+// protect_binary needs.
+struct Cli {
     GlobalOptions g;
-    std::string log_path, log_format = "text";
-    bool debug = false, systemd_cgroup = false;
-    app.add_option("--root", g.root, "root directory for storage of container state")->capture_default_str();
-    app.add_option("--log", log_path, "log file (default stderr)");
-    app.add_option("--log-format", log_format, "log format: text or json")
-        ->check(CLI::IsMember({"text", "json"}));
-    app.add_flag("--debug", debug, "enable debug logging");
-    app.add_flag("--systemd-cgroup", systemd_cgroup, "accepted for runc compatibility (cgroupfs is used)");
-
     int rc = 0;
-    auto setup_logging = [&] {
-        if (debug) log::set_level(log::Level::Debug);
-        log::set_json(log_format == "json");
-        if (!log_path.empty() && !log::set_file(log_path))
-            std::cerr << "cannot open log " << log_path << "\n";
-    };
-    auto protect = [&] {
+    int argc;
+    char** argv;
+
+    // CVE-2019-5736: re-executes from a read-only bind mount before entering a
+    // container (see protect_binary); false, with rc set, when that fails.
+    bool protect() {
         auto r = protect_binary(argc, argv);
         if (!r) {
             rc = fail(r.error());
             return false;
         }
         return true;
+    }
+};
+
+// The options of berth-runtime itself, before the subcommand.
+struct GlobalFlags {
+    std::string log_path, log_format = "text";
+    bool debug = false, systemd_cgroup = false;
+};
+
+void add_global_flags(CLI::App& app, Cli& cli, GlobalFlags& f) {
+    app.add_option("--root", cli.g.root, "root directory for storage of container state")
+        ->capture_default_str();
+    app.add_option("--log", f.log_path, "log file (default stderr)");
+    app.add_option("--log-format", f.log_format, "log format: text or json")
+        ->check(CLI::IsMember({"text", "json"}));
+    app.add_flag("--debug", f.debug, "enable debug logging");
+    app.add_flag("--systemd-cgroup", f.systemd_cgroup, "accepted for runc compatibility (cgroupfs is used)");
+}
+
+void setup_logging(const GlobalFlags& f) {
+    if (f.debug) log::set_level(log::Level::Debug);
+    log::set_json(f.log_format == "json");
+    if (!f.log_path.empty() && !log::set_file(f.log_path))
+        std::cerr << "cannot open log " << f.log_path << "\n";
+}
+
+// Each define_* adds one subcommand's flags and callback. A subcommand's option
+// values live in a shared_ptr its callback holds, so they last as long as the app.
+
+void define_spec(CLI::App* c, Cli& cli) {
+    struct Opts {
+        std::string bundle = ".";
+        bool rootless = false;
     };
+    auto o = std::make_shared<Opts>();
+    c->add_option("-b,--bundle", o->bundle, "path to the bundle");
+    c->add_flag("--rootless", o->rootless, "a spec for a rootless container");
+    c->callback([&cli, o] { cli.rc = cmd_spec(o->bundle, o->rootless); });
+}
 
-    std::string spec_bundle = ".";
-    bool rootless = false;
-    auto* spec_cmd = app.add_subcommand("spec", "create a new specification file (config.json)");
-    spec_cmd->add_option("-b,--bundle", spec_bundle, "path to the bundle");
-    spec_cmd->add_flag("--rootless", rootless, "a spec for a rootless container");
-    spec_cmd->callback([&] { rc = cmd_spec(spec_bundle, rootless); });
+void add_create_flags(CLI::App* c, CreateOptions& co) {
+    c->add_option("id", co.id, "container id")->required();
+    c->add_option("-b,--bundle", co.bundle, "path to the bundle (default: current directory)");
+    c->add_option("--console-socket", co.console_socket, "unix socket receiving the pty master");
+    c->add_option("--pid-file", co.pid_file, "file to write the init's pid to");
+    c->add_option("--preserve-fds", co.preserve_fds, "pass N extra fds (3..) to the container");
+    c->add_flag("--no-pivot", co.no_pivot, "accepted for runc compatibility");
+    c->add_flag("--no-new-keyring", co.no_new_keyring, "accepted for runc compatibility");
+}
 
-    CreateOptions co;
-    auto add_create_flags = [&](CLI::App* c) {
-        c->add_option("id", co.id, "container id")->required();
-        c->add_option("-b,--bundle", co.bundle, "path to the bundle (default: current directory)");
-        c->add_option("--console-socket", co.console_socket, "unix socket receiving the pty master");
-        c->add_option("--pid-file", co.pid_file, "file to write the init's pid to");
-        c->add_option("--preserve-fds", co.preserve_fds, "pass N extra fds (3..) to the container");
-        c->add_flag("--no-pivot", co.no_pivot, "accepted for runc compatibility");
-        c->add_flag("--no-new-keyring", co.no_new_keyring, "accepted for runc compatibility");
+void define_create(CLI::App* c, Cli& cli) {
+    auto co = std::make_shared<CreateOptions>();
+    add_create_flags(c, *co);
+    c->callback([&cli, co] {
+        if (cli.protect()) cli.rc = check(create(cli.g, *co));
+    });
+}
+
+void define_run(CLI::App* c, Cli& cli) {
+    struct Opts {
+        CreateOptions co;
+        bool detach = false, keep = false;
     };
-    auto* create_cmd = app.add_subcommand("create", "create a container");
-    add_create_flags(create_cmd);
-    create_cmd->callback([&] {
-        if (protect()) rc = check(create(g, co));
+    auto o = std::make_shared<Opts>();
+    add_create_flags(c, o->co);
+    c->add_flag("-d,--detach", o->detach, "detach from the container's process");
+    c->add_flag("--keep", o->keep, "do not delete the container after it exits");
+    c->callback([&cli, o] {
+        if (!cli.protect()) return;
+        auto r = run(cli.g, o->co, o->detach, o->keep);
+        cli.rc = r ? *r : fail(r.error());
     });
+}
 
-    bool detach = false, keep = false;
-    auto* run_cmd = app.add_subcommand("run", "create and run a container");
-    add_create_flags(run_cmd);
-    run_cmd->add_flag("-d,--detach", detach, "detach from the container's process");
-    run_cmd->add_flag("--keep", keep, "do not delete the container after it exits");
-    run_cmd->callback([&] {
-        if (!protect()) return;
-        auto r = run(g, co, detach, keep);
-        rc = r ? *r : fail(r.error());
-    });
+// Adds the required container id argument most subcommands take.
+std::shared_ptr<std::string> add_id(CLI::App* c) {
+    auto id = std::make_shared<std::string>();
+    c->add_option("id", *id)->required();
+    return id;
+}
 
-    std::string id;
-    auto* start_cmd = app.add_subcommand("start", "start a created container");
-    start_cmd->add_option("id", id)->required();
-    start_cmd->callback([&] { rc = check(start(g, id)); });
+void define_start(CLI::App* c, Cli& cli) {
+    auto id = add_id(c);
+    c->callback([&cli, id] { cli.rc = check(start(cli.g, *id)); });
+}
 
-    auto* state_cmd = app.add_subcommand("state", "print the state of a container");
-    state_cmd->add_option("id", id)->required();
-    state_cmd->callback([&] {
-        auto s = state(g, id);
+void define_state(CLI::App* c, Cli& cli) {
+    auto id = add_id(c);
+    c->callback([&cli, id] {
+        auto s = state(cli.g, *id);
         if (s)
             print_json(s->to_oci_json());
         else
-            rc = fail(s.error());
+            cli.rc = fail(s.error());
     });
+}
 
-    std::string format = "table";
-    bool quiet = false;
-    auto* list_cmd = app.add_subcommand("list", "list containers");
-    list_cmd->alias("ls");
-    list_cmd->add_option("-f,--format", format)->check(CLI::IsMember({"table", "json"}));
-    list_cmd->add_flag("-q,--quiet", quiet, "display only container ids");
-    list_cmd->callback([&] { rc = cmd_list(g, format, quiet); });
+void define_list(CLI::App* c, Cli& cli) {
+    struct Opts {
+        std::string format = "table";
+        bool quiet = false;
+    };
+    auto o = std::make_shared<Opts>();
+    c->alias("ls");
+    c->add_option("-f,--format", o->format)->check(CLI::IsMember({"table", "json"}));
+    c->add_flag("-q,--quiet", o->quiet, "display only container ids");
+    c->callback([&cli, o] { cli.rc = cmd_list(cli.g, o->format, o->quiet); });
+}
 
-    std::string sig = "SIGTERM";
-    bool all = false;
-    auto* kill_cmd = app.add_subcommand("kill", "send a signal to a container's init");
-    kill_cmd->add_option("id", id)->required();
-    kill_cmd->add_option("signal", sig, "signal name or number (default SIGTERM)");
-    kill_cmd->add_flag("-a,--all", all, "send to every process in the container");
-    kill_cmd->callback([&] {
-        auto s = parse_signal(sig);
-        rc = s ? check(kill(g, id, *s, all)) : fail(s.error());
+void define_kill(CLI::App* c, Cli& cli) {
+    struct Opts {
+        std::string id, sig = "SIGTERM";
+        bool all = false;
+    };
+    auto o = std::make_shared<Opts>();
+    c->add_option("id", o->id)->required();
+    c->add_option("signal", o->sig, "signal name or number (default SIGTERM)");
+    c->add_flag("-a,--all", o->all, "send to every process in the container");
+    c->callback([&cli, o] {
+        auto s = parse_signal(o->sig);
+        cli.rc = s ? check(kill(cli.g, o->id, *s, o->all)) : fail(s.error());
     });
+}
 
-    bool force = false;
-    auto* delete_cmd = app.add_subcommand("delete", "delete a container");
-    delete_cmd->alias("rm");
-    delete_cmd->add_option("id", id)->required();
-    delete_cmd->add_flag("-f,--force", force, "kill the container first if it is running");
-    delete_cmd->callback([&] {
-        auto r = remove(g, id, force);
-        if (!r && force && r.error().kind() == ErrorKind::NotFound) return;  // runc: delete -f is idempotent
-        rc = check(r);
+void define_delete(CLI::App* c, Cli& cli) {
+    struct Opts {
+        std::string id;
+        bool force = false;
+    };
+    auto o = std::make_shared<Opts>();
+    c->alias("rm");
+    c->add_option("id", o->id)->required();
+    c->add_flag("-f,--force", o->force, "kill the container first if it is running");
+    c->callback([&cli, o] {
+        auto r = remove(cli.g, o->id, o->force);
+        if (!r && o->force && r.error().kind() == ErrorKind::NotFound)
+            return;  // runc: delete -f is idempotent
+        cli.rc = check(r);
     });
+}
 
-    auto* pause_cmd = app.add_subcommand("pause", "freeze every process of a container");
-    pause_cmd->add_option("id", id)->required();
-    pause_cmd->callback([&] { rc = check(pause(g, id)); });
-    auto* resume_cmd = app.add_subcommand("resume", "thaw a paused container");
-    resume_cmd->add_option("id", id)->required();
-    resume_cmd->callback([&] { rc = check(resume(g, id)); });
+void define_pause(CLI::App* c, Cli& cli) {
+    auto id = add_id(c);
+    c->callback([&cli, id] { cli.rc = check(pause(cli.g, *id)); });
+}
 
-    auto* ps_cmd = app.add_subcommand("ps", "list the processes of a container: ps ID [ps options]");
-    ps_cmd->add_option("-f,--format", format)->check(CLI::IsMember({"table", "json"}));
-    ps_cmd->prefix_command();
-    ps_cmd->callback([&] { rc = cmd_ps(g, ps_cmd->remaining(), format); });
+void define_resume(CLI::App* c, Cli& cli) {
+    auto id = add_id(c);
+    c->callback([&cli, id] { cli.rc = check(resume(cli.g, *id)); });
+}
 
-    ExecOptions eo;
-    auto* exec_cmd =
-        app.add_subcommand("exec", "run a process in a running container: exec [opts] ID CMD...");
-    exec_cmd->add_option("-p,--process", eo.process_file, "a JSON file holding the process");
-    exec_cmd->add_option("--console-socket", eo.console_socket);
-    exec_cmd->add_option("--cwd", eo.cwd, "working directory");
-    exec_cmd->add_option("-e,--env", eo.env, "KEY=VALUE to add to the environment");
-    exec_cmd->add_flag("-t,--tty", eo.tty, "allocate a pseudo-TTY");
-    exec_cmd->add_option("-u,--user", eo.user, "uid[:gid]");
-    exec_cmd->add_option("-c,--cap", eo.cap_add, "add a capability");
-    exec_cmd->add_flag("-d,--detach", eo.detach, "detach from the process");
-    exec_cmd->add_option("--pid-file", eo.pid_file);
-    exec_cmd->add_flag("--no-new-privs", eo.no_new_privs);
-    exec_cmd->add_option("--preserve-fds", eo.preserve_fds);
-    exec_cmd->prefix_command();
-    exec_cmd->callback([&] {
-        auto rest = exec_cmd->remaining();
+void define_ps(CLI::App* c, Cli& cli) {
+    auto format = std::make_shared<std::string>("table");
+    c->add_option("-f,--format", *format)->check(CLI::IsMember({"table", "json"}));
+    // The container id and ps(1)'s options are left unparsed, for cmd_ps.
+    c->prefix_command();
+    c->callback([&cli, c, format] { cli.rc = cmd_ps(cli.g, c->remaining(), *format); });
+}
+
+void define_exec(CLI::App* c, Cli& cli) {
+    auto eo = std::make_shared<ExecOptions>();
+    c->add_option("-p,--process", eo->process_file, "a JSON file holding the process");
+    c->add_option("--console-socket", eo->console_socket);
+    c->add_option("--cwd", eo->cwd, "working directory");
+    c->add_option("-e,--env", eo->env, "KEY=VALUE to add to the environment");
+    c->add_flag("-t,--tty", eo->tty, "allocate a pseudo-TTY");
+    c->add_option("-u,--user", eo->user, "uid[:gid]");
+    c->add_option("-c,--cap", eo->cap_add, "add a capability");
+    c->add_flag("-d,--detach", eo->detach, "detach from the process");
+    c->add_option("--pid-file", eo->pid_file);
+    c->add_flag("--no-new-privs", eo->no_new_privs);
+    c->add_option("--preserve-fds", eo->preserve_fds);
+    // The container id and the command are left unparsed: ID CMD...
+    c->prefix_command();
+    c->callback([&cli, c, eo] {
+        auto rest = c->remaining();
         if (rest.empty()) {
-            rc = fail(Error::invalid("exec: container id required"));
+            cli.rc = fail(Error::invalid("exec: container id required"));
             return;
         }
-        eo.id = rest[0];
-        eo.args.assign(rest.begin() + 1, rest.end());
-        if (!protect()) return;
-        auto r = exec(g, eo);
-        rc = r ? *r : fail(r.error());
+        eo->id = rest[0];
+        eo->args.assign(rest.begin() + 1, rest.end());
+        if (!cli.protect()) return;
+        auto r = exec(cli.g, *eo);
+        cli.rc = r ? *r : fail(r.error());
     });
+}
 
-    bool stats_flag = false;
-    auto* events_cmd = app.add_subcommand("events", "print container resource usage (--stats)");
-    events_cmd->add_option("id", id)->required();
-    events_cmd->add_flag("--stats", stats_flag, "print stats once and exit");
-    events_cmd->callback([&] {
-        auto s = stats(g, id);
+void define_events(CLI::App* c, Cli& cli) {
+    struct Opts {
+        std::string id;
+        bool stats = false;
+    };
+    auto o = std::make_shared<Opts>();
+    c->add_option("id", o->id)->required();
+    c->add_flag("--stats", o->stats, "print stats once and exit");
+    c->callback([&cli, o] {
+        auto s = stats(cli.g, o->id);
         if (s)
             std::cout << dump_json(*s) << "\n";
         else
-            rc = fail(s.error());
+            cli.rc = fail(s.error());
     });
+}
 
-    auto* features_cmd = app.add_subcommand("features", "show the runtime's features");
-    features_cmd->callback([&] { print_json(features()); });
+void define_features(CLI::App* c, Cli&) {
+    c->callback([] { print_json(features()); });
+}
 
-    app.parse_complete_callback(setup_logging);
+struct Subcommand {
+    const char* name;
+    const char* description;
+    void (*define)(CLI::App*, Cli&);
+};
+
+// In the order `berth-runtime --help` lists them.
+const Subcommand kSubcommands[] = {
+    {"spec", "create a new specification file (config.json)", define_spec},
+    {"create", "create a container", define_create},
+    {"run", "create and run a container", define_run},
+    {"start", "start a created container", define_start},
+    {"state", "print the state of a container", define_state},
+    {"list", "list containers", define_list},
+    {"kill", "send a signal to a container's init", define_kill},
+    {"delete", "delete a container", define_delete},
+    {"pause", "freeze every process of a container", define_pause},
+    {"resume", "thaw a paused container", define_resume},
+    {"ps", "list the processes of a container: ps ID [ps options]", define_ps},
+    {"exec", "run a process in a running container: exec [opts] ID CMD...", define_exec},
+    {"events", "print container resource usage (--stats)", define_events},
+    {"features", "show the runtime's features", define_features},
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"berth-runtime: an OCI container runtime (runc's command line)", "berth-runtime"};
+    app.require_subcommand(1);
+    app.set_version_flag("-v,--version", "berth-runtime version 0.1.0\nspec: 1.1.0");
+    Cli cli{.argc = argc, .argv = argv};
+    GlobalFlags flags;
+    add_global_flags(app, cli, flags);
+    for (const auto& s : kSubcommands) s.define(app.add_subcommand(s.name, s.description), cli);
+
+    app.parse_complete_callback([&flags] { setup_logging(flags); });
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
-    return rc;
+    return cli.rc;
 }
