@@ -161,38 +161,95 @@ Result<> check_spec(const spec::Spec& s) {
     return ok();
 }
 
-Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o, Mode mode, bool proxy_tty) {
-    BERTH_TRY(validate_id(o.id));
+// Reads the bundle's config.json into `out` and checks it can be created as asked;
+// returns the bundle's absolute path.
+Result<std::string> load_bundle_spec(const CreateOptions& o, bool proxy_tty, spec::Spec& out) {
     char bundle_abs[PATH_MAX];
     if (!::realpath(o.bundle.c_str(), bundle_abs)) return Error::sys("bundle", o.bundle);
-    Created c;
-    c.spec = BERTH_TRY(spec::load_spec(bundle_abs));
-    const spec::Spec& s = c.spec;
-    BERTH_TRY(check_spec(s));
+    out = BERTH_TRY(spec::load_spec(bundle_abs));
+    BERTH_TRY(check_spec(out));
     bool has_console = !o.console_socket.empty() || o.console_socket_fd >= 0;
-    if (s.process->terminal && !has_console && !proxy_tty)
+    if (out.process->terminal && !has_console && !proxy_tty)
         return Error::invalid("process.terminal is true: --console-socket is required");
+    return std::string(bundle_abs);
+}
+
+// The container's state directory; its existence is what claims the id.
+Result<std::string> make_container_dir(const GlobalOptions& g, const std::string& id) {
+    BERTH_TRY(mkdir_all(g.root, 0711));
+    std::string dir = container_dir(g, id);
+    if (::mkdir(dir.c_str(), 0711) != 0) {
+        if (errno == EEXIST) return Error::exists("container with id \"" + id + "\" already exists");
+        return Error::sys("mkdir", dir);
+    }
+    return dir;
+}
+
+// exec.fifo, which `start` opens to let the waiting init go on; held as an O_PATH fd.
+Result<UniqueFd> make_exec_fifo(const GlobalOptions& g, const std::string& id) {
+    std::string fp = fifo_path(g, id);
+    if (::mkfifo(fp.c_str(), 0600) != 0) return Error::sys("mkfifo", fp);
+    return open_file(fp, O_PATH);
+}
+
+// The parent's half of the handshake with init_setup: puts the child in its cgroup (and
+// writes its id maps), runs the runtime's hooks, and waits until the container is created.
+Result<> sync_until_created(Created& c, int sync_fd, const NsPlan& plan, const InitArgs& args) {
+    const spec::Spec& s = c.spec;
+    if (s.process->oom_score_adj)
+        BERTH_TRY_CTX(write_file("/proc/" + std::to_string(c.pid) + "/oom_score_adj",
+                                 std::to_string(*s.process->oom_score_adj)),
+                      "process.oomScoreAdj");
+    BERTH_TRY_CTX(c.cgroup->add_process(c.pid), "join cgroup");
+    if (plan.new_userns) {
+        BERTH_TRY(write_id_maps(c.pid, *s.linux));
+        BERTH_TRY(sync_send(sync_fd, SyncMsg::MapsWritten));
+    }
+    BERTH_TRY(sync_send(sync_fd, SyncMsg::CgroupJoined));
+    BERTH_TRY(sync_expect(sync_fd, SyncMsg::NsReady));
+    BERTH_TRY(run_hooks(s.hooks.prestart, args.state, "prestart"));
+    BERTH_TRY(run_hooks(s.hooks.create_runtime, args.state, "createRuntime"));
+    BERTH_TRY(sync_send(sync_fd, SyncMsg::HooksDone));
+    if (args.pty_to_parent) c.pty_master = BERTH_TRY(recv_fd(sync_fd));
+    BERTH_TRY(sync_expect(sync_fd, SyncMsg::Created));
+    return ok();
+}
+
+// Records the created container (state.json, and --pid-file if asked for).
+Result<> save_created(const GlobalOptions& g, const CreateOptions& o, const std::string& bundle, bool userns,
+                      Created& c) {
+    c.saved.id = o.id;
+    c.saved.pid = c.pid;
+    c.saved.pid_start = process_start_time(c.pid).value_or(0);
+    c.saved.bundle = bundle;
+    c.saved.created = now_rfc3339_nano();
+    c.saved.cgroup = c.cgroup->to_json();
+    c.saved.config = c.spec.raw;
+    c.saved.userns = userns;
+    BERTH_TRY(save_state(g, c.saved));
+    if (!o.pid_file.empty())
+        BERTH_TRY_CTX(write_file_atomic(o.pid_file, std::to_string(c.pid)), "--pid-file");
+    return ok();
+}
+
+Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o, Mode mode, bool proxy_tty) {
+    BERTH_TRY(validate_id(o.id));
+    Created c;
+    const std::string bundle_abs = BERTH_TRY(load_bundle_spec(o, proxy_tty, c.spec));
+    const spec::Spec& s = c.spec;
+    bool has_console = !o.console_socket.empty() || o.console_socket_fd >= 0;
     seccomp::Filter filter;
     if (s.linux->seccomp)
         filter = BERTH_TRY(seccomp::Filter::compile_cached(*s.linux->seccomp, path_join(g.root, ".seccomp")));
     NsPlan plan = BERTH_TRY(plan_namespaces(&*s.linux));
 
-    BERTH_TRY(mkdir_all(g.root, 0711));
-    std::string dir = container_dir(g, o.id);
-    if (::mkdir(dir.c_str(), 0711) != 0) {
-        if (errno == EEXIST) return Error::exists("container with id \"" + o.id + "\" already exists");
-        return Error::sys("mkdir", dir);
-    }
+    std::string dir = BERTH_TRY(make_container_dir(g, o.id));
     // A leftover directory would make every later create of this id fail with "already exists".
     ScopeExit remove_dir([&] {
         if (auto r = remove_all(dir); !r) log::warn("container " + o.id + ": " + r.error().str());
     });
     UniqueFd fifo;
-    if (mode == Mode::Create) {
-        std::string fp = fifo_path(g, o.id);
-        if (::mkfifo(fp.c_str(), 0600) != 0) return Error::sys("mkfifo", fp);
-        fifo = BERTH_TRY(open_file(fp, O_PATH));
-    }
+    if (mode == Mode::Create) fifo = BERTH_TRY(make_exec_fifo(g, o.id));
     const spec::Resources resources = effective_resources(s);
     c.cgroup =
         BERTH_TRY_CTX(cgroups::Cgroup::create(s.linux->cgroups_path, o.id, &resources), "create cgroup");
@@ -234,34 +291,8 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
         ::waitpid(c.pid, nullptr, 0);
     });
     args.state.pid = c.pid;
-    if (s.process->oom_score_adj)
-        BERTH_TRY_CTX(write_file("/proc/" + std::to_string(c.pid) + "/oom_score_adj",
-                                 std::to_string(*s.process->oom_score_adj)),
-                      "process.oomScoreAdj");
-    BERTH_TRY_CTX(c.cgroup->add_process(c.pid), "join cgroup");
-    if (plan.new_userns) {
-        BERTH_TRY(write_id_maps(c.pid, *s.linux));
-        BERTH_TRY(sync_send(parent_end.get(), SyncMsg::MapsWritten));
-    }
-    BERTH_TRY(sync_send(parent_end.get(), SyncMsg::CgroupJoined));
-    BERTH_TRY(sync_expect(parent_end.get(), SyncMsg::NsReady));
-    BERTH_TRY(run_hooks(s.hooks.prestart, args.state, "prestart"));
-    BERTH_TRY(run_hooks(s.hooks.create_runtime, args.state, "createRuntime"));
-    BERTH_TRY(sync_send(parent_end.get(), SyncMsg::HooksDone));
-    if (args.pty_to_parent) c.pty_master = BERTH_TRY(recv_fd(parent_end.get()));
-    BERTH_TRY(sync_expect(parent_end.get(), SyncMsg::Created));
-
-    c.saved.id = o.id;
-    c.saved.pid = c.pid;
-    c.saved.pid_start = process_start_time(c.pid).value_or(0);
-    c.saved.bundle = bundle_abs;
-    c.saved.created = now_rfc3339_nano();
-    c.saved.cgroup = c.cgroup->to_json();
-    c.saved.config = s.raw;
-    c.saved.userns = plan.new_userns;
-    BERTH_TRY(save_state(g, c.saved));
-    if (!o.pid_file.empty())
-        BERTH_TRY_CTX(write_file_atomic(o.pid_file, std::to_string(c.pid)), "--pid-file");
+    BERTH_TRY(sync_until_created(c, parent_end.get(), plan, args));
+    BERTH_TRY(save_created(g, o, bundle_abs, plan.new_userns, c));
     c.sync = std::move(parent_end);
     kill_child.dismiss();
     destroy_cgroup.dismiss();
