@@ -286,6 +286,89 @@ Result<std::vector<BlkioDeviceRate>> parse_rates(const Field& f) {
     return out;
 }
 
+Result<MemoryResources> parse_memory(const Field& m) {
+    BERTH_TRY(m.expect_object());
+    MemoryResources mem;
+    mem.limit = BERTH_TRY(opt_i64(m, "limit"));
+    mem.reservation = BERTH_TRY(opt_i64(m, "reservation"));
+    mem.swap = BERTH_TRY(opt_i64(m, "swap"));
+    mem.kernel = BERTH_TRY(opt_i64(m, "kernel"));
+    BERTH_TRY(opt_num(m, "swappiness", mem.swappiness, false));
+    if (m.has("disableOOMKiller")) mem.disable_oom_killer = BERTH_TRY(m.child("disableOOMKiller").boolean());
+    if (mem.limit && *mem.limit == 0) mem.limit.reset();
+    if (mem.limit && mem.swap && *mem.swap > 0 && *mem.swap < *mem.limit)
+        return Error::invalid(m.path() + ".swap: must be at least memory.limit (it is memory+swap)");
+    return mem;
+}
+
+Result<CpuResources> parse_cpu(const Field& c) {
+    BERTH_TRY(c.expect_object());
+    CpuResources cpu;
+    BERTH_TRY(opt_num(c, "shares", cpu.shares, false));
+    cpu.quota = BERTH_TRY(opt_i64(c, "quota"));
+    BERTH_TRY(opt_num(c, "period", cpu.period, false));
+    cpu.realtime_runtime = BERTH_TRY(opt_i64(c, "realtimeRuntime"));
+    BERTH_TRY(opt_num(c, "realtimePeriod", cpu.realtime_period, false));
+    BERTH_TRY(c.opt("cpus", cpu.cpus, &Field::str));
+    BERTH_TRY(c.opt("mems", cpu.mems, &Field::str));
+    BERTH_TRY(opt_num(c, "idle", cpu.idle, false));
+    return cpu;
+}
+
+Result<PidsResources> parse_pids(const Field& p) {
+    BERTH_TRY(p.expect_object());
+    PidsResources pids;
+    if (p.has("limit")) pids.limit = BERTH_TRY(p.child("limit").i64());
+    return pids;
+}
+
+Result<std::vector<BlkioDeviceWeight>> parse_weight_devices(const Field& wd) {
+    BERTH_TRY(wd.expect_array());
+    std::vector<BlkioDeviceWeight> out;
+    for (size_t i = 0; i < wd.json().size(); ++i) {
+        auto e = wd.at(i);
+        BlkioDeviceWeight w;
+        w.major = BERTH_TRY(e.child("major").i64());
+        w.minor = BERTH_TRY(e.child("minor").i64());
+        BERTH_TRY(opt_num(e, "weight", w.weight, false));
+        BERTH_TRY(opt_num(e, "leafWeight", w.leaf_weight, false));
+        out.push_back(w);
+    }
+    return out;
+}
+
+Result<BlkioResources> parse_block_io(const Field& b) {
+    BERTH_TRY(b.expect_object());
+    BlkioResources blk;
+    BERTH_TRY(opt_num(b, "weight", blk.weight, false));
+    BERTH_TRY(opt_num(b, "leafWeight", blk.leaf_weight, false));
+    if (b.has("weightDevice")) blk.weight_device = BERTH_TRY(parse_weight_devices(b.child("weightDevice")));
+    if (b.has("throttleReadBpsDevice"))
+        blk.throttle_read_bps_device = BERTH_TRY(parse_rates(b.child("throttleReadBpsDevice")));
+    if (b.has("throttleWriteBpsDevice"))
+        blk.throttle_write_bps_device = BERTH_TRY(parse_rates(b.child("throttleWriteBpsDevice")));
+    if (b.has("throttleReadIOPSDevice"))
+        blk.throttle_read_iops_device = BERTH_TRY(parse_rates(b.child("throttleReadIOPSDevice")));
+    if (b.has("throttleWriteIOPSDevice"))
+        blk.throttle_write_iops_device = BERTH_TRY(parse_rates(b.child("throttleWriteIOPSDevice")));
+    if (blk.weight && (*blk.weight < 10 || *blk.weight > 1000))
+        return Error::invalid(b.path() + ".weight: must be between 10 and 1000");
+    return blk;
+}
+
+Result<std::vector<HugepageLimit>> parse_hugepage_limits(const Field& h) {
+    BERTH_TRY(h.expect_array());
+    std::vector<HugepageLimit> out;
+    for (size_t i = 0; i < h.json().size(); ++i) {
+        auto e = h.at(i);
+        HugepageLimit l;
+        l.page_size = BERTH_TRY(e.child("pageSize").str());
+        l.limit = BERTH_TRY(e.child("limit").u64());
+        out.push_back(l);
+    }
+    return out;
+}
+
 Result<Resources> parse_resources(const Field& f) {
     BERTH_TRY(f.expect_object());
     Resources r;
@@ -295,85 +378,12 @@ Result<Resources> parse_resources(const Field& f) {
         for (size_t i = 0; i < d.json().size(); ++i)
             r.devices.push_back(BERTH_TRY(parse_device_rule(d.at(i))));
     }
-    if (f.has("memory")) {
-        auto m = f.child("memory");
-        BERTH_TRY(m.expect_object());
-        MemoryResources mem;
-        mem.limit = BERTH_TRY(opt_i64(m, "limit"));
-        mem.reservation = BERTH_TRY(opt_i64(m, "reservation"));
-        mem.swap = BERTH_TRY(opt_i64(m, "swap"));
-        mem.kernel = BERTH_TRY(opt_i64(m, "kernel"));
-        BERTH_TRY(opt_num(m, "swappiness", mem.swappiness, false));
-        if (m.has("disableOOMKiller"))
-            mem.disable_oom_killer = BERTH_TRY(m.child("disableOOMKiller").boolean());
-        if (mem.limit && *mem.limit == 0) mem.limit.reset();
-        if (mem.limit && mem.swap && *mem.swap > 0 && *mem.swap < *mem.limit)
-            return Error::invalid(m.path() + ".swap: must be at least memory.limit (it is memory+swap)");
-        r.memory = mem;
-    }
-    if (f.has("cpu")) {
-        auto c = f.child("cpu");
-        BERTH_TRY(c.expect_object());
-        CpuResources cpu;
-        BERTH_TRY(opt_num(c, "shares", cpu.shares, false));
-        cpu.quota = BERTH_TRY(opt_i64(c, "quota"));
-        BERTH_TRY(opt_num(c, "period", cpu.period, false));
-        cpu.realtime_runtime = BERTH_TRY(opt_i64(c, "realtimeRuntime"));
-        BERTH_TRY(opt_num(c, "realtimePeriod", cpu.realtime_period, false));
-        BERTH_TRY(c.opt("cpus", cpu.cpus, &Field::str));
-        BERTH_TRY(c.opt("mems", cpu.mems, &Field::str));
-        BERTH_TRY(opt_num(c, "idle", cpu.idle, false));
-        r.cpu = cpu;
-    }
-    if (f.has("pids")) {
-        auto p = f.child("pids");
-        BERTH_TRY(p.expect_object());
-        PidsResources pids;
-        if (p.has("limit")) pids.limit = BERTH_TRY(p.child("limit").i64());
-        r.pids = pids;
-    }
-    if (f.has("blockIO")) {
-        auto b = f.child("blockIO");
-        BERTH_TRY(b.expect_object());
-        BlkioResources blk;
-        BERTH_TRY(opt_num(b, "weight", blk.weight, false));
-        BERTH_TRY(opt_num(b, "leafWeight", blk.leaf_weight, false));
-        if (b.has("weightDevice")) {
-            auto wd = b.child("weightDevice");
-            BERTH_TRY(wd.expect_array());
-            for (size_t i = 0; i < wd.json().size(); ++i) {
-                auto e = wd.at(i);
-                BlkioDeviceWeight w;
-                w.major = BERTH_TRY(e.child("major").i64());
-                w.minor = BERTH_TRY(e.child("minor").i64());
-                BERTH_TRY(opt_num(e, "weight", w.weight, false));
-                BERTH_TRY(opt_num(e, "leafWeight", w.leaf_weight, false));
-                blk.weight_device.push_back(w);
-            }
-        }
-        if (b.has("throttleReadBpsDevice"))
-            blk.throttle_read_bps_device = BERTH_TRY(parse_rates(b.child("throttleReadBpsDevice")));
-        if (b.has("throttleWriteBpsDevice"))
-            blk.throttle_write_bps_device = BERTH_TRY(parse_rates(b.child("throttleWriteBpsDevice")));
-        if (b.has("throttleReadIOPSDevice"))
-            blk.throttle_read_iops_device = BERTH_TRY(parse_rates(b.child("throttleReadIOPSDevice")));
-        if (b.has("throttleWriteIOPSDevice"))
-            blk.throttle_write_iops_device = BERTH_TRY(parse_rates(b.child("throttleWriteIOPSDevice")));
-        if (blk.weight && (*blk.weight < 10 || *blk.weight > 1000))
-            return Error::invalid(b.path() + ".weight: must be between 10 and 1000");
-        r.blkio = blk;
-    }
-    if (f.has("hugepageLimits")) {
-        auto h = f.child("hugepageLimits");
-        BERTH_TRY(h.expect_array());
-        for (size_t i = 0; i < h.json().size(); ++i) {
-            auto e = h.at(i);
-            HugepageLimit l;
-            l.page_size = BERTH_TRY(e.child("pageSize").str());
-            l.limit = BERTH_TRY(e.child("limit").u64());
-            r.hugepage_limits.push_back(l);
-        }
-    }
+    if (f.has("memory")) r.memory = BERTH_TRY(parse_memory(f.child("memory")));
+    if (f.has("cpu")) r.cpu = BERTH_TRY(parse_cpu(f.child("cpu")));
+    if (f.has("pids")) r.pids = BERTH_TRY(parse_pids(f.child("pids")));
+    if (f.has("blockIO")) r.blkio = BERTH_TRY(parse_block_io(f.child("blockIO")));
+    if (f.has("hugepageLimits"))
+        r.hugepage_limits = BERTH_TRY(parse_hugepage_limits(f.child("hugepageLimits")));
     BERTH_TRY(f.opt("unified", r.unified, &Field::string_map));
     return r;
 }
