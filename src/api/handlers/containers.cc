@@ -169,99 +169,117 @@ Result<> add_query_routes(Router& r, dc::Queries* m) {
     return ok();
 }
 
+// GET /containers/{id}/export: the rootfs as a tar stream.
+Result<Response> export_container(Request& req, dc::Io* m, dc::Queries* q) {
+    BERTH_TRY(q->inspect(req.param("id"), false));
+    Headers h;
+    h.set("Content-Type", "application/x-tar");
+    auto stream = BERTH_TRY(req.start_stream(200, h));
+    auto r = m->export_rootfs(req.param("id"), stream_writer(stream));
+    stream->finish();
+    if (!r) return r.error();
+    return Response::empty(200);
+}
+
+// The query of /containers/{id}/logs: stdout, stderr, follow, timestamps, since, until, tail.
+Result<dc::LogOptions> log_options(const Request& req) {
+    dc::LogOptions o;
+    o.stdout_ = req.query.get_bool("stdout");
+    o.stderr_ = req.query.get_bool("stderr");
+    if (!o.stdout_ && !o.stderr_)
+        return Error::invalid("Bad parameters: you must choose at least one stream");
+    o.follow = req.query.get_bool("follow");
+    o.timestamps = req.query.get_bool("timestamps");
+    o.since_nanos = BERTH_TRY(time_param(req, "since"));
+    o.until_nanos = BERTH_TRY(time_param(req, "until"));
+    std::string tail = req.query.get("tail");
+    if (!tail.empty() && tail != "all") {
+        char* end;
+        long v = strtol(tail.c_str(), &end, 10);
+        if (*end || v < 0) return Error::invalid("invalid value for tail: \"" + tail + "\"");
+        o.tail = v;
+    }
+    return o;
+}
+
+// GET /containers/{id}/logs
+Result<Response> container_logs(Request& req, dc::Io* m) {
+    auto o = BERTH_TRY(log_options(req));
+    bool tty = BERTH_TRY(m->is_tty(req.param("id")));
+    Headers h;
+    h.set("Content-Type", std::string(tty ? kRawStream : kMultiplexedStream));
+    // Errors before any output keep their status (e.g. the "none" log driver).
+    std::shared_ptr<ResponseStream> stream;
+    auto writer = [&](std::string_view d) -> Result<> {
+        if (!stream) stream = BERTH_TRY(req.start_stream(200, h));
+        return stream->write(std::string(d));
+    };
+    auto done = m->logs(req.param("id"), o, writer, [&] { return stream && stream->disconnected(); });
+    if (!stream) {
+        if (!done) return done.error();
+        stream = BERTH_TRY(req.start_stream(200, h));
+    }
+    stream->finish();
+    return Response::empty(200);
+}
+
+// POST /containers/{id}/attach: upgrades the connection and proxies the container's stdio.
+Result<Response> attach_container(Request& req, dc::Io* m, dc::Queries* q) {
+    std::string id = req.param("id");
+    bool in = req.query.get_bool("stdin"), out = req.query.get_bool("stdout"),
+         err = req.query.get_bool("stderr");
+    std::string keys = req.query.get("detachKeys");
+    std::string detach = BERTH_TRY(parse_detach_keys(keys.empty() ? "ctrl-p,ctrl-q" : keys));
+    bool tty = BERTH_TRY(m->is_tty(id));
+    bool want_logs = req.query.get_bool("logs"), want_stream = req.query.get_bool("stream");
+    if (!want_logs && !want_stream)
+        return Error::invalid("Bad parameters: you must choose at least one stream");
+    // Errors we can see now keep their status code; then the 101 goes out before we
+    // wait for the shim (docker run attaches first and starts only after the upgrade).
+    auto info = BERTH_TRY(q->inspect(id, false));
+    if (info["State"].value("Paused", false))
+        return Error::conflict("You cannot attach to a paused container, unpause it first");
+    std::shared_ptr<HijackedStream> stream;
+    auto upgrade = [&]() -> Result<> {
+        stream = BERTH_TRY(req.hijack(tty ? kRawStream : kMultiplexedStream));
+        if (want_logs) {
+            dc::LogOptions o;
+            o.stdout_ = out;
+            o.stderr_ = err;
+            // The stream is taken: a log that cannot be read has no other way to be seen.
+            if (auto r = m->logs(id, o, [&](std::string_view d) { return stream->write(d); }, {}); !r)
+                log::debug("attach " + id + ": logs: " + r.error().str());
+        }
+        return ok();
+    };
+    if (!want_stream) {
+        BERTH_TRY(upgrade());
+        stream->close();
+        return Response::empty(200);
+    }
+    auto a = m->attach(id, in, out, err, upgrade);
+    if (!a) {
+        if (!stream) return a.error();
+        stream->close();  // the start's own error reaches the client through /start
+        return Response::empty(200);
+    }
+    ProxyEnds ends;
+    ends.output = a->fd.get();
+    ends.input = in ? a->fd.get() : -1;
+    ends.shutdown_input_at_eof = true;
+    ends.detach_keys = in ? detach : "";
+    proxy_stdio(stream, ends);
+    return Response::empty(200);
+}
+
 // export, logs, attach, resize.
 Result<> add_io_routes(Router& r, dc::Io* m, dc::Queries* q) {
-    BERTH_TRY(r.add("GET", "/containers/{id}/export", [m, q](Request& req) -> Result<Response> {
-        BERTH_TRY(q->inspect(req.param("id"), false));
-        Headers h;
-        h.set("Content-Type", "application/x-tar");
-        auto stream = BERTH_TRY(req.start_stream(200, h));
-        auto r = m->export_rootfs(req.param("id"), stream_writer(stream));
-        stream->finish();
-        if (!r) return r.error();
-        return Response::empty(200);
-    }));
-    BERTH_TRY(r.add("GET", "/containers/{id}/logs", [m](Request& req) -> Result<Response> {
-        daemon::containers::LogOptions o;
-        o.stdout_ = req.query.get_bool("stdout");
-        o.stderr_ = req.query.get_bool("stderr");
-        if (!o.stdout_ && !o.stderr_)
-            return Error::invalid("Bad parameters: you must choose at least one stream");
-        o.follow = req.query.get_bool("follow");
-        o.timestamps = req.query.get_bool("timestamps");
-        o.since_nanos = BERTH_TRY(time_param(req, "since"));
-        o.until_nanos = BERTH_TRY(time_param(req, "until"));
-        std::string tail = req.query.get("tail");
-        if (!tail.empty() && tail != "all") {
-            char* end;
-            long v = strtol(tail.c_str(), &end, 10);
-            if (*end || v < 0) return Error::invalid("invalid value for tail: \"" + tail + "\"");
-            o.tail = v;
-        }
-        bool tty = BERTH_TRY(m->is_tty(req.param("id")));
-        Headers h;
-        h.set("Content-Type", std::string(tty ? kRawStream : kMultiplexedStream));
-        // Errors before any output keep their status (e.g. the "none" log driver).
-        std::shared_ptr<ResponseStream> stream;
-        auto writer = [&](std::string_view d) -> Result<> {
-            if (!stream) stream = BERTH_TRY(req.start_stream(200, h));
-            return stream->write(std::string(d));
-        };
-        auto done = m->logs(req.param("id"), o, writer, [&] { return stream && stream->disconnected(); });
-        if (!stream) {
-            if (!done) return done.error();
-            stream = BERTH_TRY(req.start_stream(200, h));
-        }
-        stream->finish();
-        return Response::empty(200);
-    }));
-    BERTH_TRY(r.add("POST", "/containers/{id}/attach", [m, q](Request& req) -> Result<Response> {
-        std::string id = req.param("id");
-        bool in = req.query.get_bool("stdin"), out = req.query.get_bool("stdout"),
-             err = req.query.get_bool("stderr");
-        std::string keys = req.query.get("detachKeys");
-        std::string detach = BERTH_TRY(parse_detach_keys(keys.empty() ? "ctrl-p,ctrl-q" : keys));
-        bool tty = BERTH_TRY(m->is_tty(id));
-        bool want_logs = req.query.get_bool("logs"), want_stream = req.query.get_bool("stream");
-        if (!want_logs && !want_stream)
-            return Error::invalid("Bad parameters: you must choose at least one stream");
-        // Errors we can see now keep their status code; then the 101 goes out before we
-        // wait for the shim (docker run attaches first and starts only after the upgrade).
-        auto info = BERTH_TRY(q->inspect(id, false));
-        if (info["State"].value("Paused", false))
-            return Error::conflict("You cannot attach to a paused container, unpause it first");
-        std::shared_ptr<HijackedStream> stream;
-        auto upgrade = [&]() -> Result<> {
-            stream = BERTH_TRY(req.hijack(tty ? kRawStream : kMultiplexedStream));
-            if (want_logs) {
-                daemon::containers::LogOptions o;
-                o.stdout_ = out;
-                o.stderr_ = err;
-                // The stream is taken: a log that cannot be read has no other way to be seen.
-                if (auto r = m->logs(id, o, [&](std::string_view d) { return stream->write(d); }, {}); !r)
-                    log::debug("attach " + id + ": logs: " + r.error().str());
-            }
-            return ok();
-        };
-        if (!want_stream) {
-            BERTH_TRY(upgrade());
-            stream->close();
-            return Response::empty(200);
-        }
-        auto a = m->attach(id, in, out, err, upgrade);
-        if (!a) {
-            if (!stream) return a.error();
-            stream->close();  // the start's own error reaches the client through /start
-            return Response::empty(200);
-        }
-        ProxyEnds ends;
-        ends.output = a->fd.get();
-        ends.input = in ? a->fd.get() : -1;
-        ends.shutdown_input_at_eof = true;
-        ends.detach_keys = in ? detach : "";
-        proxy_stdio(stream, ends);
-        return Response::empty(200);
-    }));
+    BERTH_TRY(r.add("GET", "/containers/{id}/export",
+                    [m, q](Request& req) -> Result<Response> { return export_container(req, m, q); }));
+    BERTH_TRY(r.add("GET", "/containers/{id}/logs",
+                    [m](Request& req) -> Result<Response> { return container_logs(req, m); }));
+    BERTH_TRY(r.add("POST", "/containers/{id}/attach",
+                    [m, q](Request& req) -> Result<Response> { return attach_container(req, m, q); }));
     BERTH_TRY(r.add("POST", "/containers/{id}/resize", [m](Request& req) -> Result<Response> {
         auto h = BERTH_TRY(req.query.get_int("h"));
         auto w = BERTH_TRY(req.query.get_int("w"));
