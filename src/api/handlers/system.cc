@@ -128,47 +128,40 @@ std::string daemon_id(const std::string& data_root) {
     return id;
 }
 
-Json info_json(const SystemServices& s) {
-    const auto& c = *s.config;
-    bool v2 = file_exists("/sys/fs/cgroup/cgroup.controllers");
-    daemon::containers::Counts n;
-    if (s.containers) n = s.containers->counts();
-    int64_t images = s.images ? s.images->count().value_or(0) : 0;
-    struct sysinfo si {};
-    sysinfo(&si);
-    struct utsname u;
-    uname(&u);
-    char host[256] = {};
-    gethostname(host, sizeof host - 1);
+// overlay2's DriverStatus, naming the filesystem the data root is on.
+Json driver_status(const std::string& data_root) {
     struct statfs fs {};
-    statfs(c.data_root.c_str(), &fs);
+    statfs(data_root.c_str(), &fs);
     std::string backing = fs.f_type == 0xEF53       ? "extfs"
                           : fs.f_type == 0x58465342 ? "xfs"
                           : fs.f_type == 0x01021994 ? "tmpfs"
                                                     : "unknown";
+    return Json::array({Json::array({"Backing Filesystem", backing}),
+                        Json::array({"Supports d_type", "true"}), Json::array({"Using metacopy", "false"}),
+                        Json::array({"Native Overlay Diff", "true"}), Json::array({"userxattr", "false"})});
+}
+
+Json registry_config(const daemon::Config& c) {
     Json insecure = Json::array({"127.0.0.0/8"});
     for (auto& r : c.insecure_registries) insecure.push_back(r);
+    return {
+        {"AllowNondistributableArtifactsCIDRs", nullptr},
+        {"AllowNondistributableArtifactsHostnames", nullptr},
+        {"InsecureRegistryCIDRs", insecure},
+        {"IndexConfigs",
+         {{"docker.io",
+           {{"Name", "docker.io"}, {"Mirrors", c.registry_mirrors}, {"Secure", true}, {"Official", true}}}}},
+        {"Mirrors", c.registry_mirrors}};
+}
+
+// The /info fields that depend on the cgroup version (v1 or v2) and what it can limit.
+Json cgroup_info() {
+    bool v2 = file_exists("/sys/fs/cgroup/cgroup.controllers");
     std::string mem_root = v2 ? "/sys/fs/cgroup/" : "/sys/fs/cgroup/memory/";
     Json warnings = Json::array();
     if (!v2 && !file_exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"))
         warnings.push_back("WARNING: No swap limit support");
     return {
-        {"ID", daemon_id(c.data_root)},
-        {"Containers", n.total},
-        {"ContainersRunning", n.running},
-        {"ContainersPaused", n.paused},
-        {"ContainersStopped", n.stopped},
-        {"Images", images},
-        {"Driver", "overlay2"},
-        {"DriverStatus",
-         Json::array({Json::array({"Backing Filesystem", backing}), Json::array({"Supports d_type", "true"}),
-                      Json::array({"Using metacopy", "false"}), Json::array({"Native Overlay Diff", "true"}),
-                      Json::array({"userxattr", "false"})})},
-        {"Plugins",
-         {{"Volume", {"local"}},
-          {"Network", {"bridge", "host", "none"}},
-          {"Authorization", nullptr},
-          {"Log", {"json-file", "none"}}}},
         {"MemoryLimit",
          file_exists((mem_root + (v2 ? "cgroup.controllers" : "memory.limit_in_bytes")).c_str())},
         {"SwapLimit", v2 || file_exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")},
@@ -177,43 +170,71 @@ Json info_json(const SystemServices& s) {
         {"CPUShares", true},
         {"CPUSet", true},
         {"PidsLimit", true},
-        {"IPv4Forwarding", trim(read_file("/proc/sys/net/ipv4/ip_forward").value_or("0")) == "1"},
-        {"BridgeNfIptables", false},
-        {"BridgeNfIp6tables", false},
-        {"Debug", c.debug},
-        {"NFd", 0},
         {"OomKillDisable", !v2},
-        {"NGoroutines", 0},
-        {"SystemTime", now_rfc3339_nano()},
-        {"LoggingDriver", c.log_driver},
         {"CgroupDriver", "cgroupfs"},
         {"CgroupVersion", v2 ? "2" : "1"},
-        {"NEventsListener", 0},
+        {"SecurityOptions", v2 ? Json({"name=seccomp,profile=builtin", "name=cgroupns"})
+                               : Json({"name=seccomp,profile=builtin"})},
+        {"Warnings", warnings},
+    };
+}
+
+// The /info fields about the host: kernel, OS, CPUs, memory, name, forwarding, proxies.
+Json host_info() {
+    struct sysinfo si {};
+    sysinfo(&si);
+    struct utsname u;
+    uname(&u);
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    return {
+        {"IPv4Forwarding", trim(read_file("/proc/sys/net/ipv4/ip_forward").value_or("0")) == "1"},
+        {"SystemTime", now_rfc3339_nano()},
         {"KernelVersion", u.release},
         {"OperatingSystem", os_release_field("PRETTY_NAME")},
         {"OSVersion", os_release_field("VERSION_ID")},
         {"OSType", "linux"},
         {"Architecture", u.machine},
-        {"IndexServerAddress", "https://index.docker.io/v1/"},
-        {"RegistryConfig",
-         {{"AllowNondistributableArtifactsCIDRs", nullptr},
-          {"AllowNondistributableArtifactsHostnames", nullptr},
-          {"InsecureRegistryCIDRs", insecure},
-          {"IndexConfigs",
-           {{"docker.io",
-             {{"Name", "docker.io"},
-              {"Mirrors", c.registry_mirrors},
-              {"Secure", true},
-              {"Official", true}}}}},
-          {"Mirrors", c.registry_mirrors}}},
         {"NCPU", std::thread::hardware_concurrency()},
         {"MemTotal", static_cast<int64_t>(si.totalram) * si.mem_unit},
-        {"GenericResources", nullptr},
-        {"DockerRootDir", c.data_root},
         {"HttpProxy", getenv("HTTP_PROXY") ? getenv("HTTP_PROXY") : ""},
         {"HttpsProxy", getenv("HTTPS_PROXY") ? getenv("HTTPS_PROXY") : ""},
         {"NoProxy", getenv("NO_PROXY") ? getenv("NO_PROXY") : ""},
         {"Name", host},
+    };
+}
+
+// GET /info. Its keys are disjoint from those of host_info and cgroup_info, merged in.
+Json info_json(const SystemServices& s) {
+    const auto& c = *s.config;
+    daemon::containers::Counts n;
+    if (s.containers) n = s.containers->counts();
+    int64_t images = s.images ? s.images->count().value_or(0) : 0;
+    Json info = {
+        {"ID", daemon_id(c.data_root)},
+        {"Containers", n.total},
+        {"ContainersRunning", n.running},
+        {"ContainersPaused", n.paused},
+        {"ContainersStopped", n.stopped},
+        {"Images", images},
+        {"Driver", "overlay2"},
+        {"DriverStatus", driver_status(c.data_root)},
+        {"Plugins",
+         {{"Volume", {"local"}},
+          {"Network", {"bridge", "host", "none"}},
+          {"Authorization", nullptr},
+          {"Log", {"json-file", "none"}}}},
+        {"BridgeNfIptables", false},
+        {"BridgeNfIp6tables", false},
+        {"Debug", c.debug},
+        {"NFd", 0},
+        {"NGoroutines", 0},
+        {"LoggingDriver", c.log_driver},
+        {"NEventsListener", 0},
+        {"IndexServerAddress", "https://index.docker.io/v1/"},
+        {"RegistryConfig", registry_config(c)},
+        {"GenericResources", nullptr},
+        {"DockerRootDir", c.data_root},
         {"Labels", c.labels},
         {"ExperimentalBuild", false},
         {"ServerVersion", s.version},
@@ -232,11 +253,11 @@ Json info_json(const SystemServices& s) {
         {"ContainerdCommit", {{"ID", ""}, {"Expected", ""}}},
         {"RuncCommit", {{"ID", ""}, {"Expected", ""}}},
         {"InitCommit", {{"ID", ""}, {"Expected", ""}}},
-        {"SecurityOptions", v2 ? Json({"name=seccomp,profile=builtin", "name=cgroupns"})
-                               : Json({"name=seccomp,profile=builtin"})},
         {"CDISpecDirs", Json::array()},
-        {"Warnings", warnings},
     };
+    info.update(host_info());
+    info.update(cgroup_info());
+    return info;
 }
 
 Result<Json> system_df(const SystemServices& s) {
