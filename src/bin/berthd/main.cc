@@ -128,34 +128,32 @@ Result<> add_listeners(api::HttpServer& server, const daemon::Config& c) {
     return ok();
 }
 
-int serve(const daemon::Config& c) {
+// Logging as configured, the state directories and the pid file: what must hold before
+// any service opens.
+Result<> prepare_process(const daemon::Config& c) {
     // One malloc arena per two handler threads at most: the daemon is I/O bound, and every
     // arena keeps its own free pages (idle RSS).
     mallopt(M_ARENA_MAX, 2);
     log::Level level;
     if (log::parse_level(c.debug ? "debug" : c.log_level, &level)) log::set_level(level);
     for (auto& w : c.warnings) log::warn(w);
-    for (auto* dir : {&c.data_root, &c.exec_root})
-        if (auto r = mkdir_all(*dir, 0711); !r) return log::error(r.error().str()), 1;
-    if (auto r = write_pidfile(c.pidfile); !r) return log::error(r.error().str()), 1;
+    for (auto* dir : {&c.data_root, &c.exec_root}) BERTH_TRY(mkdir_all(*dir, 0711));
+    return write_pidfile(c.pidfile);
+}
 
-    // Signals are taken synchronously below; block them before any thread starts.
+// SIGINT and SIGTERM are taken synchronously (sigwait in serve); they must be blocked
+// before any thread starts.
+sigset_t block_stop_signals() {
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
     sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
+    return stop_signals;
+}
 
-    daemon::EventBus events;
-    auto images = daemon::images::ImageService::open(c.data_root, &events);                      // images
-    if (!images) return log::error(images.error().str()), 1;                                     // images
-    (*images)->set_registry_options({.registry = {.insecure_registries = c.insecure_registries,  // registry
-                                                  .mirrors = c.registry_mirrors,
-                                                  .certs_dir = c.registry_certs_dir,
-                                                  .stall_seconds = c.registry_stall_timeout},
-                                     .max_concurrent_downloads = c.max_concurrent_downloads,
-                                     .max_concurrent_uploads = c.max_concurrent_uploads});
+daemon::networks::ServiceOptions network_options(const daemon::Config& c) {
     daemon::networks::ServiceOptions no;
     no.data_root = c.data_root;
     no.bridge_name = c.bridge;
@@ -166,8 +164,10 @@ int serve(const daemon::Config& c) {
     no.ip_forward = c.ip_forward;
     no.iptables = c.iptables;
     no.nft_table = c.nft_table;
-    auto networks = daemon::networks::NetworkService::open(no, &events);
-    if (!networks) return log::error(networks.error().str()), 1;
+    return no;
+}
+
+daemon::containers::ManagerOptions manager_options(const daemon::Config& c) {
     daemon::containers::ManagerOptions mo;
     mo.data_root = c.data_root;
     mo.exec_root = c.exec_root;
@@ -178,20 +178,53 @@ int serve(const daemon::Config& c) {
         if (auto v = daemon::parse_byte_size(it->second)) mo.log_max_size = *v;
     if (auto it = c.log_opts.find("max-file"); it != c.log_opts.end())
         mo.log_max_file = std::max(1, atoi(it->second.c_str()));
-    auto containers = daemon::containers::ContainerManager::open(mo, images->get(), networks->get(), &events);
+    return mo;
+}
+
+// The Engine API: /info and friends, then the images, containers and networks routes.
+Result<> add_routes(api::Router& router, const daemon::Config& c, daemon::EventBus& events,
+                    daemon::images::ImageService* images,  // images
+                    daemon::containers::ContainerManager* containers,
+                    daemon::networks::NetworkService* networks) {
+    api::SystemServices services{&c, &events};
+    services.images = images;  // images
+    services.containers = containers;
+    BERTH_TRY(api::add_system_routes(router, services));
+    BERTH_TRY(api::add_image_routes(router, images, &events));  // images
+    BERTH_TRY(api::add_container_routes(router, containers, &events));
+    return api::add_network_routes(router, networks, containers);
+}
+
+// The unix sockets berthd made (not those systemd passed it), and its pid file.
+void remove_sockets_and_pidfile(const daemon::Config& c) {
+    for (auto& h : c.hosts)
+        if (auto addr = daemon::parse_host(h); addr && addr->kind == daemon::HostAddr::Kind::Unix)
+            ::unlink(addr->path.c_str());
+    ::unlink(c.pidfile.c_str());
+}
+
+int serve(const daemon::Config& c) {
+    if (auto r = prepare_process(c); !r) return log::error(r.error().str()), 1;
+    sigset_t stop_signals = block_stop_signals();
+
+    daemon::EventBus events;
+    auto images = daemon::images::ImageService::open(c.data_root, &events);                      // images
+    if (!images) return log::error(images.error().str()), 1;                                     // images
+    (*images)->set_registry_options({.registry = {.insecure_registries = c.insecure_registries,  // registry
+                                                  .mirrors = c.registry_mirrors,
+                                                  .certs_dir = c.registry_certs_dir,
+                                                  .stall_seconds = c.registry_stall_timeout},
+                                     .max_concurrent_downloads = c.max_concurrent_downloads,
+                                     .max_concurrent_uploads = c.max_concurrent_uploads});
+    auto networks = daemon::networks::NetworkService::open(network_options(c), &events);
+    if (!networks) return log::error(networks.error().str()), 1;
+    auto containers = daemon::containers::ContainerManager::open(manager_options(c), images->get(),
+                                                                 networks->get(), &events);
     if (!containers) return log::error(containers.error().str()), 1;
     (*images)->set_image_users(
         [m = containers->get()](const daemon::images::Digest& id) { return m->image_users(id); });
     api::Router router;
-    api::SystemServices services{&c, &events};
-    services.images = images->get();  // images
-    services.containers = containers->get();
-    if (auto r = api::add_system_routes(router, services); !r) return log::error(r.error().str()), 1;
-    if (auto r = api::add_image_routes(router, images->get(), &events); !r)  // images
-        return log::error(r.error().str()), 1;
-    if (auto r = api::add_container_routes(router, containers->get(), &events); !r)
-        return log::error(r.error().str()), 1;
-    if (auto r = api::add_network_routes(router, networks->get(), containers->get()); !r)
+    if (auto r = add_routes(router, c, events, images->get(), containers->get(), networks->get()); !r)
         return log::error(r.error().str()), 1;
     api::HttpServer server(api::ServerConfig{}, std::move(router));
     auto started = add_listeners(server, c);
@@ -212,10 +245,7 @@ int serve(const daemon::Config& c) {
     events.close();
     (*containers)->shutdown();  // without live-restore, stops the containers
     server.stop();
-    for (auto& h : c.hosts)
-        if (auto addr = daemon::parse_host(h); addr && addr->kind == daemon::HostAddr::Kind::Unix)
-            ::unlink(addr->path.c_str());
-    ::unlink(c.pidfile.c_str());
+    remove_sockets_and_pidfile(c);
     return 0;
 }
 
