@@ -50,6 +50,11 @@ Result<> write_all(int fd, std::string_view data, std::string_view what) {
     return ok();
 }
 
+Result<> rewrite_file(const std::string& path, std::string_view data) {
+    auto fd = BERTH_TRY(open_file(path, O_WRONLY | O_TRUNC));
+    return write_all(fd.get(), data, path);
+}
+
 Result<> write_file(const std::string& path, std::string_view data) {
     auto fd = BERTH_TRY(open_file(path, O_WRONLY));
     return write_all(fd.get(), data, path);

@@ -22,6 +22,9 @@ Result<std::string> read_fd(int fd);
 Result<> write_all(int fd, std::string_view data, std::string_view what = "fd");
 // Writes to an existing file (no create, no truncate): /proc and cgroup files.
 Result<> write_file(const std::string& path, std::string_view data);
+// Replaces an existing file's content in place (truncated, same inode): a file bind-mounted
+// into a container, which a rename would leave the container no longer seeing.
+Result<> rewrite_file(const std::string& path, std::string_view data);
 // Creates or replaces `path` atomically: temp file in the same dir, fsync, rename.
 // Durability::Atomic skips the fsync (for state under /run, which a reboot clears anyway).
 enum class Durability { Durable, Atomic };

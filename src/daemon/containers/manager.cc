@@ -109,10 +109,10 @@ Result<> ManagerImpl::open_monitor() {
 std::optional<Container> ManagerImpl::read_record(const std::string& id) {
     std::string dir = container_dir(id);
     std::string record = dir + "/config.v2.json";
-    auto doc = path_exists(record) ? read_json_file(record) : Result<Json>(Error::not_found("no record"));
-    Result<Container> rec = doc ? Container::from_json(*doc) : Result<Container>(doc.error());
-    if (rec && rec->id == id) return std::move(*rec);
-    if (doc) {
+    if (path_exists(record)) {
+        auto doc = read_json_file(record);
+        Result<Container> rec = doc ? Container::from_json(*doc) : Result<Container>(doc.error());
+        if (rec && rec->id == id) return std::move(*rec);
         // A record this daemon cannot read (written by another version, or damaged) may be
         // a container with data in it: keep everything as it is, and say so.
         log::error("containers: " + id + ": skipped, its record " + record +
@@ -120,7 +120,7 @@ std::optional<Container> ManagerImpl::read_record(const std::string& id) {
         return std::nullopt;
     }
     // A create the daemon did not finish (the record is written last): nothing refers to it.
-    log::warn("containers: removing incomplete container " + id + ": " + rec.error().str());
+    log::warn("containers: removing incomplete container " + id + ": it has no record");
     // Once the directory below is gone nothing finds a mount or snapshot left here: say so.
     auto unmounted = images_->unmount_rootfs(id, rootfs_dir(id));
     if (!unmounted && unmounted.error().kind() != ErrorKind::NotFound)

@@ -170,7 +170,7 @@ Result<> ManagerImpl::join_networks(Container& c) {
             out += line + "\n";
         }
         out += ip + "\t" + req.hostname + "\n";
-        BERTH_TRY(write_file(c.hosts_path, out));
+        BERTH_TRY(rewrite_file(c.hosts_path, out));
     }
     return ok();
 }

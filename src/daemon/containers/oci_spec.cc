@@ -327,19 +327,11 @@ void set_console_size(Json& process, const std::optional<std::array<int64_t, 2>>
     if (h > 0 && w > 0) process["consoleSize"] = {{"height", h}, {"width", w}};
 }
 
-Result<Json> build_oci_spec(const SpecInputs& in) {
-    const Container& c = *in.container;
-    const Config& cfg = c.config;
-    const HostConfig& hc = c.host_config;
-    bool privileged = hc.privileged;
-    bool tty = cfg.tty;
+namespace {
 
-    auto user = BERTH_TRY(resolve_user(in.rootfs, cfg.user, hc.group_add));
-    auto caps = BERTH_TRY(effective_capabilities(hc));
-
-    // Environment: what create merged, plus HOSTNAME, HOME and TERM as Docker adds them.
-    std::string hostname = cfg.hostname;
-    if (hostname.empty()) hostname = c.short_id();
+// Environment: what create merged, plus PATH, HOSTNAME, TERM and HOME as Docker adds them.
+std::vector<std::string> process_env(const Config& cfg, const std::string& hostname,
+                                     const ResolvedUser& user) {
     std::vector<std::string> env = cfg.env;
     auto has_env = [&](const std::string& k) {
         return std::any_of(env.begin(), env.end(), [&](auto& e) { return e.rfind(k + "=", 0) == 0; });
@@ -347,22 +339,27 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
     if (!has_env("PATH"))
         env.insert(env.begin(), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     if (!has_env("HOSTNAME")) env.insert(env.begin() + 1, "HOSTNAME=" + hostname);
-    if (tty && !has_env("TERM")) env.push_back("TERM=xterm");
+    if (cfg.tty && !has_env("TERM")) env.push_back("TERM=xterm");
     if (!has_env("HOME")) env.push_back("HOME=" + (user.home.empty() ? std::string("/") : user.home));
+    return env;
+}
 
+Json process_of(const Container& c, const ResolvedUser& user, const std::vector<std::string>& caps,
+                const std::string& hostname, bool init) {
+    const Config& cfg = c.config;
+    const HostConfig& hc = c.host_config;
     std::vector<std::string> args = {c.path};
     args.insert(args.end(), c.args.begin(), c.args.end());
-    bool init = hc.init.value_or(false) && !in.init_path.empty();
     if (init) args.insert(args.begin(), {"/sbin/docker-init", "init", "--"});
-    std::string cwd = cfg.working_dir;
-    if (cwd.empty()) cwd = "/";
-
-    Json process = {
-        {"terminal", tty}, {"user", {{"uid", user.uid}, {"gid", user.gid}}},
-        {"args", args},    {"env", env},
-        {"cwd", cwd},      {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}}};
+    std::string cwd = cfg.working_dir.empty() ? "/" : cfg.working_dir;
+    Json process = {{"terminal", cfg.tty},
+                    {"user", {{"uid", user.uid}, {"gid", user.gid}}},
+                    {"args", args},
+                    {"env", process_env(cfg, hostname, user)},
+                    {"cwd", cwd},
+                    {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}}};
     if (!user.additional_gids.empty()) process["user"]["additionalGids"] = user.additional_gids;
-    if (tty) set_console_size(process, hc.console_size);
+    if (cfg.tty) set_console_size(process, hc.console_size);
     bool found = false;
     if (auto v = security_opt(hc, "no-new-privileges", &found); found && v != "false")
         process["noNewPrivileges"] = true;
@@ -372,7 +369,14 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
         for (auto& ch : name) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
         process["rlimits"].push_back({{"type", "RLIMIT_" + name}, {"hard", u.hard}, {"soft", u.soft}});
     }
+    return process;
+}
 
+// Docker's default mounts (/proc, /dev, /sys, ...), the container's resolv.conf, hostname
+// and hosts, docker-init, then its tmpfs and bind mounts.
+Result<Json> mounts_of(const Container& c, const std::string& init_path) {
+    const HostConfig& hc = c.host_config;
+    bool privileged = hc.privileged;
     Json mounts = Json::array();
     mounts.push_back(mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}));
     mounts.push_back(mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}));
@@ -383,34 +387,54 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
     mounts.push_back(mount("/sys/fs/cgroup", "cgroup", "cgroup",
                            {"nosuid", "noexec", "nodev", "relatime", privileged ? "rw" : "ro"}));
     mounts.push_back(mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
-    int64_t shm = hc.shm_size;
-    if (shm <= 0) shm = 64 << 20;
+    int64_t shm = hc.shm_size > 0 ? hc.shm_size : 64 << 20;
     mounts.push_back(mount("/dev/shm", "tmpfs", "shm",
                            {"nosuid", "noexec", "nodev", "mode=1777", "size=" + std::to_string(shm)}));
     for (auto [dest, src] :
          {std::pair{"/etc/resolv.conf", &c.resolv_conf_path}, std::pair{"/etc/hostname", &c.hostname_path},
           std::pair{"/etc/hosts", &c.hosts_path}})
         if (!src->empty()) mounts.push_back(mount(dest, "bind", *src, {"rbind", "rprivate"}));
-    if (init) mounts.push_back(mount("/sbin/docker-init", "bind", in.init_path, {"bind", "ro", "rprivate"}));
+    if (!init_path.empty())
+        mounts.push_back(mount("/sbin/docker-init", "bind", init_path, {"bind", "ro", "rprivate"}));
     BERTH_TRY(add_tmpfs(hc, mounts));
     BERTH_TRY(add_binds(hc, mounts));
+    return mounts;
+}
 
+Json namespaces_of(const HostConfig& hc, const SpecInputs& in) {
     const std::string& net_mode = hc.network_mode;
-    const std::string &pid_mode = hc.pid_mode, &ipc_mode = hc.ipc_mode, &uts_mode = hc.uts_mode,
-                      &cgroupns = hc.cgroupns_mode;
     Json ns = Json::array({{{"type", "mount"}}});
     if (net_mode != "host") {
         Json n = {{"type", "network"}};
         if (!in.netns_path.empty()) n["path"] = in.netns_path;
         ns.push_back(n);
     }
-    if (pid_mode != "host") ns.push_back({{"type", "pid"}});
-    if (ipc_mode != "host") ns.push_back({{"type", "ipc"}});
-    if (uts_mode != "host" && net_mode != "host") ns.push_back({{"type", "uts"}});
+    if (hc.pid_mode != "host") ns.push_back({{"type", "pid"}});
+    if (hc.ipc_mode != "host") ns.push_back({{"type", "ipc"}});
+    if (hc.uts_mode != "host" && net_mode != "host") ns.push_back({{"type", "uts"}});
+    const std::string& cgroupns = hc.cgroupns_mode;
     if (cgroupns == "private" || (cgroupns.empty() && in.cgroup_v2)) ns.push_back({{"type", "cgroup"}});
+    return ns;
+}
 
+// The seccomp profile: Docker's default for the capabilities, the one --security-opt gave,
+// or none (unconfined, privileged).
+Result<std::optional<Json>> seccomp_of(const HostConfig& hc, const std::vector<std::string>& caps) {
+    bool found = false;
+    std::string seccomp = security_opt(hc, "seccomp", &found);
+    if (hc.privileged || seccomp == "unconfined") return std::optional<Json>();
+    if (!found || seccomp.empty()) return std::optional<Json>(runtime::seccomp::docker_default_profile(caps));
+    // The docker CLI sends the profile's contents, not its path.
+    auto profile = parse_json(seccomp);
+    if (!profile) return Error::invalid("decoding seccomp profile failed: " + profile.error().str());
+    return std::optional<Json>(std::move(*profile));
+}
+
+Result<Json> linux_of(const Container& c, const SpecInputs& in, const std::vector<std::string>& caps) {
+    const HostConfig& hc = c.host_config;
+    bool privileged = hc.privileged;
     Json dev_rules = Json::array({{{"allow", privileged}, {"access", "rwm"}}});
-    Json linux_ = {{"namespaces", ns}, {"cgroupsPath", in.cgroup_parent + "/" + c.id}};
+    Json linux_ = {{"namespaces", namespaces_of(hc, in)}, {"cgroupsPath", in.cgroup_parent + "/" + c.id}};
     BERTH_TRY(add_devices(hc, linux_, dev_rules));
     if (privileged) add_host_devices(linux_);
     Json resources = resources_of(hc);
@@ -426,27 +450,27 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
         linux_["sysctl"] = Json::object();
         for (auto& [k, v] : hc.sysctls) linux_["sysctl"][k] = v;
     }
+    if (auto profile = BERTH_TRY(seccomp_of(hc, caps))) linux_["seccomp"] = std::move(*profile);
+    return linux_;
+}
 
-    std::string seccomp = security_opt(hc, "seccomp", &found);
-    if (!privileged && seccomp != "unconfined") {
-        if (found && !seccomp.empty()) {
-            // The docker CLI sends the profile's contents, not its path.
-            auto profile = parse_json(seccomp);
-            if (!profile) return Error::invalid("decoding seccomp profile failed: " + profile.error().str());
-            linux_["seccomp"] = *profile;
-        } else {
-            linux_["seccomp"] = runtime::seccomp::docker_default_profile(caps);
-        }
-    }
+}  // namespace
 
+Result<Json> build_oci_spec(const SpecInputs& in) {
+    const Container& c = *in.container;
+    const HostConfig& hc = c.host_config;
+    auto user = BERTH_TRY(resolve_user(in.rootfs, c.config.user, hc.group_add));
+    auto caps = BERTH_TRY(effective_capabilities(hc));
+    std::string hostname = c.config.hostname.empty() ? c.short_id() : c.config.hostname;
+    bool init = hc.init.value_or(false) && !in.init_path.empty();
     Json spec = {{"ociVersion", "1.2.0"},
-                 {"process", process},
+                 {"process", process_of(c, user, caps, hostname, init)},
                  {"root", {{"path", in.rootfs}, {"readonly", hc.readonly_rootfs}}},
-                 {"mounts", mounts},
-                 {"linux", linux_}};
-    if (uts_mode != "host" && net_mode != "host") {
+                 {"mounts", BERTH_TRY(mounts_of(c, init ? in.init_path : std::string()))},
+                 {"linux", BERTH_TRY(linux_of(c, in, caps))}};
+    if (hc.uts_mode != "host" && hc.network_mode != "host") {
         spec["hostname"] = hostname;
-        if (!cfg.domainname.empty()) spec["domainname"] = cfg.domainname;
+        if (!c.config.domainname.empty()) spec["domainname"] = c.config.domainname;
     }
     return spec;
 }
