@@ -68,7 +68,7 @@ Result<> write_file_atomic(const std::string& path, std::string_view data, mode_
     if (r && durability == Durability::Durable && ::fsync(fd.get()) != 0) r = Error::sys("fsync", tmp);
     fd.reset();
     if (r && ::rename(tmp.c_str(), path.c_str()) != 0) r = Error::sys("rename", path);
-    if (!r) ::unlink(tmp.c_str());
+    if (!r) (void)::unlink(tmp.c_str());  // the write error is the one to report
     return r;
 }
 

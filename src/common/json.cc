@@ -1,6 +1,7 @@
 #include "common/json.h"
 
 #include "common/file.h"
+#include "common/go_json.h"
 
 namespace berth {
 
@@ -36,18 +37,7 @@ std::string dump_json(const Json& j, int indent) {
 }
 
 void append_json_string(std::string& out, std::string_view s) {
-    // Printable ASCII other than '"' and '\\' needs no escaping; anything else (control
-    // characters, UTF-8, invalid bytes) goes through nlohmann's serializer, which is rare.
-    for (char ch : s) {
-        auto c = static_cast<unsigned char>(ch);
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-            out += dump_json(Json(s));
-            return;
-        }
-    }
-    out += '"';
-    out += s;
-    out += '"';
+    append_go_json_string(out, s, false);
 }
 
 const char* json_type_name(const Json& j) {

@@ -17,8 +17,10 @@ Result<Json> parse_json(std::string_view text, std::string_view what = "json");
 Result<Json> read_json_file(const std::string& path);
 // Dumps without throwing on invalid UTF-8 (replaced).
 std::string dump_json(const Json& j, int indent = -1);
-// Appends `s` as a JSON string literal, exactly as dump_json(Json(s)) would write it, for
-// answers written straight to text instead of through a Json tree.
+// Appends `s` as a JSON string literal, for answers written straight to text instead of
+// through a Json tree: Go's rules without HTML escaping (common/go_json.h), which read back
+// as the same string dump_json writes (the bytes differ only where dump_json leaves U+2028,
+// U+2029 or a replaced invalid byte unescaped).
 void append_json_string(std::string& out, std::string_view s);
 
 const char* json_type_name(const Json& j);

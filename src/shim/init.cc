@@ -44,7 +44,7 @@ int init_main(int argc, char** argv) {
         int sig = sigwaitinfo(&all, &si);
         if (sig < 0) continue;
         if (sig != SIGCHLD) {
-            kill(child, sig);  // SIGKILL and SIGSTOP never reach us; everything else goes on
+            (void)kill(child, sig);  // ESRCH once it exited; SIGKILL/SIGSTOP never reach us
             continue;
         }
         int status;

@@ -75,7 +75,7 @@ void JsonLogWriter::rotate() {
     for (int i = max_file_ - 1; i >= 1; --i) {
         std::string from = i == 1 ? path_ : path_ + "." + std::to_string(i - 1);
         std::string to = path_ + "." + std::to_string(i);
-        ::rename(from.c_str(), to.c_str());
+        (void)::rename(from.c_str(), to.c_str());  // ENOENT: that older file does not exist yet
     }
     auto fd = open_file(path_, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC, 0640);
     if (fd) {

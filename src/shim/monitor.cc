@@ -43,13 +43,13 @@ public:
     [[noreturn]] void run();
 
 private:
-    void add(int fd) {
+    bool add(int fd) {
         struct epoll_event ev {};
         ev.events = EPOLLIN;
         ev.data.fd = fd;
-        epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &ev);
+        return epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &ev) == 0;
     }
-    void del(int fd) { epoll_ctl(ep_, EPOLL_CTL_DEL, fd, nullptr); }
+    void del(int fd) { (void)epoll_ctl(ep_, EPOLL_CTL_DEL, fd, nullptr); }  // closed next: it leaves anyway
     void on_output(int fd, int stream);
     void broadcast(int stream, std::string_view data);
     void on_accept();
@@ -106,9 +106,12 @@ void Monitor::on_accept() {
     struct timeval tv {
         2, 0
     };  // a stuck client must not stall the container's output
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    // Not watched, a client would never be served: refused at once instead (it sees EOF).
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0 || !add(fd)) {
+        close(fd);
+        return;
+    }
     clients_.push_back(Client{fd});
-    add(fd);
 }
 
 void Monitor::handle_header(Client& c) {
@@ -233,10 +236,13 @@ void Monitor::run() {
     // Nobody to tell here (stderr is /dev/null, the ready pipe is closed): output then reaches
     // attach clients only.
     if (!o_.log_path.empty()) (void)log_.open(o_.log_path, o_.log_max_size, o_.log_max_file);  // see above
-    add(sigfd_);
-    if (f_.out >= 0) add(f_.out);
-    if (f_.err >= 0) add(f_.err);
-    if (f_.listener >= 0) add(f_.listener);
+    // Unwatched, the init's exit or its output would never be seen: end the container now,
+    // and berthd records that its shim left no status.
+    if (sigfd_ < 0 || ep_ < 0 || !add(sigfd_) || (f_.out >= 0 && !add(f_.out)) ||
+        (f_.err >= 0 && !add(f_.err)) || (f_.listener >= 0 && !add(f_.listener))) {
+        (void)kill(init_, SIGKILL);  // ESRCH only: it is gone already
+        _exit(1);
+    }
     if (reap()) finish();  // the init may have exited before the loop started
     for (;;) {
         struct epoll_event evs[16];

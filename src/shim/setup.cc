@@ -32,9 +32,9 @@ Result<UniqueFd> listen_unix(const std::string& path) {
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return Error::sys("socket");
     UniqueFd sock(fd);
-    unlink(path.c_str());
+    (void)unlink(path.c_str());  // a stale socket of an earlier run; bind reports one left
     if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return Error::sys("bind", path);
-    chmod(path.c_str(), 0600);
+    if (chmod(path.c_str(), 0600) != 0) return Error::sys("chmod", path);
     if (listen(fd, 16) != 0) return Error::sys("listen", path);
     return sock;
 }
@@ -112,9 +112,9 @@ Result<MonitorFds> create_container(const Options& o, pid_t* init_pid) {
         Pipe in;
         if (o.open_stdin) in = BERTH_TRY(make_pipe());
         // The init inherits fds 0-2 from us.
-        dup2(o.open_stdin ? in.rd.get() : devnull, 0);
-        dup2(out.wr.get(), 1);
-        dup2(err.wr.get(), 2);
+        if (dup2(o.open_stdin ? in.rd.get() : devnull, 0) < 0 || dup2(out.wr.get(), 1) < 0 ||
+            dup2(err.wr.get(), 2) < 0)
+            return Error::sys("dup2 the container's stdio");
         BERTH_TRY(runtime::create(g, co));
         dup2(devnull, 0), dup2(devnull, 1), dup2(devnull, 2);
         fds.out = keep(out.rd.get());
@@ -133,7 +133,8 @@ Result<MonitorFds> create_container(const Options& o, pid_t* init_pid) {
 int setup_main(const Options& o, const char* self) {
     fcntl(kReadyFd, F_SETFD, FD_CLOEXEC);  // the container's process never keeps it
     // Orphans of the container are reparented to us, and we reap them.
-    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    // Without it orphans go to the host's init, which reaps them too: only tidiness is lost.
+    (void)prctl(PR_SET_CHILD_SUBREAPER, 1);  // see above
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGCHLD);

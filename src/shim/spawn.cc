@@ -63,7 +63,7 @@ Result<Spawned> spawn_shim(const std::string& shim_path, const Options& opts) {
     if (line.empty()) {
         // The shim died before reporting: reap it if it was ours and exited.
         int status = 0;
-        ::waitpid(pid, &status, 0);
+        (void)::waitpid(pid, &status, 0);  // our child: status stays 0 only if it vanished
         return Error::internal("berth-shim exited before the container was created (status " +
                                std::to_string(status) + ")");
     }
@@ -73,7 +73,7 @@ Result<Spawned> spawn_shim(const std::string& shim_path, const Options& opts) {
         s.init_pid = std::stoi(line.substr(3));
         return s;
     }
-    ::waitpid(pid, nullptr, 0);
+    (void)::waitpid(pid, nullptr, 0);  // it reported and exits: reaping, its status is moot
     if (starts_with(line, "error ")) {
         int kind = 0, e = 0, off = 0;
         if (sscanf(line.c_str() + 6, "%d %d %n", &kind, &e, &off) >= 2)

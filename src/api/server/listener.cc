@@ -76,7 +76,7 @@ private:
         // Remove the socket file only while it is still ours (a new daemon may own it now).
         if (!unlink_path_.empty() && ::lstat(unlink_path_.c_str(), &st) == 0 && st.st_dev == dev_ &&
             st.st_ino == ino_) {
-            ::unlink(unlink_path_.c_str());
+            (void)::unlink(unlink_path_.c_str());  // at exit: a socket left is replaced at the next start
         }
     }
 
@@ -218,18 +218,18 @@ Result<std::shared_ptr<Listener>> listen_unix(ServerCore& core, const UnixListen
     struct stat st;
     if (::lstat(cfg.path.c_str(), &st) != 0) return Error::sys("lstat", cfg.path);
     if (auto r = apply_owner_and_mode(cfg); !r) {
-        ::unlink(cfg.path.c_str());
+        (void)::unlink(cfg.path.c_str());  // undoing the bind: its error is the one to report
         return r.error();
     }
     if (::listen(fd.get(), kBacklog) != 0) {
-        ::unlink(cfg.path.c_str());
+        (void)::unlink(cfg.path.c_str());  // undoing the bind: its error is the one to report
         return Error::sys("listen", cfg.path);
     }
     using Proto = asio::local::stream_protocol;
     auto loop = std::make_shared<AcceptLoop<Proto>>(
         core, Proto(), [](Proto::socket s) { return make_unix_transport(std::move(s)); });
     if (auto r = loop->assign(std::move(fd)); !r) {
-        ::unlink(cfg.path.c_str());
+        (void)::unlink(cfg.path.c_str());  // undoing the bind: its error is the one to report
         return r.error();
     }
     loop->set_unlink_path(cfg.path, st.st_dev, st.st_ino);
@@ -285,7 +285,8 @@ Result<std::pair<std::shared_ptr<Listener>, uint16_t>> listen_tcp(ServerCore& co
     UniqueFd fd(::socket(ep.protocol().family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) return Error::sys("socket", where);
     int one = 1;
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    // Without it a restart waits out TIME_WAIT; bind then says what is wrong.
+    (void)::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // see above
     if (::bind(fd.get(), ep.data(), static_cast<socklen_t>(ep.size())) != 0) {
         return Error::sys("bind", where);
     }

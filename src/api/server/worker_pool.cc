@@ -14,7 +14,18 @@ WorkerPool::~WorkerPool() {
     std::unique_lock lock(mu_);
     exiting_ = true;
     work_cv_.notify_all();
-    done_cv_.wait(lock, [this] { return threads_ == 0; });
+    done_cv_.wait(lock, [this] { return running_.empty(); });
+    lock.unlock();
+    join_finished();
+}
+
+void WorkerPool::join_finished() {
+    std::vector<std::thread> done;
+    {
+        std::lock_guard lock(mu_);
+        done.swap(finished_);
+    }
+    for (auto& t : done) t.join();  // each has left run() or is about to
 }
 
 void WorkerPool::submit(std::function<void()> task) {
@@ -24,18 +35,18 @@ void WorkerPool::submit(std::function<void()> task) {
         work_cv_.notify_one();
         return;
     }
-    ++threads_;
-    lock.unlock();
     // std::thread throws only when the system cannot create one; then run the task on a
-    // thread we already have by leaving it queued, and say so.
+    // thread we already have by leaving it queued, and say so. The new thread is recorded
+    // before it can look itself up: run() starts by taking mu_, held here.
     try {
-        std::thread([this] { run(); }).detach();
+        std::thread t([this] { run(); });
+        running_.emplace(t.get_id(), std::move(t));
+        ++threads_;
     } catch (...) {
-        std::lock_guard relock(mu_);
-        --threads_;
         log::error("api: cannot start a handler thread; request waits for a free one");
-        if (threads_ == 0) done_cv_.notify_all();
     }
+    lock.unlock();
+    join_finished();
 }
 
 void WorkerPool::run() {
@@ -65,6 +76,11 @@ void WorkerPool::run() {
     // The burst's extra threads gone: give the heap's free pages back, so that the daemon's
     // RSS returns to its resting size.
     if (burst_over) malloc_trim(0);
+    // Last, so that whoever joins this thread waits for nothing more than its return.
+    lock.lock();
+    if (auto self = running_.extract(std::this_thread::get_id()))
+        finished_.push_back(std::move(self.mapped()));
+    done_cv_.notify_all();
 }
 
 bool WorkerPool::drain(std::chrono::milliseconds timeout) {

@@ -1,6 +1,7 @@
 // Private: an elastic pool of threads for handlers. Threads start on demand; one idle thread
 // waits `linger` for more work, the others of a burst exit after 100 ms, so an idle daemon
-// keeps at most one (we promise a small idle RSS).
+// keeps at most one (we promise a small idle RSS). Every thread is joined: a thread that
+// exits hands itself to `finished_`, which the next submit and the destructor join.
 #pragma once
 
 #include <chrono>
@@ -8,7 +9,10 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 namespace berth::api::detail {
 
@@ -27,6 +31,7 @@ public:
 
 private:
     void run();
+    void join_finished();
 
     static constexpr std::chrono::milliseconds kBurstLinger{100};
     std::chrono::milliseconds linger_;
@@ -34,6 +39,8 @@ private:
     std::condition_variable work_cv_;
     std::condition_variable done_cv_;
     std::deque<std::function<void()>> queue_;
+    std::map<std::thread::id, std::thread> running_;
+    std::vector<std::thread> finished_;  // exited or exiting, not joined yet
     std::size_t threads_ = 0;
     std::size_t idle_ = 0;
     bool exiting_ = false;

@@ -199,8 +199,8 @@ Result<> add_routes(api::Router& router, const daemon::Config& c, daemon::EventB
 void remove_sockets_and_pidfile(const daemon::Config& c) {
     for (auto& h : c.hosts)
         if (auto addr = daemon::parse_host(h); addr && addr->kind == daemon::HostAddr::Kind::Unix)
-            ::unlink(addr->path.c_str());
-    ::unlink(c.pidfile.c_str());
+            (void)::unlink(addr->path.c_str());  // at exit: the next start replaces what is left
+    (void)::unlink(c.pidfile.c_str());           // likewise: a stale pid file names no berthd
 }
 
 int serve(const daemon::Config& c) {
@@ -231,7 +231,7 @@ int serve(const daemon::Config& c) {
     if (started) started = server.start();
     if (!started) {
         log::error(started.error().str());
-        ::unlink(c.pidfile.c_str());
+        (void)::unlink(c.pidfile.c_str());  // failing anyway; a stale pid file names no berthd
         return 1;
     }
     log::info("berthd listening on " + c.hosts.front());

@@ -73,7 +73,7 @@ Result<UniqueFd> connect_tcp(const std::string& host, uint16_t port, const std::
     ::freeaddrinfo(res);
     if (!fd) return cannot_connect(host_text, "");
     int one = 1;
-    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    (void)::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // only latency, if refused
     return fd;
 }
 

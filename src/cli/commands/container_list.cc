@@ -2,6 +2,7 @@
 #include "cli/commands/context.h"
 #include "cli/commands/humanize.h"
 #include "cli/commands/ports.h"
+#include "cli/commands/rows.h"
 #include "cli/format/template.h"
 #include "cli/format/value.h"
 
@@ -14,6 +15,61 @@ struct PsOpts {
     std::vector<std::string> filters;
     std::string format;
 };
+
+int cmd_ps(Context& ctx, const PsOpts& o) {
+    client::Query q;
+    bool all = o.all || o.latest || o.last > 0;
+    q.add_if(all, "all", "1");
+    if (o.latest)
+        q.add("limit", "1");
+    else if (o.last > 0)
+        q.add("limit", std::to_string(o.last));
+    q.add_if(o.size, "size", "1");
+    if (auto r = q.add_filters(o.filters); !r) return ctx.fail(r.error());
+    auto list = ctx.client().get_json("/containers/json", q);
+    if (!list) return ctx.fail(list.error());
+    std::vector<Json> rows;
+    if (list->is_array())
+        for (const auto& c : *list) rows.push_back(ps_row(c, !o.no_trunc));
+    std::string fmt = o.format;
+    if (o.quiet && (fmt.empty() || fmt == "table")) fmt = "{{.ID}}";
+    std::string def =
+        "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+    if (o.size) def += "\t{{.Size}}";
+    auto out = render_list(fmt, def, rows, kPsHeaders);
+    if (!out) {
+        ctx.io.out << out.error().str() << "\n";  // docker prints template errors and fails
+        return 1;
+    }
+    ctx.io.out << *out;
+    return 0;
+}
+
+void define_ps(Context& ctx, CLI::App* parent, const std::string& name) {
+    auto o = std::make_shared<PsOpts>();
+    Cmd c(ctx, parent, name, "List containers", "[OPTIONS]", 0, 0);
+    if (name == "ls")
+        c.alias("ps").alias("list").also_known_as("berth ps");
+    else
+        c.also_known_as("berth container ls")
+            .also_known_as("berth container list")
+            .also_known_as("berth container ps");
+    c.flag("-a,--all", o->all, "Show all containers (default shows just running)")
+        .strs("-f,--filter", o->filters, "Filter output based on conditions provided", "filter")
+        .str("--format", o->format,
+             "Format output using a custom template:\n'table':            Print output in table format with "
+             "column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go "
+             "template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the "
+             "given Go template.")
+        .num("-n,--last", o->last, "Show n last created containers (includes all states) (default -1)")
+        .flag("-l,--latest", o->latest, "Show the latest created container (includes all states)")
+        .flag("--no-trunc", o->no_trunc, "Don't truncate output")
+        .flag("-q,--quiet", o->quiet, "Only display container IDs")
+        .flag("-s,--size", o->size, "Display total file sizes")
+        .action([&ctx, o](const auto&) { return cmd_ps(ctx, *o); });
+}
+
+}  // namespace
 
 // The fields docker's ContainerContext exposes, as strings.
 Json ps_row(const Json& c, bool trunc) {
@@ -58,6 +114,7 @@ Json ps_row(const Json& c, bool trunc) {
         for (const auto& [k, v] : c["Labels"].items())
             labels += (labels.empty() ? "" : ",") + k + "=" + (v.is_string() ? v.get<std::string>() : "");
     r["Labels"] = labels;
+    r["Platform"] = nullptr;  // docker's newer CLIs: nil unless the daemon names the image's platform
     std::string mounts;
     int volumes = 0;
     if (c.contains("Mounts") && c["Mounts"].is_array())
@@ -79,74 +136,20 @@ Json ps_row(const Json& c, bool trunc) {
     return r;
 }
 
-int cmd_ps(Context& ctx, const PsOpts& o) {
-    client::Query q;
-    bool all = o.all || o.latest || o.last > 0;
-    q.add_if(all, "all", "1");
-    if (o.latest)
-        q.add("limit", "1");
-    else if (o.last > 0)
-        q.add("limit", std::to_string(o.last));
-    q.add_if(o.size, "size", "1");
-    if (auto r = q.add_filters(o.filters); !r) return ctx.fail(r.error());
-    auto list = ctx.client().get_json("/containers/json", q);
-    if (!list) return ctx.fail(list.error());
-    std::vector<Json> rows;
-    if (list->is_array())
-        for (const auto& c : *list) rows.push_back(ps_row(c, !o.no_trunc));
-    std::string fmt = o.format;
-    if (o.quiet && (fmt.empty() || fmt == "table")) fmt = "{{.ID}}";
-    std::string def =
-        "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
-    if (o.size) def += "\t{{.Size}}";
-    auto out = render_list(fmt, def, rows,
-                           {{"ID", "CONTAINER ID"},
-                            {"Image", "IMAGE"},
-                            {"Command", "COMMAND"},
-                            {"CreatedAt", "CREATED AT"},
-                            {"RunningFor", "CREATED"},
-                            {"Ports", "PORTS"},
-                            {"State", "STATE"},
-                            {"Status", "STATUS"},
-                            {"Size", "SIZE"},
-                            {"Names", "NAMES"},
-                            {"Labels", "LABELS"},
-                            {"Mounts", "MOUNTS"},
-                            {"LocalVolumes", "LOCAL VOLUMES"},
-                            {"Networks", "NETWORKS"}});
-    if (!out) {
-        ctx.io.out << out.error().str() << "\n";  // docker prints template errors and fails
-        return 1;
-    }
-    ctx.io.out << *out;
-    return 0;
-}
-
-void define_ps(Context& ctx, CLI::App* parent, const std::string& name) {
-    auto o = std::make_shared<PsOpts>();
-    Cmd c(ctx, parent, name, "List containers", "[OPTIONS]", 0, 0);
-    if (name == "ls")
-        c.alias("ps").alias("list").also_known_as("berth ps");
-    else
-        c.also_known_as("berth container ls")
-            .also_known_as("berth container list")
-            .also_known_as("berth container ps");
-    c.flag("-a,--all", o->all, "Show all containers (default shows just running)")
-        .strs("-f,--filter", o->filters, "Filter output based on conditions provided", "filter")
-        .str("--format", o->format,
-             "Format output using a custom template:\n'table':            Print output in table format with "
-             "column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go "
-             "template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the "
-             "given Go template.")
-        .num("-n,--last", o->last, "Show n last created containers (includes all states) (default -1)")
-        .flag("-l,--latest", o->latest, "Show the latest created container (includes all states)")
-        .flag("--no-trunc", o->no_trunc, "Don't truncate output")
-        .flag("-q,--quiet", o->quiet, "Only display container IDs")
-        .flag("-s,--size", o->size, "Display total file sizes")
-        .action([&ctx, o](const auto&) { return cmd_ps(ctx, *o); });
-}
-
-}  // namespace
+const std::map<std::string, std::string> kPsHeaders = {{"ID", "CONTAINER ID"},
+                                                       {"Image", "IMAGE"},
+                                                       {"Command", "COMMAND"},
+                                                       {"CreatedAt", "CREATED AT"},
+                                                       {"RunningFor", "CREATED"},
+                                                       {"Ports", "PORTS"},
+                                                       {"State", "STATE"},
+                                                       {"Status", "STATUS"},
+                                                       {"Size", "SIZE"},
+                                                       {"Names", "NAMES"},
+                                                       {"Labels", "LABELS"},
+                                                       {"Mounts", "MOUNTS"},
+                                                       {"LocalVolumes", "LOCAL VOLUMES"},
+                                                       {"Networks", "NETWORKS"}};
 
 void add_container_list(Context& ctx, CLI::App& root, CLI::App* container) {
     define_ps(ctx, &root, "ps");

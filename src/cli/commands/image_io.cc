@@ -52,7 +52,7 @@ int download(Context& ctx, const std::string& path, const client::Query& q, cons
     fd.reset();
     if (r && ::rename(tmp.c_str(), output.c_str()) != 0) r = Error::sys("rename", output);
     if (!r) {
-        ::unlink(tmp.c_str());
+        (void)::unlink(tmp.c_str());  // failing anyway: the save error is the one to report
         return ctx.fail("failed to save image: " + r.error().str());
     }
     return 0;

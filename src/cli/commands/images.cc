@@ -5,9 +5,46 @@
 
 #include "cli/commands/context.h"
 #include "cli/commands/humanize.h"
+#include "cli/commands/rows.h"
 #include "cli/format/template.h"
 
 namespace berth::cli {
+
+// One row of the list: the image under one repository, tag and digest.
+Json image_row(const Json& img, bool trunc, const std::string& repo, const std::string& tag,
+               const std::string& digest) {
+    std::string id = string_field(img, "Id");
+    int64_t created = img.value("Created", int64_t{0});
+    Json r;
+    r["ID"] = trunc ? short_id(id) : id;
+    r["Repository"] = repo;
+    r["Tag"] = tag;
+    r["Digest"] = digest;
+    r["CreatedSince"] = human_duration(now_seconds() - created) + " ago";
+    r["CreatedAt"] = go_time_string(created);
+    int64_t size = img.value("Size", int64_t{0});
+    r["Size"] = human_size(static_cast<double>(size));
+    // docker's imageContext: Size with 3 significant digits, the others with units.HumanSize's 4.
+    r["VirtualSize"] = human_size(static_cast<double>(img.value("VirtualSize", size)), 4);
+    int64_t shared = img.value("SharedSize", int64_t{-1});
+    r["SharedSize"] = shared < 0 ? "N/A" : human_size(static_cast<double>(shared), 4);
+    r["UniqueSize"] = shared < 0 ? "N/A" : human_size(static_cast<double>(size - shared), 4);
+    int64_t containers = img.value("Containers", int64_t{-1});
+    r["Containers"] = containers < 0 ? "N/A" : std::to_string(containers);
+    return r;
+}
+
+const std::map<std::string, std::string> kImageHeaders = {{"ID", "IMAGE ID"},
+                                                          {"Repository", "REPOSITORY"},
+                                                          {"Tag", "TAG"},
+                                                          {"Digest", "DIGEST"},
+                                                          {"CreatedSince", "CREATED"},
+                                                          {"CreatedAt", "CREATED AT"},
+                                                          {"Size", "SIZE"},
+                                                          {"VirtualSize", "VIRTUAL SIZE"},
+                                                          {"SharedSize", "SHARED SIZE"},
+                                                          {"UniqueSize", "UNIQUE SIZE"},
+                                                          {"Containers", "CONTAINERS"}};
 namespace {
 
 // "reg:5000/a/b:tag" -> {"reg:5000/a/b", "tag"}; no tag -> {ref, ""}.
@@ -26,29 +63,6 @@ struct ImagesOpts {
     std::vector<std::string> filters;
     std::string format;
 };
-
-// One row of the list: the image under one repository, tag and digest.
-Json image_row(const Json& img, bool trunc, const std::string& repo, const std::string& tag,
-               const std::string& digest) {
-    std::string id = string_field(img, "Id");
-    int64_t created = img.value("Created", int64_t{0});
-    Json r;
-    r["ID"] = trunc ? short_id(id) : id;
-    r["Repository"] = repo;
-    r["Tag"] = tag;
-    r["Digest"] = digest;
-    r["CreatedSince"] = human_duration(now_seconds() - created) + " ago";
-    r["CreatedAt"] = go_time_string(created);
-    int64_t size = img.value("Size", int64_t{0});
-    r["Size"] = human_size(static_cast<double>(size));
-    r["VirtualSize"] = human_size(static_cast<double>(img.value("VirtualSize", size)));
-    int64_t shared = img.value("SharedSize", int64_t{-1});
-    r["SharedSize"] = shared < 0 ? "N/A" : human_size(static_cast<double>(shared));
-    r["UniqueSize"] = shared < 0 ? "N/A" : human_size(static_cast<double>(size - shared));
-    int64_t containers = img.value("Containers", int64_t{-1});
-    r["Containers"] = containers < 0 ? "N/A" : std::to_string(containers);
-    return r;
-}
 
 // RepoDigests ("repo@sha256:...") as repo -> digest.
 std::map<std::string, std::string> digests_by_repo(const Json& img) {
@@ -114,18 +128,7 @@ int cmd_images(Context& ctx, const ImagesOpts& o, const std::vector<std::string>
         fmt.find("{{.Digest}}") == std::string::npos) {
         // docker inserts the digest column into custom tables too; keep the user's template.
     }
-    auto out = render_list(fmt, def, rows,
-                           {{"ID", "IMAGE ID"},
-                            {"Repository", "REPOSITORY"},
-                            {"Tag", "TAG"},
-                            {"Digest", "DIGEST"},
-                            {"CreatedSince", "CREATED"},
-                            {"CreatedAt", "CREATED AT"},
-                            {"Size", "SIZE"},
-                            {"VirtualSize", "VIRTUAL SIZE"},
-                            {"SharedSize", "SHARED SIZE"},
-                            {"UniqueSize", "UNIQUE SIZE"},
-                            {"Containers", "CONTAINERS"}});
+    auto out = render_list(fmt, def, rows, kImageHeaders);
     if (!out) {
         ctx.io.out << out.error().str() << "\n";
         return 1;

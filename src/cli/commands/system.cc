@@ -6,8 +6,10 @@
 
 #include "cli/commands/context.h"
 #include "cli/commands/humanize.h"
+#include "cli/commands/rows.h"
 #include "cli/format/template.h"
 #include "common/version.h"
+#include "image/reference/reference.h"
 
 namespace berth::cli {
 namespace {
@@ -400,13 +402,138 @@ Json build_cache_usage_row(const Json& d) {
                 {"Reclaimable", human_size(static_cast<double>(reclaim), 4)}};
 }
 
+// "2 hours ago" for an RFC 3339 time ("" when there is none, as docker's LastUsedSince).
+std::string since_text(const std::string& rfc3339) {
+    int64_t t = parse_rfc3339(rfc3339);
+    if (t <= 0) return "";
+    return human_duration(now_seconds() - t) + " ago";
+}
+
+// `system df -v`: the images under their first tag (docker shows only that one).
+std::vector<Json> df_image_rows(const Json& d, bool trunc) {
+    std::vector<Json> rows;
+    for (const auto& img : d.value("Images", Json::array())) {
+        std::string repo = "<none>", tag = "<none>";
+        const Json& tags = img.value("RepoTags", Json::array());
+        if (tags.is_array() && !tags.empty() && tags[0].is_string() && tags[0] != "<none>:<none>") {
+            auto ref = image::reference::parse_normalized(tags[0].get<std::string>());
+            if (!ref) continue;  // docker skips an image whose tag it cannot parse
+            if (ref->has_tag()) repo = ref->familiar_name(), tag = ref->tag();
+        }
+        rows.push_back(image_row(img, trunc, repo, tag, ""));
+    }
+    return rows;
+}
+
+std::vector<Json> df_container_rows(const Json& d, bool trunc) {
+    std::vector<Json> rows;
+    for (Json c : d.value("Containers", Json::array())) {
+        c["SizeRootFs"] = 0;  // docker does not show the virtual size here
+        rows.push_back(ps_row(c, trunc));
+    }
+    return rows;
+}
+
+std::vector<Json> df_volume_rows(const Json& d) {
+    std::vector<Json> rows;
+    for (const auto& v : d.value("Volumes", Json::array())) {
+        const Json* usage = v.contains("UsageData") && v["UsageData"].is_object() ? &v["UsageData"] : nullptr;
+        rows.push_back({{"Name", s(v, "Name")},
+                        {"Links", usage ? std::to_string(n(*usage, "RefCount")) : "N/A"},
+                        {"Size", usage ? human_size(static_cast<double>(n(*usage, "Size")), 4) : "N/A"}});
+    }
+    return rows;
+}
+
+std::vector<Json> df_build_cache_rows(const Json& d, bool trunc) {
+    std::vector<Json> rows;
+    for (const auto& b : d.value("BuildCache", Json::array())) {
+        std::string id = s(b, "ID");
+        if (trunc) id = short_id(id);
+        bool in_use = b.value("InUse", false);
+        rows.push_back({{"ID", in_use ? id + "*" : id},
+                        {"CacheType", s(b, "Type")},
+                        {"Size", human_size(static_cast<double>(n(b, "Size")))},
+                        {"CreatedSince", since_text(s(b, "CreatedAt"))},
+                        {"LastUsedSince", since_text(s(b, "LastUsedAt"))},
+                        {"UsageCount", std::to_string(n(b, "UsageCount"))},
+                        {"InUse", in_use ? "true" : "false"},
+                        {"Shared", b.value("Shared", false) ? "true" : "false"}});
+    }
+    return rows;
+}
+
+// The detailed view: one table per kind, or a template over all four lists.
+int cmd_df_verbose(Context& ctx, const Json& d, const std::string& fmt) {
+    bool table = fmt.empty() || fmt.rfind("table", 0) == 0;
+    auto images = df_image_rows(d, table), containers = df_container_rows(d, table);
+    auto volumes = df_volume_rows(d), cache = df_build_cache_rows(d, table);
+    if (fmt == "json" || fmt == "{{json .}}") {
+        // Docker's lists are fields of a struct: in this order, not sorted as a map's keys.
+        ctx.io.out << "{\"Images\":" << format::go_json_value(Json(images))
+                   << ",\"Containers\":" << format::go_json_value(Json(containers))
+                   << ",\"Volumes\":" << format::go_json_value(Json(volumes))
+                   << ",\"BuildCache\":" << format::go_json_value(Json(cache)) << "}";
+        return 0;
+    }
+    if (!fmt.empty() && fmt != "table") {  // one template over the four lists, no newline added
+        auto t = format::Template::parse(fmt);
+        if (!t) return ctx.fail(t.error());
+        Json all = {
+            {"Images", images}, {"Containers", containers}, {"Volumes", volumes}, {"BuildCache", cache}};
+        auto out = t->execute(all);
+        if (!out) return ctx.fail(out.error());
+        ctx.io.out << *out;
+        return 0;
+    }
+    std::string out = "Images space usage:\n\n";
+    auto section = [&](const char* format, const std::vector<Json>& rows,
+                       const std::map<std::string, std::string>& headers) -> Result<> {
+        out += BERTH_TRY(format::render_table(format, rows, headers));
+        return ok();
+    };
+    auto r = section(
+        "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t"
+        "{{.UniqueSize}}\t{{.Containers}}",
+        images, kImageHeaders);
+    out += "\nContainers space usage:\n\n";
+    if (r)
+        r = section(
+            "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t"
+            "{{.Status}}\t{{.Names}}",
+            containers, kPsHeaders);
+    out += "\nLocal Volumes space usage:\n\n";
+    if (r)
+        r = section("table {{.Name}}\t{{.Links}}\t{{.Size}}", volumes,
+                    {{"Name", "VOLUME NAME"}, {"Links", "LINKS"}, {"Size", "SIZE"}});
+    int64_t cache_size = 0;
+    for (const auto& b : d.value("BuildCache", Json::array())) cache_size += n(b, "Size");
+    out += "\nBuild cache usage: " + human_size(static_cast<double>(cache_size), 4) + "\n\n";
+    if (r)
+        r = section(
+            "table "
+            "{{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t"
+            "{{.Shared}}",
+            cache,
+            {{"ID", "CACHE ID"},
+             {"CacheType", "CACHE TYPE"},
+             {"Size", "SIZE"},
+             {"CreatedSince", "CREATED"},
+             {"LastUsedSince", "LAST USED"},
+             {"UsageCount", "USAGE"},
+             {"Shared", "SHARED"}});
+    if (!r) return ctx.fail(r.error());
+    ctx.io.out << out;
+    return 0;
+}
+
 int cmd_df(Context& ctx, const std::string& fmt, bool verbose) {
     auto df = ctx.client().get_json("/system/df");
     if (!df) return ctx.fail(df.error());
     const Json& d = *df;
+    if (verbose) return cmd_df_verbose(ctx, d, fmt);
     std::vector<Json> rows = {image_usage_row(d), container_usage_row(d), volume_usage_row(d),
                               build_cache_usage_row(d)};
-    (void)verbose;  // -v is accepted, but the detailed view is not implemented
     auto out =
         render_list(fmt, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", rows,
                     {{"Type", "TYPE"},

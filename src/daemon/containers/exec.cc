@@ -41,7 +41,7 @@ Result<UniqueFd> listen_console(const std::string& path) {
     addr.sun_family = AF_UNIX;
     if (path.size() >= sizeof addr.sun_path) return Error::invalid("console socket path too long: " + path);
     memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    ::unlink(path.c_str());
+    (void)::unlink(path.c_str());  // a stale socket of an earlier exec; bind reports one left
     if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
         return Error::sys("bind", path);
     if (::listen(fd.get(), 1) != 0) return Error::sys("listen", path);
@@ -170,11 +170,11 @@ Result<UniqueFd> receive_exec_pty(int console, const std::string& console_path, 
             break;
         }
     }
-    ::unlink(console_path.c_str());
+    (void)::unlink(console_path.c_str());  // in the exec's own run dir, removed with the container
     auto pty =
         conn ? runtime::receive_console(conn.get()) : Result<UniqueFd>(Error::internal("exec did not start"));
     if (!pty && pid > 0) {
-        ::kill(pid, SIGKILL);
+        (void)::kill(pid, SIGKILL);                                        // ESRCH only: it is gone already
         (void)sys::retry_eintr([&] { return waitpid(pid, nullptr, 0); });  // reaping; its status is moot
     }
     return pty;
@@ -223,7 +223,7 @@ Result<ExecStart> ManagerImpl::exec_start(const std::string& exec_id, bool detac
         std::lock_guard lk(mu_);
         inst->running = false;
         inst->exit_code = r.error().kind() == ErrorKind::PermissionDenied ? 126 : 127;
-        ::unlink(process_file.c_str());
+        (void)::unlink(process_file.c_str());  // in the container's run dir, removed with it
         return Error(r.error().kind(), "OCI runtime exec failed: " + r.error().message());
     }
 
@@ -278,7 +278,7 @@ void ManagerImpl::finish_exec(const std::shared_ptr<ExecInstance>& inst, const C
     if (sys::retry_eintr([&] { return waitpid(pid, &status, 0); }) < 0)
         log::warn("exec " + inst->id + ": waitpid: " + std::string(strerror(errno)));
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    ::unlink(process_file.c_str());
+    (void)::unlink(process_file.c_str());  // in the container's run dir, removed with it
     {
         std::lock_guard lk(mu_);
         inst->running = false;

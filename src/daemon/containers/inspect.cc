@@ -188,9 +188,12 @@ public:
         static const char* kKeys[] = {"ancestor", "before",    "expose",  "exited", "health",
                                       "id",       "isolation", "is-task", "label",  "name",
                                       "network",  "publish",   "since",   "status", "volume"};
-        for (auto& [k, v] : filters)
+        for (auto& entry : filters) {
+            const std::string& k =
+                entry.first;  // (a structured binding cannot be captured before C++20's P1091)
             if (std::none_of(std::begin(kKeys), std::end(kKeys), [&](const char* x) { return k == x; }))
                 return Error::invalid("invalid filter '" + k + "'");
+        }
         ListQuery q(filters);
         for (auto& st : q.get("status"))
             if (!parse_status(st)) return Error::invalid("invalid filter 'status=" + st + "'");

@@ -301,7 +301,7 @@ void ManagerImpl::monitor_loop() {
         for (int i = 0; i < n; ++i) {
             if (evs[i].data.u64 == 0) return;  // shutdown
             int fd = static_cast<int>(evs[i].data.u64 - 1);
-            epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+            (void)epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);  // the fd closes next: it leaves anyway
             std::shared_ptr<Entry> owner;
             {
                 std::lock_guard lk(mu_);
@@ -361,7 +361,7 @@ Result<shim::ExitStatus> ManagerImpl::release_exited(Entry& e) {
         shim_pid = c.state.shim_pid;
         e.shim_pidfd.reset();
     }
-    if (shim_pid > 0) waitpid(shim_pid, nullptr, WNOHANG);  // our child unless we restarted since
+    if (shim_pid > 0) (void)waitpid(shim_pid, nullptr, WNOHANG);  // ECHILD once we restarted since
     auto es = shim::read_exit_status(shim_dir(c.id));
     if (!es) (void)runtime::kill({runtime_root()}, c.id, SIGKILL, true);  // the forced remove kills too
     // The shim's monitor stays small by leaving the runtime container (cgroups, state) to

@@ -96,7 +96,7 @@ Writer::~Writer() {
 void Writer::abort() {
     if (done_) return;
     done_ = true;
-    ::unlink(temp_path_.c_str());
+    (void)::unlink(temp_path_.c_str());  // under the store's tmp/, which open() empties
     fd_.reset();
 }
 

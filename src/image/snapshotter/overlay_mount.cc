@@ -120,7 +120,7 @@ Result<> mount_bind(const Mount& m, const std::string& target) {
     if (m.readonly &&
         ::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
         Error e = Error::sys("remount read-only", target);
-        ::umount2(target.c_str(), MNT_DETACH);
+        (void)::umount2(target.c_str(), MNT_DETACH);  // undoing: the remount error is reported
         return e;
     }
     return ok();

@@ -80,7 +80,7 @@ Result<Snapshotter> Snapshotter::open(const std::string& root, const Options& op
         return Error::invalid("snapshotter root must be absolute: " + root);
     BERTH_TRY(mkdir_all(root + "/active", 0700));
     BERTH_TRY(mkdir_all(root + "/tmp", 0700));
-    ::chmod(root.c_str(), 0700);
+    if (::chmod(root.c_str(), 0700) != 0) return Error::sys("chmod", root);
     // Leftovers of a crash: layers half applied, removals half done.
     DIR* dir = ::opendir((root + "/tmp").c_str());
     if (!dir) return Error::sys("opendir", root + "/tmp");

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 
 #include "common/file.h"
 #include "common/log.h"
@@ -287,8 +288,8 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     }
     child_end.reset();
     ScopeExit kill_child([&] {
-        ::kill(c.pid, SIGKILL);
-        ::waitpid(c.pid, nullptr, 0);
+        (void)::kill(c.pid, SIGKILL);        // ESRCH only: it is gone already
+        (void)::waitpid(c.pid, nullptr, 0);  // reaping; its status is moot
     });
     args.state.pid = c.pid;
     BERTH_TRY(sync_until_created(c, parent_end.get(), plan, args));
@@ -302,7 +303,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
 
 volatile sig_atomic_t g_forward_pid = 0;
 void forward_signal(int sig) {
-    if (g_forward_pid > 0) ::kill(g_forward_pid, sig);
+    if (g_forward_pid > 0) (void)::kill(g_forward_pid, sig);  // a signal handler: nothing to do on ESRCH
 }
 
 void install_forwarding(pid_t pid) {
@@ -339,7 +340,7 @@ Result<> start(const GlobalOptions& g, const std::string& id) {
         ssize_t n = ::read(fifo.get(), &b, 1);
         if (n == 1) break;
         if (n < 0 && errno != EAGAIN && errno != EINTR) {
-            ::unlink(fp.c_str());
+            (void)::unlink(fp.c_str());  // failing anyway: the read error is the one to report
             return Error::sys("read", fp);
         }
         // Wakes as soon as the byte arrives (no writer has come and gone, so no POLLHUP).
@@ -353,11 +354,12 @@ Result<> start(const GlobalOptions& g, const std::string& id) {
         bool alive = process_start_time(s.pid).has_value();
         if (::read(fifo.get(), &b, 1) == 1) break;
         if (!alive) {
-            ::unlink(fp.c_str());
+            (void)::unlink(fp.c_str());  // failing anyway: this error is the one to report
             return Error::internal("container \"" + id + "\": init exited before start");
         }
     }
-    ::unlink(fp.c_str());
+    // The fifo's absence is what marks the container started (runc's rule).
+    if (::unlink(fp.c_str()) != 0 && errno != ENOENT) log::warn("unlink " + fp + ": " + std::strerror(errno));
     auto spec = spec::parse_spec(s.config, s.bundle);
     if (spec) {
         auto st2 = to_container_state(g, s, Status::Running);
@@ -381,7 +383,7 @@ Result<int> run(const GlobalOptions& g, const CreateOptions& opts, bool detach, 
     }
     if (detach) {
         if (exec_failed) {
-            ::waitpid(c.pid, nullptr, 0);
+            (void)::waitpid(c.pid, nullptr, 0);  // reaping the failed exec; its status is moot
             if (auto r = remove(g, opts.id, true); !r) log::warn(r.error().str());
             return std::move(exec_result.error());
         }

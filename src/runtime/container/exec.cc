@@ -143,8 +143,8 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     }
     child_end.reset();
     ScopeExit kill_child([&] {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, nullptr, 0);
+        (void)::kill(pid, SIGKILL);        // ESRCH only: it is gone already
+        (void)::waitpid(pid, nullptr, 0);  // reaping; its status is moot
     });
     BERTH_TRY_CTX(l.cgroup->add_process(pid), "join container cgroup");
     BERTH_TRY(sync_send(parent_end.get(), SyncMsg::CgroupJoined));

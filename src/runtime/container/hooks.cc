@@ -21,7 +21,7 @@ Result<> run_hook(const spec::Hook& h, const std::string& state_json) {
     pid_t pid = fork();
     if (pid < 0) return Error::sys("fork hook");
     if (pid == 0) {
-        dup2(rd.get(), 0);
+        if (dup2(rd.get(), 0) < 0) _exit(126);  // the hook would read another stdin
         std::vector<char*> argv, envp;
         for (auto& a : h.args) argv.push_back(const_cast<char*>(a.c_str()));
         if (argv.empty()) argv.push_back(const_cast<char*>(h.path.c_str()));
@@ -42,8 +42,8 @@ Result<> run_hook(const spec::Hook& h, const std::string& state_json) {
         if (r == pid) break;
         if (r < 0 && errno != EINTR) return Error::sys("wait for hook", h.path);
         if (timeout_ms >= 0 && waited >= timeout_ms) {
-            ::kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
+            (void)::kill(pid, SIGKILL);      // ESRCH only: it is gone already
+            (void)waitpid(pid, &status, 0);  // reaping; timing out is the error
             return Error::internal("hook " + h.path + " timed out after " + std::to_string(*h.timeout) + "s");
         }
         if (r == 0) {

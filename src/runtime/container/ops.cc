@@ -64,7 +64,7 @@ Result<> remove(const GlobalOptions& g, const std::string& id, bool force) {
     if (l.status != Status::Stopped) {
         // A created container is killed by delete, as runc does.
         if (l.cgroup) (void)l.cgroup->kill_all(SIGKILL);  // the init is killed below; wait_gone reports it
-        ::kill(l.saved.pid, SIGKILL);
+        (void)::kill(l.saved.pid, SIGKILL);               // ESRCH when gone: wait_gone decides
         if (!wait_gone(l.saved, 5000))
             return Error::internal("container \"" + id + "\": init did not die after SIGKILL");
     }

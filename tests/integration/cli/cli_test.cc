@@ -176,6 +176,13 @@ TEST_F(CliVsDocker, BusyboxImageAndContainers) {
     EXPECT_NE(to_tty.out.find("cowardly refusing to save to a terminal"), std::string::npos) << to_tty.out;
     same({"image", "inspect", "--format", "{{.Id}} {{.RepoTags}} {{.Os}}", "busybox"});
     same({"history", "busybox"});
+    // system df's detailed view, with an image and a container to show.
+    ASSERT_EQ(berth({"create", "--name", "dfview", "busybox", "true"}).exit_code, 0);
+    same({"system", "df", "-v"});
+    same({"system", "df", "-v", "--format", "{{json .}}"});
+    same(
+        {"system", "df", "--verbose", "--format", "{{range .Images}}{{.Repository}} {{.Containers}}{{end}}"});
+    ASSERT_EQ(berth({"rm", "dfview"}).exit_code, 0);
     ASSERT_EQ(berth({"tag", "busybox", "bb:v1"}).exit_code, 0);
     same({"images", "bb"});
     auto rmi = berth({"rmi", "bb:v1"});

@@ -44,7 +44,7 @@ class Images : public ::testing::Test {
 protected:
     void SetUp() override {
         BERTH_REQUIRE_ROOT();
-        if (access(kDocker, X_OK) != 0) GTEST_SKIP() << "no docker CLI at " << kDocker;
+        ASSERT_EQ(access(kDocker, X_OK), 0) << "no docker CLI at " << kDocker;
         dir_ = std::make_unique<TempDir>("berth-images");
         sock_ = dir_->path() + "/exec/berth.sock";
         data_ = dir_->path() + "/data";
@@ -254,7 +254,8 @@ bool have(const char* tool) {
 }
 
 TEST_F(Images, SkopeoAndUmociInterop) {
-    if (!have("skopeo") || !have("umoci")) GTEST_SKIP() << "skopeo/umoci not installed";
+    ASSERT_TRUE(have("skopeo") && have("umoci"))
+        << "skopeo/umoci not installed (scripts/setup installs them)";
     const auto& f = fixture();
     std::string d = dir_->path();
     // An OCI archive written by skopeo loads, under the name it gives.

@@ -64,13 +64,13 @@ inline bool have_registry_tools() {
     return access(kDocker, X_OK) == 0 && access(kRegistry, X_OK) == 0;
 }
 
-// A started berthd (default daemon.json) per test; skipped without root or the tools.
+// A started berthd (default daemon.json) per test; skipped without root, failed without the tools.
 class RegistryTest : public ::testing::Test {
 protected:
     void SetUp() override {
         BERTH_REQUIRE_ROOT();
-        if (access(kDocker, X_OK) != 0) GTEST_SKIP() << "no docker CLI";
-        if (access(kRegistry, X_OK) != 0) GTEST_SKIP() << "no docker-registry";
+        ASSERT_TRUE(have_registry_tools())
+            << "no docker CLI at " << kDocker << " or docker-registry at " << kRegistry;
         ASSERT_TRUE(daemon_.start());
     }
     std::vector<std::string> blobs() const { return store_blobs(daemon_); }

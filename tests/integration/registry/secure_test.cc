@@ -28,7 +28,7 @@ class SecureRegistryTest : public ::testing::Test {
 protected:
     void SetUp() override {
         BERTH_REQUIRE_ROOT();
-        if (!have_registry_tools()) GTEST_SKIP() << "no docker CLI or registry";
+        ASSERT_TRUE(have_registry_tools()) << "no docker CLI or docker-registry";
         ASSERT_TRUE(ca_.ok);
         ASSERT_TRUE(daemon_.start(certs_.daemon_json()));
     }

@@ -17,7 +17,8 @@ class Probes : public ::testing::TestWithParam<Runtime> {
 protected:
     void SetUp() override {
         BERTH_REQUIRE_ROOT();
-        if (!GetParam().available) GTEST_SKIP() << GetParam().name << " is not installed";
+        ASSERT_TRUE(GetParam().available)
+            << GetParam().name << " is not installed (scripts/setup installs it)";
         session_ = std::make_unique<RuntimeSession>(GetParam());
     }
     // Runs args in a fresh container and returns trimmed stdout (expects exit 0).
