@@ -14,6 +14,7 @@
 #include <climits>
 #include <cstring>
 #include <deque>
+#include <set>
 #include <vector>
 
 #include "common/strings.h"
@@ -253,6 +254,43 @@ Result<> remove_tree_at(int parent_fd, std::string_view name) {
         return Error::sys("stat", n);
     }
     return remove_below(parent_fd, n.c_str(), st.st_dev, n);
+}
+
+namespace {
+
+Result<uint64_t> disk_usage_walk(int dirfd, std::set<std::pair<dev_t, ino_t>>& seen) {
+    DIR* dir = ::fdopendir(::dup(dirfd));
+    if (!dir) return Error::sys("opendir for usage");
+    uint64_t total = 0;
+    Result<> r;
+    while (struct dirent* e = ::readdir(dir)) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        struct stat st;
+        if (::fstatat(::dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (!seen.insert({st.st_dev, st.st_ino}).second) continue;
+        total += static_cast<uint64_t>(st.st_blocks) * 512;
+        if (S_ISDIR(st.st_mode)) {
+            int sub = ::openat(::dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0) continue;
+            UniqueFd subfd(sub);
+            auto n = disk_usage_walk(subfd.get(), seen);
+            if (!n) {
+                r = std::move(n).error();
+                break;
+            }
+            total += *n;
+        }
+    }
+    ::closedir(dir);
+    if (!r) return std::move(r).error();
+    return total;
+}
+
+}  // namespace
+
+Result<uint64_t> disk_usage(int dirfd) {
+    std::set<std::pair<dev_t, ino_t>> seen;
+    return disk_usage_walk(dirfd, seen);
 }
 
 }  // namespace berth::sys

@@ -67,4 +67,7 @@ Result<UniqueFd> mkdirat_walk(int dirfd, std::string_view path, uint64_t resolve
 // `name` is success. `name` may be a path when parent_fd is AT_FDCWD.
 Result<> remove_tree_at(int parent_fd, std::string_view name);
 
+// du: the st_blocks of everything under dirfd, each inode counted once, links not followed.
+Result<uint64_t> disk_usage(int dirfd);
+
 }  // namespace berth::sys

@@ -255,6 +255,7 @@ public:
         return Json{{"id", ref}};
     }
     std::vector<daemon::images::ImageUser> image_users(const daemon::images::Digest&) override { return {}; }
+    std::vector<std::string> volume_users(const std::string&) override { return {}; }
     daemon::containers::Counts counts() override { return counted; }
     Result<Json> disk_usage() override { return Json::array(); }
     Result<> logs(const std::string& ref, const daemon::containers::LogOptions&,

@@ -23,6 +23,9 @@ class Networking;
 namespace berth::daemon::networks {
 class NetworkService;
 }
+namespace berth::daemon::volumes {
+class VolumeService;
+}
 
 namespace berth::api {
 
@@ -31,6 +34,7 @@ struct SystemServices {
     daemon::EventBus* events = nullptr;
     daemon::images::ImageService* images = nullptr;     // optional: /info, /system/df
     daemon::containers::Queries* containers = nullptr;  // optional: /info, /system/df
+    daemon::volumes::VolumeService* volumes = nullptr;  // optional: /system/df
     std::string version = berth_version();
 };
 
@@ -56,6 +60,9 @@ Result<> add_container_routes(Router& router, daemon::containers::ContainerManag
                               daemon::EventBus* events);
 // /containers/{id}/exec and /exec/{id}/...
 Result<> add_exec_routes(Router& router, daemon::containers::Execs* execs);
+
+// /volumes/...: json, create, {name}, DELETE {name}, prune.
+Result<> add_volume_routes(Router& router, daemon::volumes::VolumeService* volumes);
 
 // /networks/...: json, {id}, create, DELETE {id}, prune, {id}/connect, {id}/disconnect.
 Result<> add_network_routes(Router& router, daemon::networks::NetworkService* networks,

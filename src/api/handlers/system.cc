@@ -17,6 +17,7 @@
 #include "common/version.h"
 #include "daemon/containers/containers.h"
 #include "daemon/images/image_service.h"
+#include "daemon/volumes/volume_service.h"
 
 namespace berth::api {
 
@@ -269,10 +270,11 @@ Result<Json> system_df(const SystemServices& s) {
         layers = du.value("LayersSize", int64_t(0));
     }
     if (s.containers) containers = BERTH_TRY(s.containers->disk_usage());
+    Json volumes = s.volumes ? BERTH_TRY(s.volumes->disk_usage()) : Json::array();
     return Json{{"LayersSize", layers},
                 {"Images", images},
                 {"Containers", containers},
-                {"Volumes", Json::array()},
+                {"Volumes", volumes},
                 {"BuildCache", Json::array()}};
 }
 

@@ -23,6 +23,7 @@
 #include "daemon/events/events.h"
 #include "daemon/images/image_service.h"  // images
 #include "daemon/networks/network_service.h"
+#include "daemon/volumes/volume_service.h"
 
 using namespace berth;
 
@@ -181,17 +182,19 @@ daemon::containers::ManagerOptions manager_options(const daemon::Config& c) {
     return mo;
 }
 
-// The Engine API: /info and friends, then the images, containers and networks routes.
+// The Engine API: /info and friends, then the images, containers, volumes and networks routes.
 Result<> add_routes(api::Router& router, const daemon::Config& c, daemon::EventBus& events,
                     daemon::images::ImageService* images,  // images
                     daemon::containers::ContainerManager* containers,
-                    daemon::networks::NetworkService* networks) {
+                    daemon::networks::NetworkService* networks, daemon::volumes::VolumeService* volumes) {
     api::SystemServices services{&c, &events};
     services.images = images;  // images
     services.containers = containers;
+    services.volumes = volumes;
     BERTH_TRY(api::add_system_routes(router, services));
     BERTH_TRY(api::add_image_routes(router, images, &events));  // images
     BERTH_TRY(api::add_container_routes(router, containers, &events));
+    BERTH_TRY(api::add_volume_routes(router, volumes));
     return api::add_network_routes(router, networks, containers);
 }
 
@@ -218,13 +221,18 @@ int serve(const daemon::Config& c) {
                                      .max_concurrent_uploads = c.max_concurrent_uploads});
     auto networks = daemon::networks::NetworkService::open(network_options(c), &events);
     if (!networks) return log::error(networks.error().str()), 1;
+    auto volumes = daemon::volumes::VolumeService::open(c.data_root, &events);
+    if (!volumes) return log::error(volumes.error().str()), 1;
     auto containers = daemon::containers::ContainerManager::open(manager_options(c), images->get(),
-                                                                 networks->get(), &events);
+                                                                 networks->get(), &events, volumes->get());
     if (!containers) return log::error(containers.error().str()), 1;
+    (*volumes)->set_users([m = containers->get()](const std::string& name) { return m->volume_users(name); });
     (*images)->set_image_users(
         [m = containers->get()](const daemon::images::Digest& id) { return m->image_users(id); });
     api::Router router;
-    if (auto r = add_routes(router, c, events, images->get(), containers->get(), networks->get()); !r)
+    if (auto r =
+            add_routes(router, c, events, images->get(), containers->get(), networks->get(), volumes->get());
+        !r)
         return log::error(r.error().str()), 1;
     api::HttpServer server(api::ServerConfig{}, std::move(router));
     auto started = add_listeners(server, c);

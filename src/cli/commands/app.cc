@@ -386,6 +386,10 @@ const std::vector<CommandFamily>& command_families() {
          [](Context& c, CLI::App&, const CommandGroups& g) { add_network_commands(c, g.network); },
          {"network connect", "network create", "network disconnect", "network inspect", "network list",
           "network ls", "network prune", "network remove", "network rm"}},
+        {"volume",
+         [](Context& c, CLI::App&, const CommandGroups& g) { add_volume_commands(c, g.volume); },
+         {"volume create", "volume inspect", "volume list", "volume ls", "volume prune", "volume remove",
+          "volume rm"}},
     };
     return families;
 }
@@ -412,7 +416,8 @@ std::optional<std::vector<const CommandFamily*>> families_named(const std::vecto
         return std::nullopt;
     }
     std::string line = args[i];
-    if ((line == "container" || line == "image" || line == "system" || line == "network") &&
+    if ((line == "container" || line == "image" || line == "system" || line == "network" ||
+         line == "volume") &&
         i + 1 < args.size())
         line += " " + args[i + 1];
     std::vector<const CommandFamily*> out;
@@ -456,7 +461,8 @@ void build_tree(Context& ctx, CLI::App& root,
     CommandGroups groups{.container = group("container", "Manage containers"),
                          .image = group("image", "Manage images"),
                          .system = group("system", "Manage Berth"),
-                         .network = group("network", "Manage networks")};
+                         .network = group("network", "Manage networks"),
+                         .volume = group("volume", "Manage volumes")};
     for (const auto& f : command_families())
         if (!wanted || std::find(wanted->begin(), wanted->end(), &f) != wanted->end())
             f.add(ctx, root, groups);

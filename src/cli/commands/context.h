@@ -101,6 +101,13 @@ void add_io_commands(Context& ctx, CLI::App& root, CLI::App* container);
 void add_misc_commands(Context& ctx, CLI::App& root, CLI::App* container);
 void add_stats_commands(Context& ctx, CLI::App& root, CLI::App* container);
 void add_network_commands(Context& ctx, CLI::App* network);
+void add_volume_commands(Context& ctx, CLI::App* volume);
+
+// Shared by the list and inspect commands: --format's help, and KEY=VALUE flags as a map.
+extern const char* const kFormatHelp;
+extern const char* const kInspectFormatHelp;
+std::pair<std::string, std::string> split_kv(const std::string& kv);
+Json kv_map(const std::vector<std::string>& items);
 
 // The groups docker nests commands under ("berth container ls").
 struct CommandGroups {
@@ -108,6 +115,7 @@ struct CommandGroups {
     CLI::App* image;
     CLI::App* system;
     CLI::App* network;
+    CLI::App* volume;
 };
 
 // A family of commands (the add_* above) and the command lines it declares ("ps",

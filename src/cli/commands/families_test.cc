@@ -25,9 +25,10 @@ std::vector<std::string> registered(const CommandFamily& f) {
     Context ctx(io);
     CLI::App root;
     CommandGroups g{root.add_subcommand("container"), root.add_subcommand("image"),
-                    root.add_subcommand("system"), root.add_subcommand("network")};
+                    root.add_subcommand("system"), root.add_subcommand("network"),
+                    root.add_subcommand("volume")};
     f.add(ctx, root, g);
-    std::set<const CLI::App*> groups = {g.container, g.image, g.system, g.network};
+    std::set<const CLI::App*> groups = {g.container, g.image, g.system, g.network, g.volume};
     std::vector<std::string> lines;
     for (const CLI::App* s : root.get_subcommands([](const CLI::App*) { return true; })) {
         if (groups.count(s)) {

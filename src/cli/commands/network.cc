@@ -15,17 +15,31 @@
 #include "common/strings.h"
 
 namespace berth::cli {
-namespace {
-
-const char* kFormatHelp =
+const char* const kFormatHelp =
     "Format output using a custom template:\n'table':            Print output in table format with column "
     "headers (default)\n'table TEMPLATE':   Print output in table format using the given Go "
     "template\n'json':   "
     "          Print in JSON format\n'TEMPLATE':         Print output using the given Go template.";
-const char* kInspectFormatHelp =
+const char* const kInspectFormatHelp =
     "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         "
     "Print "
     "output using the given Go template.";
+
+std::pair<std::string, std::string> split_kv(const std::string& kv) {
+    auto eq = kv.find('=');
+    return {kv.substr(0, eq), eq == std::string::npos ? "" : kv.substr(eq + 1)};
+}
+
+Json kv_map(const std::vector<std::string>& items) {
+    Json m = Json::object();
+    for (const auto& i : items) {
+        auto [k, v] = split_kv(i);
+        m[k] = v;
+    }
+    return m;
+}
+
+namespace {
 
 // An address family and bytes: enough of Go's net.IP/IPNet for docker's subnet checks.
 struct Addr {
@@ -77,20 +91,6 @@ Result<bool> subnet_matches(const std::string& subnet, const std::string& data) 
     else
         ip = parse_addr(data);
     return ip && s->contains(*ip);
-}
-
-std::pair<std::string, std::string> split_kv(const std::string& kv) {
-    auto eq = kv.find('=');
-    return {kv.substr(0, eq), eq == std::string::npos ? "" : kv.substr(eq + 1)};
-}
-
-Json kv_map(const std::vector<std::string>& items) {
-    Json m = Json::object();
-    for (const auto& i : items) {
-        auto [k, v] = split_kv(i);
-        m[k] = v;
-    }
-    return m;
 }
 
 struct CreateOpts {

@@ -367,7 +367,17 @@ Json to_json(const HostConfig& hc) {
     return out;
 }
 
-std::vector<MountPoint> mount_points(const HostConfig& hc) {
+std::string bind_volume(const std::string& bind) {
+    auto colon = bind.find(':');
+    if (colon == std::string::npos || colon == 0 || bind[0] == '/') return "";
+    return bind.substr(0, colon);
+}
+
+std::string volume_path(const std::string& volumes_root, const std::string& name) {
+    return volumes_root + "/" + name + "/_data";
+}
+
+std::vector<MountPoint> mount_points(const HostConfig& hc, const std::string& volumes_root) {
     std::vector<MountPoint> out;
     for (auto& b : hc.binds) {
         auto p = split(b, ':', false);
@@ -377,6 +387,15 @@ std::vector<MountPoint> mount_points(const HostConfig& hc) {
         m.destination = p[1];
         m.mode = p.size() > 2 ? p[2] : "";
         m.rw = m.mode.find("ro") == std::string::npos;
+        if (std::string name = bind_volume(b); !name.empty()) {
+            // Docker's shape for a volume: its name, the local driver, mode "z" unless given.
+            m.type = "volume";
+            m.name = name;
+            m.source = volume_path(volumes_root, name);
+            m.driver = "local";
+            if (m.mode.empty()) m.mode = "z";
+            m.propagation = "";
+        }
         out.push_back(std::move(m));
     }
     return out;

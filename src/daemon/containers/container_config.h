@@ -143,8 +143,13 @@ struct MountPoint {
     bool rw = true;
     std::string propagation = "rprivate";
 };
-// What HostConfig mounts into the container, in Docker's Mounts shape.
-std::vector<MountPoint> mount_points(const HostConfig& hc);
+// What HostConfig mounts into the container, in Docker's Mounts shape; a named volume's
+// Source is under `volumes_root` (<data-root>/volumes).
+std::vector<MountPoint> mount_points(const HostConfig& hc, const std::string& volumes_root = "");
+// The named volume a HostConfig.Binds entry mounts ("data:/srv:ro" -> "data"); "" for a host path.
+std::string bind_volume(const std::string& bind);
+// Where the local driver keeps a volume's content.
+std::string volume_path(const std::string& volumes_root, const std::string& name);
 
 // Readers: Go decoder checks (null is the zero value; wrong types name the field, under
 // `prefix`, as "invalid JSON: HostConfig.Memory: expected integer, got string").

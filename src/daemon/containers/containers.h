@@ -32,6 +32,7 @@
 #include "daemon/events/events.h"
 #include "daemon/images/image_service.h"
 #include "daemon/networks/network_service.h"
+#include "daemon/volumes/volume_service.h"
 
 namespace berth::daemon::containers {
 
@@ -127,6 +128,8 @@ public:
     virtual Result<Json> stats(const std::string& ref) = 0;
     // For the image service (rmi conflicts) and /info, /system/df.
     virtual std::vector<images::ImageUser> image_users(const images::Digest& image_id) = 0;
+    // For the volume service (rm, prune, dangling): the containers that mount a volume.
+    virtual std::vector<std::string> volume_users(const std::string& volume) = 0;
     virtual Counts counts() = 0;
     virtual Result<Json> disk_usage() = 0;
 };
@@ -173,10 +176,12 @@ public:
 class ContainerManager : public Lifecycle, public Queries, public Io, public Execs, public Networking {
 public:
     // `networks` is required: every container's network goes through it.
+    // `volumes` may be null (then a named volume in a bind is refused).
     static Result<std::unique_ptr<ContainerManager>> open(const ManagerOptions& options,
                                                           images::ImageService* images,
                                                           networks::NetworkService* networks,
-                                                          EventBus* events);
+                                                          EventBus* events,
+                                                          volumes::VolumeService* volumes = nullptr);
     // Daemon shutdown: stops the monitor; without live-restore, stops running containers.
     virtual void shutdown() = 0;
 };

@@ -132,6 +132,21 @@ Result<CreateRequest> read_create_request(const Json& body) {
     return r;
 }
 
+namespace {
+
+// The named volumes of HostConfig.Binds, made if missing (as Docker does at create).
+Result<> ensure_volumes(volumes::VolumeService* volumes, const HostConfig& hc) {
+    for (auto& b : hc.binds) {
+        std::string name = bind_volume(b);
+        if (name.empty()) continue;
+        if (!volumes) return Error::unsupported("named volumes need the volume service: '" + b + "'");
+        BERTH_TRY(volumes->create({.name = name}));
+    }
+    return ok();
+}
+
+}  // namespace
+
 Result<Container> ManagerImpl::build_container(const std::string& name, CreateRequest request,
                                                std::vector<std::string>* warnings) {
     Config cfg = std::move(request.config);
@@ -230,6 +245,7 @@ Result<Created> ManagerImpl::create(const std::string& requested_name, const Cre
             0644, Durability::Atomic));
         BERTH_TRY(write_file_atomic(c.resolv_conf_path, resolv_conf_for(c), 0644, Durability::Atomic));
         BERTH_TRY(images_->create_rootfs(c.id, *images::Digest::parse(c.image_id)));
+        BERTH_TRY(ensure_volumes(volumes_, c.host_config));
         // The record last: a daemon killed before this line leaves only files that load()
         // sweeps (a directory without a record, a snapshot without a container).
         return write_file_atomic(dir + "/config.v2.json", dump_json(c.to_json()), 0600, Durability::Durable);

@@ -56,7 +56,7 @@ Container list_view(const Container& c) {
 // One element of GET /containers/json, in Docker's field order; `size_rw` < 0: sizes not
 // asked for (Docker then omits them).
 void append_list_entry(std::string& out, const Container& c, const networks::NetworkSettings& settings,
-                       int64_t size_rw) {
+                       int64_t size_rw, const std::string& volumes_root) {
     auto key = [&](std::string_view k) {
         out += out.back() == '{' ? "\"" : ",\"";
         out += k;
@@ -109,7 +109,7 @@ void append_list_entry(std::string& out, const Container& c, const networks::Net
     dump(networks::to_json(settings.networks));
     out += "}";
     key("Mounts");
-    dump(to_json(mount_points(c.host_config)));
+    dump(to_json(mount_points(c.host_config, volumes_root)));
     out += '}';
 }
 
@@ -165,7 +165,7 @@ Result<Json> ManagerImpl::inspect(const std::string& ref, bool size) {
                 {"ExecIDs", exec_ids.empty() ? Json(nullptr) : Json(exec_ids)},
                 {"HostConfig", to_json(c.host_config)},
                 {"GraphDriver", graph},
-                {"Mounts", to_json(mount_points(c.host_config))},
+                {"Mounts", to_json(mount_points(c.host_config, opts_.data_root + "/volumes"))},
                 {"Config", to_json(c.config)},
                 {"NetworkSettings", networks::to_json(network_settings(c))}};
     if (size) {
@@ -326,7 +326,8 @@ Result<std::string> ManagerImpl::list(bool all, int limit, bool size, const Filt
         if ((!stopped_too && !c.state.running()) || !query.matches(c)) continue;
         networks::NetworkSettings settings = network_settings(c, &memo);
         if (!query.matches(c, settings)) continue;
-        append_list_entry(out, c, settings, size ? images_->rootfs_usage(c.id).value_or(0) : -1);
+        append_list_entry(out, c, settings, size ? images_->rootfs_usage(c.id).value_or(0) : -1,
+                          opts_.data_root + "/volumes");
         if (limit > 0 && ++listed >= limit) break;
     }
     out += "]\n";  // Go's json.Encoder ends documents with a newline

@@ -36,9 +36,11 @@ bool is_our_shim(pid_t pid, const std::string& id) {
 Result<std::unique_ptr<ContainerManager>> ContainerManager::open(const ManagerOptions& options,
                                                                  images::ImageService* images,
                                                                  networks::NetworkService* networks,
-                                                                 EventBus* events) {
+                                                                 EventBus* events,
+                                                                 volumes::VolumeService* volumes) {
     if (!networks) return Error::invalid("container manager: a network service is required");
     auto m = std::make_unique<ManagerImpl>(options, images, networks, events);
+    m->set_volumes(volumes);
     BERTH_TRY(m->load());
     return std::unique_ptr<ContainerManager>(std::move(m));
 }
@@ -345,6 +347,18 @@ Result<> ManagerImpl::rename(const std::string& ref, const std::string& new_name
     networks_->rename(e->c.id, e->c.name);  // DNS answers the new name
     publish(e->c, "rename", {{"oldName", "/" + old}});
     return ok();
+}
+
+std::vector<std::string> ManagerImpl::volume_users(const std::string& volume) {
+    std::vector<std::string> out;
+    std::lock_guard lk(mu_);
+    for (auto& [id, e] : entries_)
+        for (auto& b : e->c.host_config.binds)
+            if (bind_volume(b) == volume) {
+                out.push_back(id);
+                break;
+            }
+    return out;
 }
 
 std::vector<images::ImageUser> ManagerImpl::image_users(const images::Digest& image_id) {

@@ -44,6 +44,7 @@ class ManagerImpl final : public ContainerManager {
 public:
     ManagerImpl(ManagerOptions o, images::ImageService* images, networks::NetworkService* networks,
                 EventBus* events);
+    void set_volumes(volumes::VolumeService* volumes) { volumes_ = volumes; }
     ~ManagerImpl() override;
 
     Result<> load();  // reload records, re-attach to live shims
@@ -78,6 +79,7 @@ public:
     Result<Json> exec_inspect(const std::string& exec_id) override;
     Result<> exec_resize(const std::string& exec_id, int height, int width) override;
     std::vector<images::ImageUser> image_users(const images::Digest& image_id) override;
+    std::vector<std::string> volume_users(const std::string& volume) override;
     Counts counts() override;
     Result<Json> disk_usage() override;
     Result<> connect_network(const std::string& ref, const std::string& network,
@@ -148,6 +150,7 @@ public:
 
     ManagerOptions opts_;
     images::ImageService* images_;
+    volumes::VolumeService* volumes_ = nullptr;  // null: named volumes refused
     networks::NetworkService* networks_;
     EventBus* events_;
 

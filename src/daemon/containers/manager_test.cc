@@ -28,7 +28,7 @@ protected:
         o.exec_root = dir_.path() + "/run";
         o.shim_path = "/nonexistent/berth-shim";
         o.runtime_path = "/nonexistent/berth-runtime";
-        auto m = ContainerManager::open(o, &images_, &networks_, &events_);
+        auto m = ContainerManager::open(o, &images_, &networks_, &events_, volumes_);
         ASSERT_TRUE(m) << m.error().str();
         manager_ = std::move(*m);
     }
@@ -69,6 +69,7 @@ protected:
     test::FakeImages images_;
     test::FakeNetworks networks_;
     daemon::EventBus events_;
+    daemon::volumes::VolumeService* volumes_ = nullptr;
     std::unique_ptr<ContainerManager> manager_;
 };
 
@@ -199,6 +200,38 @@ TEST_F(Manager, RecordsLoadAgainAfterARestart) {
         EXPECT_TRUE(path_exists(record_path(id))) << damaged;
         EXPECT_TRUE(images_.rootfs.count(id)) << damaged;
     }
+}
+
+TEST_F(Manager, NamedVolumesInBindsAreMadeAndCounted) {
+    auto refused =
+        manager_->create("novol", request(R"({"Image":"busybox","HostConfig":{"Binds":["data:/d"]}})"));
+    ASSERT_FALSE(refused);  // without a volume service
+    EXPECT_EQ(refused.error().kind(), ErrorKind::Unsupported);
+    auto service = daemon::volumes::VolumeService::open(dir_.path() + "/data", &events_);
+    ASSERT_TRUE(service) << service.error().str();
+    volumes_ = service->get();
+    reopen();
+    std::string id =
+        create("withvol", R"({"Image":"busybox","HostConfig":{"Binds":["data:/d:ro","/srv:/srv"]}})");
+    auto v = volumes_->inspect("data");
+    ASSERT_TRUE(v) << v.error().str();
+    EXPECT_EQ(manager_->volume_users("data"), (std::vector<std::string>{id}));
+    EXPECT_TRUE(manager_->volume_users("other").empty());
+    auto j = manager_->inspect(id, false);
+    ASSERT_TRUE(j);
+    const Json& m = (*j)["Mounts"];
+    ASSERT_EQ(m.size(), 2u);
+    EXPECT_EQ(m[0]["Type"], "volume");
+    EXPECT_EQ(m[0]["Name"], "data");
+    EXPECT_EQ(m[0]["Source"], v->mountpoint);
+    EXPECT_EQ(m[0]["Driver"], "local");
+    EXPECT_EQ(m[0]["RW"], false);
+    EXPECT_EQ(m[1]["Type"], "bind");
+    EXPECT_EQ(m[1]["Source"], "/srv");
+    ASSERT_TRUE(manager_->remove(id, false, false));
+    EXPECT_TRUE(manager_->volume_users("data").empty());
+    manager_->shutdown();
+    manager_.reset();  // before the volume service it holds goes
 }
 
 TEST_F(Manager, EventsFollowTheLifecycle) {

@@ -98,13 +98,18 @@ Json mount(const std::string& dest, const std::string& type, const std::string& 
     return {{"destination", dest}, {"type", type}, {"source", source}, {"options", std::move(options)}};
 }
 
-// HostConfig.Binds: "src:dst[:opts]"; only host paths (named volumes need the volume service).
-Result<> add_binds(const HostConfig& hc, Json& mounts) {
+// HostConfig.Binds: "src:dst[:opts]", src a host path or a named volume under volumes_root.
+Result<> add_binds(const HostConfig& hc, Json& mounts, const std::string& volumes_root) {
     for (auto& b : hc.binds) {
         auto parts = split(b, ':', false);
         if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty())
             return Error::invalid("invalid volume specification: '" + b + "'");
-        if (parts[0][0] != '/') return Error::unsupported("named volumes are not supported yet: '" + b + "'");
+        std::string volume = bind_volume(b);
+        if (!volume.empty()) {
+            parts[0] = volume_path(volumes_root, volume);
+            if (volumes_root.empty() || !path_exists(parts[0]))
+                return Error::not_found("volume " + volume + " of '" + b + "' does not exist");
+        }
         if (parts[1][0] != '/')
             return Error::invalid("invalid volume specification: '" + b + "': mount path must be absolute");
         std::vector<std::string> opts = {"rbind"};
@@ -374,7 +379,7 @@ Json process_of(const Container& c, const ResolvedUser& user, const std::vector<
 
 // Docker's default mounts (/proc, /dev, /sys, ...), the container's resolv.conf, hostname
 // and hosts, docker-init, then its tmpfs and bind mounts.
-Result<Json> mounts_of(const Container& c, const std::string& init_path) {
+Result<Json> mounts_of(const Container& c, const std::string& init_path, const std::string& volumes_root) {
     const HostConfig& hc = c.host_config;
     bool privileged = hc.privileged;
     Json mounts = Json::array();
@@ -397,7 +402,7 @@ Result<Json> mounts_of(const Container& c, const std::string& init_path) {
     if (!init_path.empty())
         mounts.push_back(mount("/sbin/docker-init", "bind", init_path, {"bind", "ro", "rprivate"}));
     BERTH_TRY(add_tmpfs(hc, mounts));
-    BERTH_TRY(add_binds(hc, mounts));
+    BERTH_TRY(add_binds(hc, mounts, volumes_root));
     return mounts;
 }
 
@@ -466,7 +471,7 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
     Json spec = {{"ociVersion", "1.2.0"},
                  {"process", process_of(c, user, caps, hostname, init)},
                  {"root", {{"path", in.rootfs}, {"readonly", hc.readonly_rootfs}}},
-                 {"mounts", BERTH_TRY(mounts_of(c, init ? in.init_path : std::string()))},
+                 {"mounts", BERTH_TRY(mounts_of(c, init ? in.init_path : std::string(), in.volumes_root))},
                  {"linux", BERTH_TRY(linux_of(c, in, caps))}};
     if (hc.uts_mode != "host" && hc.network_mode != "host") {
         spec["hostname"] = hostname;

@@ -18,9 +18,10 @@ struct SpecInputs {
     const Container* container = nullptr;
     std::string rootfs;  // mounted root filesystem (absolute)
     std::string cgroup_parent = "/berth";
-    bool cgroup_v2 = false;  // unified hierarchy: private cgroup namespace by default
-    std::string netns_path;  // join this network namespace ("" = new one, unless host)
-    std::string init_path;   // HostConfig.Init: this static binary runs as PID 1 ("init --")
+    bool cgroup_v2 = false;    // unified hierarchy: private cgroup namespace by default
+    std::string netns_path;    // join this network namespace ("" = new one, unless host)
+    std::string init_path;     // HostConfig.Init: this static binary runs as PID 1 ("init --")
+    std::string volumes_root;  // <data-root>/volumes: where named volumes in Binds live
 };
 
 // Docker's default capability set (moby oci/caps/defaults.go).

@@ -14,6 +14,7 @@
 #include "common/fd.h"
 #include "common/file.h"
 #include "common/strings.h"
+#include "common/sys.h"
 
 namespace berth::image::snapshotter {
 
@@ -42,35 +43,6 @@ Result<std::string> make_temp_dir(const std::string& parent, const std::string& 
     std::string tmpl = parent + "/" + prefix + "-XXXXXX";
     if (!::mkdtemp(tmpl.data())) return Error::sys("mkdtemp", tmpl);
     return tmpl;
-}
-
-// du: st_blocks of everything under dirfd, each inode once.
-Result<uint64_t> disk_usage(int dirfd, std::set<std::pair<dev_t, ino_t>>& seen) {
-    DIR* dir = ::fdopendir(::dup(dirfd));
-    if (!dir) return Error::sys("opendir for usage");
-    uint64_t total = 0;
-    Result<> r;
-    while (struct dirent* e = ::readdir(dir)) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        struct stat st;
-        if (::fstatat(::dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-        if (!seen.insert({st.st_dev, st.st_ino}).second) continue;
-        total += static_cast<uint64_t>(st.st_blocks) * 512;
-        if (S_ISDIR(st.st_mode)) {
-            int sub = ::openat(::dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (sub < 0) continue;
-            UniqueFd subfd(sub);
-            auto n = disk_usage(subfd.get(), seen);
-            if (!n) {
-                r = std::move(n).error();
-                break;
-            }
-            total += *n;
-        }
-    }
-    ::closedir(dir);
-    if (!r) return std::move(r).error();
-    return total;
 }
 
 }  // namespace
@@ -254,8 +226,7 @@ Result<uint64_t> Snapshotter::usage(std::string_view key) const {
     BERTH_TRY(check_key(key));
     std::string upper = active_dir(key) + "/upper";
     UniqueFd fd = BERTH_TRY(open_file(upper, O_RDONLY | O_DIRECTORY));
-    std::set<std::pair<dev_t, ino_t>> seen;
-    return BERTH_TRY_CTX(disk_usage(fd.get(), seen), "usage of " + std::string(key));
+    return BERTH_TRY_CTX(sys::disk_usage(fd.get()), "usage of " + std::string(key));
 }
 
 }  // namespace berth::image::snapshotter

@@ -118,6 +118,38 @@ TEST_F(CliVsDocker, InfoAndSystemDf) {
     same({"system", "df"});
 }
 
+TEST_F(CliVsDocker, Volumes) {
+    auto made = berth({"volume", "create", "v1"});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    EXPECT_EQ(made.out, "v1\n");
+    ASSERT_EQ(docker({"volume", "create", "--label", "a=b", "v2"}).exit_code, 0);
+    EXPECT_EQ(berth({"volume", "create", "--name", "v3", "-d", "local"}).out, "v3\n");
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"volume", "ls"},
+             {"volume", "ls", "-q"},
+             {"volume", "list", "--format", "{{.Name}} {{.Driver}} {{.Labels}} {{.Scope}}"},
+             {"volume", "ls", "--filter", "label=a=b"},
+             {"volume", "ls", "--format", "json"},
+             {"volume", "inspect", "v1"},
+             {"volume", "inspect", "--format", "{{.Name}} {{.Mountpoint}} {{.Labels}}", "v1", "v2"}})
+        same(args);
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"volume", "inspect", "nosuch"}, {"volume", "rm", "nosuch"}, {"volume", "create", "a/b"}}) {
+        auto d = docker(args);
+        auto b = berth(args);
+        EXPECT_EQ(d.exit_code, b.exit_code) << args[1];
+        EXPECT_EQ(d.out, b.out) << args[1];
+        EXPECT_EQ(d.err.substr(0, d.err.find('\n')), b.err.substr(0, b.err.find('\n'))) << args[1];
+    }
+    auto rm = berth({"volume", "rm", "v1", "v3"});
+    EXPECT_EQ(rm.out, "v1\nv3\n") << rm.err;
+    auto kept = berth({"volume", "prune", "-f"});  // v2 is named: only --all takes it
+    EXPECT_EQ(kept.out, "Total reclaimed space: 0B\n") << kept.err;
+    auto pruned = berth({"volume", "prune", "-f", "-a"});
+    EXPECT_EQ(pruned.out, "Deleted Volumes:\nv2\n\nTotal reclaimed space: 0B\n") << pruned.err;
+    same({"volume", "ls"});
+}
+
 TEST_F(CliVsDocker, EventsWithUntil) {
     // --until makes the stream end; both print the same (possibly empty) history.
     same({"events", "--since", "0", "--until", "1"});
