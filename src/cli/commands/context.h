@@ -103,6 +103,15 @@ void add_stats_commands(Context& ctx, CLI::App& root, CLI::App* container);
 void add_network_commands(Context& ctx, CLI::App* network);
 void add_volume_commands(Context& ctx, CLI::App* volume);
 
+// docker's inspect output for objects fetched one by one (`fetch` gives the daemon's JSON
+// text): a JSON array of them (the daemon's key order, 4-space indent) or one --format line
+// each; then each failure as `error_line` words it, one per line. 1 if any failed.
+int print_inspected(Context& ctx, const std::string& format, const std::vector<std::string>& names,
+                    const std::function<Result<std::string>(const std::string&)>& fetch,
+                    const std::function<std::string(const Error&)>& error_line);
+// GET `path`: the body, or the daemon's error ("Error response from daemon: ...").
+Result<std::string> get_object(Context& ctx, const std::string& path, const client::Query& q = {});
+
 // Shared by the list and inspect commands: --format's help, and KEY=VALUE flags as a map.
 extern const char* const kFormatHelp;
 extern const char* const kInspectFormatHelp;

@@ -246,47 +246,12 @@ int cmd_ls(Context& ctx, const ListOpts& o) {
 
 int cmd_inspect(Context& ctx, const std::string& format, bool verbose,
                 const std::vector<std::string>& names) {
-    std::optional<format::Template> tmpl;
-    if (!format.empty() && format != "json") {
-        auto t = format::Template::parse(format);
-        if (!t) return ctx.fail("template parsing error: " + t.error().str());
-        tmpl = std::move(*t);
-    }
     client::Query q;
     q.add_if(verbose, "verbose", "true");
-    int status = 0;
-    nlohmann::ordered_json objects = nlohmann::ordered_json::array();
-    std::vector<std::string> errors;
-    for (const auto& n : names) {
-        auto r = ctx.client().request("GET", "/networks/" + percent_encode(n), q);
-        if (r && r->status >= 400) r = client::Client::daemon_error(*r);
-        if (!r) {
-            errors.push_back(r.error().str());  // docker keeps "Error response from daemon: " here
-            status = 1;
-            continue;
-        }
-        if (tmpl) {
-            auto j = parse_json(r->body, "daemon response");
-            if (!j) return ctx.fail(j.error());
-            std::string out;
-            auto x = tmpl->execute_to(*j, out);
-            ctx.io.out << out;
-            if (!x) {
-                ctx.io.out.flush();
-                return ctx.fail(x.error());
-            }
-            ctx.io.out << "\n";
-            continue;
-        }
-        auto j = nlohmann::ordered_json::parse(r->body, nullptr, false);
-        if (j.is_discarded()) return ctx.fail("invalid JSON from daemon");
-        objects.push_back(std::move(j));
-    }
-    if (!tmpl)
-        ctx.io.out << objects.dump(4, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
-    ctx.io.out.flush();
-    for (const auto& e : errors) ctx.io.err << e << "\n";
-    return status;
+    return print_inspected(
+        ctx, format, names,
+        [&](const std::string& n) { return get_object(ctx, "/networks/" + percent_encode(n), q); },
+        [](const Error& e) { return e.str(); });  // docker keeps "Error response from daemon: " here
 }
 
 int cmd_rm(Context& ctx, bool force, const std::vector<std::string>& names) {
