@@ -12,6 +12,7 @@
 
 #include "common/file.h"
 #include "common/json.h"
+#include "common/strings.h"
 
 namespace berth::test {
 
@@ -190,6 +191,19 @@ const std::string& busybox_image_tar() {
 bool Daemon::load_busybox() const {
     auto r = docker({"load", "-i", busybox_image_tar()});
     return r.exit_code == 0;
+}
+
+void DaemonTest::SetUp() {
+    BERTH_REQUIRE_ROOT();
+    d_ = std::make_unique<Daemon>(name_);
+    ASSERT_TRUE(d_->start()) << read_file(d_->dir() + "/berthd.log").value_or("");
+    ASSERT_TRUE(d_->load_busybox());
+}
+
+std::string DaemonTest::out(std::vector<std::string> args) {
+    auto r = docker(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err << "\n(docker " << args.front() << ")";
+    return std::string(trim(r.out));
 }
 
 }  // namespace berth::test

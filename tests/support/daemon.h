@@ -64,6 +64,23 @@ private:
     pid_t pid_ = 0;
 };
 
+// A test with a started berthd of its own holding the busybox image, driven through the
+// docker CLI: docker() answers as it ran, out() expects success and trims. Needs root.
+class DaemonTest : public ::testing::Test {
+protected:
+    explicit DaemonTest(std::string name) : name_(std::move(name)) {}
+    void SetUp() override;
+    CommandResult docker(std::vector<std::string> args, const std::string& input = {}) {
+        return d_->docker(std::move(args), input);
+    }
+    std::string out(std::vector<std::string> args);
+
+    std::unique_ptr<Daemon> d_;
+
+private:
+    std::string name_;
+};
+
 // Forks and execs berthd (args[0] is its path) with $NOTIFY_SOCKET set, and waits for its
 // READY=1 as systemd does for berth.service, instead of polling its socket. Output goes to
 // `log` when given (else it is inherited). Returns the pid, or -1 if berthd exited or was

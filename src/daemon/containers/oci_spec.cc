@@ -468,11 +468,15 @@ Result<Json> build_oci_spec(const SpecInputs& in) {
     auto caps = BERTH_TRY(effective_capabilities(hc));
     std::string hostname = c.config.hostname.empty() ? c.short_id() : c.config.hostname;
     bool init = hc.init.value_or(false) && !in.init_path.empty();
+    // Out of the braced list below: an early return from inside it would leak what the list
+    // had built so far (GCC does not unwind a statement expression's enclosing initializer).
+    Json mounts = BERTH_TRY(mounts_of(c, init ? in.init_path : std::string(), in.volumes_root));
+    Json linux_ = BERTH_TRY(linux_of(c, in, caps));
     Json spec = {{"ociVersion", "1.2.0"},
                  {"process", process_of(c, user, caps, hostname, init)},
                  {"root", {{"path", in.rootfs}, {"readonly", hc.readonly_rootfs}}},
-                 {"mounts", BERTH_TRY(mounts_of(c, init ? in.init_path : std::string(), in.volumes_root))},
-                 {"linux", BERTH_TRY(linux_of(c, in, caps))}};
+                 {"mounts", std::move(mounts)},
+                 {"linux", std::move(linux_)}};
     if (hc.uts_mode != "host" && hc.network_mode != "host") {
         spec["hostname"] = hostname;
         if (!c.config.domainname.empty()) spec["domainname"] = c.config.domainname;

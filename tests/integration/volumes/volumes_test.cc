@@ -10,24 +10,10 @@
 namespace berth::test {
 namespace {
 
-class Volumes : public ::testing::Test {
+class Volumes : public DaemonTest {
 protected:
-    void SetUp() override {
-        BERTH_REQUIRE_ROOT();
-        d_ = std::make_unique<Daemon>("volumes");
-        ASSERT_TRUE(d_->start()) << read_file(d_->dir() + "/berthd.log").value_or("");
-        ASSERT_TRUE(d_->load_busybox());
-    }
-    CommandResult docker(std::vector<std::string> args, const std::string& input = {}) {
-        return d_->docker(std::move(args), input);
-    }
-    std::string out(std::vector<std::string> args) {
-        auto r = docker(args);
-        EXPECT_EQ(r.exit_code, 0) << r.err << "\n(docker " << args.front() << ")";
-        return std::string(trim(r.out));
-    }
+    Volumes() : DaemonTest("volumes") {}
     std::string volumes_dir() { return d_->dir() + "/data/volumes"; }
-    std::unique_ptr<Daemon> d_;
 };
 
 TEST_F(Volumes, DataOutlivesItsContainers) {
