@@ -45,8 +45,6 @@ void WorkerPool::submit(std::function<void()> task) {
     } catch (...) {
         log::error("api: cannot start a handler thread; request waits for a free one");
     }
-    lock.unlock();
-    join_finished();
 }
 
 void WorkerPool::run() {
@@ -76,11 +74,17 @@ void WorkerPool::run() {
     // The burst's extra threads gone: give the heap's free pages back, so that the daemon's
     // RSS returns to its resting size.
     if (burst_over) malloc_trim(0);
-    // Last, so that whoever joins this thread waits for nothing more than its return.
+    // Last, so that whoever joins this thread waits for nothing more than its return. The
+    // threads that exited before it are joined here, off the request path; the destructor
+    // joins the last ones.
     lock.lock();
+    std::vector<std::thread> older;
+    older.swap(finished_);
     if (auto self = running_.extract(std::this_thread::get_id()))
         finished_.push_back(std::move(self.mapped()));
     done_cv_.notify_all();
+    lock.unlock();
+    for (auto& t : older) t.join();  // each has returned from run() already
 }
 
 bool WorkerPool::drain(std::chrono::milliseconds timeout) {

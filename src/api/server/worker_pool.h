@@ -1,7 +1,8 @@
 // Private: an elastic pool of threads for handlers. Threads start on demand; one idle thread
 // waits `linger` for more work, the others of a burst exit after 100 ms, so an idle daemon
 // keeps at most one (we promise a small idle RSS). Every thread is joined: a thread that
-// exits hands itself to `finished_`, which the next submit and the destructor join.
+// exits hands itself to `finished_` and joins the ones that exited before it; the
+// destructor joins the rest.
 #pragma once
 
 #include <chrono>
