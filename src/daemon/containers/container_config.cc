@@ -377,6 +377,66 @@ std::string volume_path(const std::string& volumes_root, const std::string& name
     return volumes_root + "/" + name + "/_data";
 }
 
+namespace {
+
+Result<MountSpec> read_mount_spec(const Json& m) {
+    if (!m.is_object()) return Error::invalid("invalid JSON: HostConfig.Mounts: expected object");
+    MountSpec s;
+    s.type = string_field(m, "Type");
+    s.source = string_field(m, "Source");
+    s.target = string_field(m, "Target");
+    s.read_only = m.value("ReadOnly", false);
+    auto bad = [&](const std::string& why) {
+        return Error::invalid("invalid mount config for type \"" + s.type + "\": " + why);
+    };
+    if (s.type != "bind" && s.type != "volume" && s.type != "tmpfs") return bad("mount type unknown");
+    if (s.target.empty()) return bad("field Target must not be empty");
+    if (s.target[0] != '/') return bad("invalid mount path: '" + s.target + "' mount path must be absolute");
+    const Json& bind = m.value("BindOptions", Json::object());
+    const Json& volume = m.value("VolumeOptions", Json::object());
+    const Json& tmpfs = m.value("TmpfsOptions", Json::object());
+    if (s.type == "bind") {
+        if (s.source.empty()) return bad("field Source must not be empty");
+        if (s.source[0] != '/')
+            return bad("invalid mount path: '" + s.source + "' mount path must be absolute");
+        if (bind.is_object()) {
+            s.propagation = string_field(bind, "Propagation");
+            s.non_recursive = bind.value("NonRecursive", false);
+        }
+    } else if (s.type == "volume") {
+        if (s.source.empty())
+            return Error::unsupported(
+                "anonymous volumes (--mount type=volume without a source) are not supported yet");
+        if (volume.is_object()) s.subpath = string_field(volume, "Subpath");
+        // A path inside a volume that a running container can change under us: resolving it
+        // safely for the bind needs the runtime's fd-based mount, which is not there yet.
+        if (!s.subpath.empty()) return Error::unsupported("volume-subpath is not supported yet");
+    } else {
+        if (!s.source.empty()) return bad("source must not be specified");
+        if (tmpfs.is_object()) {
+            s.tmpfs_size = tmpfs.value("SizeBytes", int64_t{0});
+            s.tmpfs_mode = tmpfs.value("Mode", int64_t{0});
+        }
+        if (s.tmpfs_size < 0) return bad("invalid tmpfs size " + std::to_string(s.tmpfs_size));
+    }
+    return s;
+}
+
+}  // namespace
+
+Result<std::vector<MountSpec>> mount_specs(const HostConfig& hc) {
+    std::vector<MountSpec> out;
+    auto it = hc.extra.find("Mounts");
+    if (it == hc.extra.end() || it->is_null()) return out;
+    if (!it->is_array()) return Error::invalid("invalid JSON: HostConfig.Mounts: expected array");
+    try {
+        for (auto& m : *it) out.push_back(BERTH_TRY(read_mount_spec(m)));
+    } catch (const Json::exception& e) {  // a field of the wrong type
+        return Error::invalid(std::string("invalid JSON: HostConfig.Mounts: ") + e.what());
+    }
+    return out;
+}
+
 std::vector<MountPoint> mount_points(const HostConfig& hc, const std::string& volumes_root) {
     std::vector<MountPoint> out;
     for (auto& b : hc.binds) {
@@ -394,6 +454,26 @@ std::vector<MountPoint> mount_points(const HostConfig& hc, const std::string& vo
             m.source = volume_path(volumes_root, name);
             m.driver = "local";
             if (m.mode.empty()) m.mode = "z";
+            m.propagation = "";
+        }
+        out.push_back(std::move(m));
+    }
+    for (auto& spec : mount_specs(hc).value_or(std::vector<MountSpec>{})) {
+        MountPoint m;
+        m.type = spec.type;
+        m.destination = spec.target;
+        m.rw = !spec.read_only;
+        m.mode = "";
+        if (spec.type == "bind") {
+            m.source = spec.source;
+            m.propagation = spec.propagation.empty() ? "rprivate" : spec.propagation;
+        } else if (spec.type == "volume") {
+            m.name = spec.source;
+            m.source = volume_path(volumes_root, spec.source);
+            m.driver = "local";
+            m.mode = "z";
+            m.propagation = "";
+        } else {
             m.propagation = "";
         }
         out.push_back(std::move(m));

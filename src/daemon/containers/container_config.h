@@ -143,6 +143,20 @@ struct MountPoint {
     bool rw = true;
     std::string propagation = "rprivate";
 };
+// One HostConfig.Mounts entry (--mount), as Docker's mount.Mount. The entries stay in
+// HostConfig.extra as sent (the record keeps them unchanged); this is their checked view.
+struct MountSpec {
+    std::string type, source, target;
+    bool read_only = false;
+    std::string propagation;     // BindOptions.Propagation ("" = rprivate)
+    bool non_recursive = false;  // BindOptions.NonRecursive
+    std::string subpath;         // VolumeOptions.Subpath
+    int64_t tmpfs_size = 0;      // TmpfsOptions.SizeBytes (0 = half the RAM, as the kernel's)
+    int64_t tmpfs_mode = 0;      // TmpfsOptions.Mode (0 = 1777)
+};
+// HostConfig.Mounts with Docker's checks and wording ("invalid mount config for type ...").
+Result<std::vector<MountSpec>> mount_specs(const HostConfig& hc);
+
 // What HostConfig mounts into the container, in Docker's Mounts shape; a named volume's
 // Source is under `volumes_root` (<data-root>/volumes).
 std::vector<MountPoint> mount_points(const HostConfig& hc, const std::string& volumes_root = "");

@@ -134,12 +134,20 @@ Result<CreateRequest> read_create_request(const Json& body) {
 
 namespace {
 
-// The named volumes of HostConfig.Binds, made if missing (as Docker does at create).
+// The named volumes of HostConfig.Binds and Mounts, made if missing (as Docker does at
+// create); a --mount bind's source must exist (unlike -v's, which is made).
 Result<> ensure_volumes(volumes::VolumeService* volumes, const HostConfig& hc) {
-    for (auto& b : hc.binds) {
-        std::string name = bind_volume(b);
-        if (name.empty()) continue;
-        if (!volumes) return Error::unsupported("named volumes need the volume service: '" + b + "'");
+    std::vector<std::string> names;
+    for (auto& b : hc.binds)
+        if (std::string name = bind_volume(b); !name.empty()) names.push_back(name);
+    for (auto& m : BERTH_TRY(mount_specs(hc))) {
+        if (m.type == "volume") names.push_back(m.source);
+        if (m.type == "bind" && !path_exists(m.source))
+            return Error::invalid(
+                "invalid mount config for type \"bind\": bind source path does not exist: " + m.source);
+    }
+    for (auto& name : names) {
+        if (!volumes) return Error::unsupported("named volumes need the volume service: '" + name + "'");
         BERTH_TRY(volumes->create({.name = name}));
     }
     return ok();
@@ -186,6 +194,7 @@ Result<Container> ManagerImpl::build_container(const std::string& name, CreateRe
     c.config = std::move(cfg);
     c.host_config = std::move(hc);
     BERTH_TRY(check_networking(c, request.endpoints));
+    BERTH_TRY(mount_specs(c.host_config));  // refused before anything is made
     if (c.host_config.network_mode == "host" && !c.host_config.port_bindings.empty())
         warnings->push_back("Published ports are discarded when using host network mode");
 

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -352,12 +353,13 @@ Result<> ManagerImpl::rename(const std::string& ref, const std::string& new_name
 std::vector<std::string> ManagerImpl::volume_users(const std::string& volume) {
     std::vector<std::string> out;
     std::lock_guard lk(mu_);
-    for (auto& [id, e] : entries_)
-        for (auto& b : e->c.host_config.binds)
-            if (bind_volume(b) == volume) {
-                out.push_back(id);
-                break;
-            }
+    for (auto& [id, e] : entries_) {
+        bool uses = std::any_of(e->c.host_config.binds.begin(), e->c.host_config.binds.end(),
+                                [&](const std::string& b) { return bind_volume(b) == volume; });
+        for (auto& m : mount_specs(e->c.host_config).value_or(std::vector<MountSpec>{}))
+            uses = uses || (m.type == "volume" && m.source == volume);
+        if (uses) out.push_back(id);
+    }
     return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -131,6 +132,34 @@ Result<> add_binds(const HostConfig& hc, Json& mounts, const std::string& volume
         opts.push_back(ro ? "ro" : "rw");
         opts.push_back(propagation);
         mounts.push_back(mount(parts[1], "bind", parts[0], opts));
+    }
+    return ok();
+}
+
+// HostConfig.Mounts (--mount): binds (recursive unless asked, read-only, propagation),
+// named volumes and tmpfs with its size and mode.
+Result<> add_mount_specs(const HostConfig& hc, Json& mounts, const std::string& volumes_root) {
+    for (auto& m : BERTH_TRY(mount_specs(hc))) {
+        std::string rw = m.read_only ? "ro" : "rw";
+        if (m.type == "tmpfs") {
+            std::vector<std::string> o = {"nosuid", "nodev", "noexec", rw};
+            if (m.tmpfs_size > 0) o.push_back("size=" + std::to_string(m.tmpfs_size));
+            char mode[16];
+            std::snprintf(mode, sizeof mode, "mode=%llo",
+                          static_cast<unsigned long long>(m.tmpfs_mode ? m.tmpfs_mode : 01777));
+            o.push_back(mode);
+            mounts.push_back(mount(m.target, "tmpfs", "tmpfs", o));
+            continue;
+        }
+        std::string source = m.source;
+        if (m.type == "volume") {
+            source = volume_path(volumes_root, m.source);
+            if (volumes_root.empty() || !path_exists(source))
+                return Error::not_found("volume " + m.source + " does not exist");
+        }
+        std::string propagation = m.propagation.empty() ? "rprivate" : m.propagation;
+        mounts.push_back(
+            mount(m.target, "bind", source, {m.non_recursive ? "bind" : "rbind", rw, propagation}));
     }
     return ok();
 }
@@ -403,6 +432,7 @@ Result<Json> mounts_of(const Container& c, const std::string& init_path, const s
         mounts.push_back(mount("/sbin/docker-init", "bind", init_path, {"bind", "ro", "rprivate"}));
     BERTH_TRY(add_tmpfs(hc, mounts));
     BERTH_TRY(add_binds(hc, mounts, volumes_root));
+    BERTH_TRY(add_mount_specs(hc, mounts, volumes_root));
     return mounts;
 }
 

@@ -64,6 +64,42 @@ TEST_F(Volumes, PruneAndSystemDf) {
     EXPECT_EQ(out({"volume", "ls", "-q"}), "");
 }
 
+TEST_F(Volumes, MountFlagTmpfsBindAndVolume) {
+    // tmpfs with its size and mode.
+    auto t = out({"run", "--rm", "--mount", "type=tmpfs,destination=/t,tmpfs-size=1048576,tmpfs-mode=1770",
+                  "busybox", "sh", "-c", "grep ' /t ' /proc/mounts; stat -c %a /t"});
+    EXPECT_NE(t.find("tmpfs /t tmpfs"), std::string::npos) << t;
+    EXPECT_NE(t.find("size=1024k"), std::string::npos) << t;
+    EXPECT_NE(t.find("\n1770"), std::string::npos) << t;
+    // A read-only bind of a host directory.
+    std::string host = d_->dir() + "/bound";
+    ASSERT_TRUE(mkdir_all(host));
+    ASSERT_TRUE(write_file_atomic(host + "/hello", "from host\n"));
+    EXPECT_EQ(out({"run", "--rm", "--mount", "type=bind,source=" + host + ",target=/b,readonly", "busybox",
+                   "cat", "/b/hello"}),
+              "from host");
+    auto ro = docker({"run", "--rm", "--mount", "type=bind,source=" + host + ",target=/b,readonly", "busybox",
+                      "touch", "/b/x"});
+    EXPECT_NE(ro.exit_code, 0);
+    // A named volume, made when missing, seen in Mounts and kept while in use.
+    EXPECT_EQ(out({"run", "--name", "mv", "--mount", "type=volume,source=mvol,target=/m", "busybox", "sh",
+                   "-c", "echo v > /m/f"}),
+              "");
+    EXPECT_EQ(
+        out({"inspect", "--format", "{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}}{{end}}", "mv"}),
+        "volume mvol /m");
+    EXPECT_EQ(read_file(volumes_dir() + "/mvol/_data/f").value_or(""), "v\n");
+    EXPECT_EQ(docker({"volume", "rm", "mvol"}).exit_code, 1);
+    out({"rm", "mv"});
+    // Docker's errors, before anything is made.
+    auto missing = docker(
+        {"run", "--rm", "--mount", "type=bind,source=/nonexistent-berth,target=/b", "busybox", "true"});
+    EXPECT_NE(missing.exit_code, 0);
+    EXPECT_NE(missing.err.find("bind source path does not exist: /nonexistent-berth"), std::string::npos)
+        << missing.err;
+    EXPECT_EQ(out({"ps", "-aq"}), "");
+}
+
 TEST_F(Volumes, BadInputGetsDockersErrors) {
     auto slash = docker({"volume", "create", "a/b"});
     EXPECT_EQ(slash.exit_code, 1);
