@@ -56,11 +56,7 @@ void define_ps(Context& ctx, CLI::App* parent, const std::string& name) {
             .also_known_as("berth container ps");
     c.flag("-a,--all", o->all, "Show all containers (default shows just running)")
         .strs("-f,--filter", o->filters, "Filter output based on conditions provided", "filter")
-        .str("--format", o->format,
-             "Format output using a custom template:\n'table':            Print output in table format with "
-             "column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go "
-             "template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the "
-             "given Go template.")
+        .str("--format", o->format, kFormatHelp)
         .num("-n,--last", o->last, "Show n last created containers (includes all states) (default -1)")
         .flag("-l,--latest", o->latest, "Show the latest created container (includes all states)")
         .flag("--no-trunc", o->no_trunc, "Don't truncate output")

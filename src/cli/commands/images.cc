@@ -269,11 +269,7 @@ void define_images(Context& ctx, CLI::App* parent, const std::string& name) {
     c.flag("-a,--all", o->all, "Show all images (default hides intermediate images)")
         .flag("--digests", o->digests, "Show digests")
         .strs("-f,--filter", o->filters, "Filter output based on conditions provided", "filter")
-        .str("--format", o->format,
-             "Format output using a custom template:\n'table':            Print output in table format with "
-             "column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go "
-             "template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the "
-             "given Go template.")
+        .str("--format", o->format, kFormatHelp)
         .flag("--no-trunc", o->no_trunc, "Don't truncate output")
         .flag("-q,--quiet", o->quiet, "Only show image IDs")
         .flag("--tree", o->tree, "List multi-platform images as a tree (EXPERIMENTAL)")

@@ -91,9 +91,7 @@ void define_inspect(Context& ctx, CLI::App* parent, const std::string& type, con
                     const std::string& desc) {
     auto o = std::make_shared<InspectOpts>();
     Cmd c(ctx, parent, "inspect", desc, usage, 1, -1);
-    c.str("-f,--format", o->format,
-          "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':     "
-          "    Print output using the given Go template.");
+    c.str("-f,--format", o->format, kInspectFormatHelp);
     if (type != "image") c.flag("-s,--size", o->size, "Display total file sizes");
     if (type.empty()) c.str("--type", o->type, "Only inspect objects of the given type");
     c.action(

@@ -551,9 +551,7 @@ int cmd_df(Context& ctx, const std::string& fmt, bool verbose) {
 void add_system_commands(Context& ctx, CLI::App& root, CLI::App* system) {
     auto fmt = std::make_shared<std::string>();
     Cmd(ctx, &root, "version", "Show the Berth version information", "[OPTIONS]", 0, 0)
-        .str("-f,--format", *fmt,
-             "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':  "
-             "       Print output using the given Go template.")
+        .str("-f,--format", *fmt, kInspectFormatHelp)
         .action([&ctx, fmt](const auto&) { return cmd_version(ctx, *fmt); });
 
     for (CLI::App* parent : {&root, system}) {

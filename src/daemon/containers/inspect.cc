@@ -50,6 +50,9 @@ Container list_view(const Container& c) {
     v.config.exposed_ports = c.config.exposed_ports;
     v.host_config.network_mode = c.host_config.network_mode;
     v.host_config.binds = c.host_config.binds;
+    // --mount entries live in extra (kept as sent): the list's Mounts shows them too.
+    if (auto it = c.host_config.extra.find("Mounts"); it != c.host_config.extra.end())
+        v.host_config.extra["Mounts"] = *it;
     return v;
 }
 
@@ -165,7 +168,7 @@ Result<Json> ManagerImpl::inspect(const std::string& ref, bool size) {
                 {"ExecIDs", exec_ids.empty() ? Json(nullptr) : Json(exec_ids)},
                 {"HostConfig", to_json(c.host_config)},
                 {"GraphDriver", graph},
-                {"Mounts", to_json(mount_points(c.host_config, opts_.data_root + "/volumes"))},
+                {"Mounts", to_json(mount_points(c.host_config, volumes_root()))},
                 {"Config", to_json(c.config)},
                 {"NetworkSettings", networks::to_json(network_settings(c))}};
     if (size) {
@@ -322,12 +325,12 @@ Result<std::string> ManagerImpl::list(bool all, int limit, bool size, const Filt
     out.reserve(1280 * cs.size() + 16);  // ~1 KB a container: grown once, not by doubling
     int listed = 0;
     NetworkMemo memo;
+    const std::string vroot = volumes_root();
     for (auto& c : cs) {
         if ((!stopped_too && !c.state.running()) || !query.matches(c)) continue;
         networks::NetworkSettings settings = network_settings(c, &memo);
         if (!query.matches(c, settings)) continue;
-        append_list_entry(out, c, settings, size ? images_->rootfs_usage(c.id).value_or(0) : -1,
-                          opts_.data_root + "/volumes");
+        append_list_entry(out, c, settings, size ? images_->rootfs_usage(c.id).value_or(0) : -1, vroot);
         if (limit > 0 && ++listed >= limit) break;
     }
     out += "]\n";  // Go's json.Encoder ends documents with a newline

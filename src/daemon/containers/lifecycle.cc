@@ -131,7 +131,7 @@ Result<> ManagerImpl::start_locked(Entry& e) {
     auto netns = shared_netns(c);
     if (!netns) return fail(netns.error(), 128);
     SpecInputs in{&c, rootfs_dir(id), opts_.cgroup_parent, cgroup_v2_, *netns, opts_.shim_path};
-    in.volumes_root = opts_.data_root + "/volumes";
+    in.volumes_root = volumes_root();
     auto spec = build_oci_spec(in);
     if (!spec) return fail(spec.error(), 128);
     if (auto r =

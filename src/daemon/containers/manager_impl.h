@@ -96,8 +96,9 @@ public:
     void persist(const Container& c);
     void publish(const Container& c, const std::string& action,
                  std::map<std::string, std::string> extra = {});
-    std::string container_dir(const std::string& id) const;  // <data_root>/containers/<id>
-    std::string run_dir(const std::string& id) const;        // <exec_root>/containers/<id>
+    std::string container_dir(const std::string& id) const;                    // <data_root>/containers/<id>
+    std::string run_dir(const std::string& id) const;                          // <exec_root>/containers/<id>
+    std::string volumes_root() const { return opts_.data_root + "/volumes"; }  // the volume service's
     std::string bundle_dir(const std::string& id) const { return run_dir(id) + "/bundle"; }
     std::string rootfs_dir(const std::string& id) const { return bundle_dir(id) + "/rootfs"; }
     // Short: unix socket paths (attach.sock, exec consoles) must fit in 108 bytes.

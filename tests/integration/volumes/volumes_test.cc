@@ -88,6 +88,7 @@ TEST_F(Volumes, MountFlagTmpfsBindAndVolume) {
     EXPECT_EQ(
         out({"inspect", "--format", "{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}}{{end}}", "mv"}),
         "volume mvol /m");
+    EXPECT_EQ(out({"ps", "-a", "--filter", "name=mv", "--format", "{{.Mounts}}"}), "mvol");  // the list too
     EXPECT_EQ(read_file(volumes_dir() + "/mvol/_data/f").value_or(""), "v\n");
     EXPECT_EQ(docker({"volume", "rm", "mvol"}).exit_code, 1);
     out({"rm", "mv"});
